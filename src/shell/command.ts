@@ -1,0 +1,121 @@
+// Commands are values (pyinfra's StringCommand): the same object is shown in the
+// plan, written to the journal and run. It is a list of parts; literal parts are the
+// author's own text, argument parts are quoted when rendered, secret parts are quoted
+// when run and masked when shown. The journal stores secrets by name, never by value.
+
+import { quoteArg } from './quote.js';
+
+export type CommandPart =
+  | { t: 'lit'; v: string } //                       author's text, verbatim
+  | { t: 'arg'; v: string } //                       a value: quoted
+  | { t: 'secret'; name: string; v: string }; //     a secret value: quoted, masked on display
+
+/** The journaled form: secrets are kept by name only. */
+export type CommandRecord = Array<{ t: 'lit'; v: string } | { t: 'arg'; v: string } | { t: 'secret'; name: string }>;
+
+export const MASK = '***';
+
+/** A secret value, marked so it is masked wherever it is shown. */
+export class Secret {
+  constructor(readonly name: string, readonly value: string) {}
+  toString(): string {
+    return MASK;
+  }
+  toJSON(): string {
+    return MASK;
+  }
+}
+
+/** Opt-out of quoting: the author says this text is shell code. */
+export class RawShell {
+  constructor(readonly text: string) {}
+}
+export const raw = (text: string): RawShell => new RawShell(text);
+
+type Interpolated = string | number | boolean | Secret | RawShell | ShellCommand | ReadonlyArray<string | number | Secret>;
+
+export class ShellCommand {
+  readonly parts: readonly CommandPart[];
+
+  constructor(parts: readonly CommandPart[]) {
+    this.parts = mergeLiterals(parts);
+  }
+
+  /** The command line to execute (secrets in clear, every value quoted). */
+  toShell(): string {
+    return this.parts.map((p) => (p.t === 'lit' ? p.v : quoteArg(p.v))).join('');
+  }
+
+  /** The command line to show anywhere: plan, output, journal, report. */
+  toDisplay(): string {
+    return this.parts.map((p) => (p.t === 'lit' ? p.v : p.t === 'secret' ? MASK : quoteArg(p.v))).join('');
+  }
+
+  get secrets(): string[] {
+    return this.parts.flatMap((p) => (p.t === 'secret' ? [p.v] : []));
+  }
+
+  toRecord(): CommandRecord {
+    return this.parts.map((p) => (p.t === 'secret' ? { t: 'secret', name: p.name } : { ...p }));
+  }
+
+  /** Rebuild from the journal; secret values are looked up again by name (they are never journaled). */
+  static fromRecord(record: CommandRecord, secrets: Record<string, string> = {}): ShellCommand {
+    return new ShellCommand(
+      record.map((p) => {
+        if (p.t !== 'secret') return p;
+        const value = secrets[p.name];
+        if (value === undefined) throw new Error(`secret "${p.name}" is needed to rebuild this command; pass it again with -p ${p.name}=...`);
+        return { t: 'secret', name: p.name, v: value };
+      }),
+    );
+  }
+
+  /** Join commands with a shell operator, e.g. `&&`. */
+  static join(commands: ShellCommand[], operator = ' && '): ShellCommand {
+    const parts: CommandPart[] = [];
+    commands.forEach((c, i) => {
+      if (i > 0) parts.push({ t: 'lit', v: operator });
+      parts.push(...c.parts);
+    });
+    return new ShellCommand(parts);
+  }
+
+  toString(): string {
+    return this.toDisplay();
+  }
+}
+
+/**
+ * Tagged template for commands written in code: `sh\`mv -- ${from} ${to}\``.
+ * Interpolated strings are quoted; arrays become several quoted words; a
+ * ShellCommand is inlined as is; raw() opts out of quoting.
+ */
+export function sh(strings: TemplateStringsArray, ...values: Interpolated[]): ShellCommand {
+  const parts: CommandPart[] = [];
+  strings.forEach((text, i) => {
+    if (text) parts.push({ t: 'lit', v: text });
+    if (i < values.length) parts.push(...toParts(values[i]!));
+  });
+  return new ShellCommand(parts);
+}
+
+function toParts(value: Interpolated): CommandPart[] {
+  if (value instanceof ShellCommand) return [...value.parts];
+  if (value instanceof RawShell) return [{ t: 'lit', v: value.text }];
+  if (value instanceof Secret) return [{ t: 'secret', name: value.name, v: value.value }];
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => [...(i > 0 ? [{ t: 'lit' as const, v: ' ' }] : []), ...toParts(v as Interpolated)]);
+  }
+  return [{ t: 'arg', v: String(value) }];
+}
+
+function mergeLiterals(parts: readonly CommandPart[]): CommandPart[] {
+  const out: CommandPart[] = [];
+  for (const part of parts) {
+    const last = out[out.length - 1];
+    if (part.t === 'lit' && last?.t === 'lit') out[out.length - 1] = { t: 'lit', v: last.v + part.v };
+    else if (!(part.t === 'lit' && part.v === '')) out.push(part);
+  }
+  return out;
+}
