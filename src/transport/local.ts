@@ -1,0 +1,168 @@
+// The operator's own machine as a Transport. Commands run through `sh -c` in their
+// own process group (detached), so a timeout or an interrupt kills the whole tree the
+// command started, not only the shell.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { execa } from 'execa';
+import type { ExecRequest, ExecResult, FileInfo, Transport } from './transport.js';
+
+/** Grace period between SIGTERM and SIGKILL of a command's process group. */
+const KILL_GRACE_MS = 2000;
+
+export class LocalTransport implements Transport {
+  readonly kind = 'local' as const;
+  constructor(readonly hostName: string = 'local') {}
+
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    const started = Date.now();
+    const child = execa('/bin/sh', ['-c', request.command.toShell()], {
+      detached: true, // own process group: kill(-pid) reaches every descendant
+      reject: false,
+      stripFinalNewline: false,
+      input: request.stdin,
+      stdin: request.stdin === undefined ? 'ignore' : 'pipe',
+      env: request.env,
+      extendEnv: true,
+    });
+    if (request.onOutput) {
+      child.stdout?.on('data', (chunk: Buffer) => request.onOutput!('stdout', chunk.toString('utf8')));
+      child.stderr?.on('data', (chunk: Buffer) => request.onOutput!('stderr', chunk.toString('utf8')));
+    }
+
+    let timedOut = false;
+    let cancelled = false;
+    const killTree = () => killProcessGroup(child.pid);
+    const timer = request.timeoutMs ? setTimeout(() => ((timedOut = true), killTree()), request.timeoutMs) : undefined;
+    const onAbort = () => ((cancelled = true), killTree());
+    if (request.signal?.aborted) onAbort();
+    else request.signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      const result = await child;
+      return {
+        exitCode: result.exitCode ?? null,
+        signal: result.signal ?? undefined,
+        stdout: String(result.stdout ?? ''),
+        stderr: String(result.stderr ?? ''),
+        durationMs: Date.now() - started,
+        timedOut,
+        cancelled,
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      request.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async stat(path: string): Promise<FileInfo | null> {
+    try {
+      const s = await lstat(path);
+      const type = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'symlink' : 'other';
+      return { type, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, size: s.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  readFile(path: string): Promise<Buffer> {
+    return readFile(path);
+  }
+
+  async writeFile(path: string, data: string | Buffer, options: { mode?: number } = {}): Promise<void> {
+    const temp = join(dirname(path), `.${basename(path)}.drbook-${process.pid}.tmp`);
+    const handle = await open(temp, 'w', options.mode ?? 0o644);
+    try {
+      await handle.writeFile(data);
+      if (options.mode !== undefined) await handle.chmod(options.mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    await syncDirectory(dirname(path));
+  }
+
+  readDir(path: string): Promise<string[]> {
+    return readdir(path);
+  }
+
+  async putFile(localPath: string, remotePath: string, options: { mode?: number } = {}): Promise<{ sha256: string }> {
+    return copyVerified(localPath, remotePath, options.mode);
+  }
+
+  async getFile(remotePath: string, localPath: string): Promise<{ sha256: string }> {
+    return copyVerified(remotePath, localPath);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** SIGTERM the group, then SIGKILL it if anything is left after the grace period. */
+export function killProcessGroup(pid: number | undefined): void {
+  if (!pid) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      return false; // the group is gone already
+    }
+  };
+  if (signalGroup('SIGTERM')) setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
+}
+
+/** True while the process exists and is not a zombie (PID 1 in a container may never reap). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Copy through a temporary name, compare the hashes of both ends, then rename into place. */
+async function copyVerified(from: string, to: string, mode?: number): Promise<{ sha256: string }> {
+  const temp = `${to}.part`;
+  await mkdir(dirname(to), { recursive: true });
+  await copyFile(from, temp);
+  const [source, copy] = await Promise.all([sha256File(from), sha256File(temp)]);
+  if (source !== copy) {
+    await rm(temp, { force: true });
+    throw new Error(`copy of ${from} to ${to} is corrupt: sha256 ${source} at the source, ${copy} at the destination`);
+  }
+  const handle = await open(temp, 'r+');
+  try {
+    if (mode !== undefined) await handle.chmod(mode);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, to);
+  await syncDirectory(dirname(to));
+  return { sha256: source };
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
