@@ -1,0 +1,82 @@
+// One exec channel: open it, feed stdin, hand out stdout/stderr, settle with the exit
+// status when the channel closes. Nothing here knows about timeouts or limits.
+
+import { Readable, type Writable } from 'node:stream';
+import type { Client, ClientChannel } from 'ssh2';
+
+export interface ChannelExit {
+  /** undefined when the server sent no exit status (the channel just closed). */
+  code?: number | null;
+  signal?: string;
+}
+
+export interface RunChannelOptions {
+  stdin?: string | Buffer | Readable;
+  /** A Writable gets stdout with backpressure (the channel pauses while it is full). */
+  stdout: Writable | ((chunk: Buffer) => void);
+  stderr: (chunk: Buffer) => void;
+}
+
+export interface RunningChannel {
+  /** Settles when the channel has closed; rejects only if stdin could not be read. */
+  finished: Promise<ChannelExit>;
+  /**
+   * Close the channel from our side (the remote process is NOT killed by this). sshd
+   * keeps a channel whose process still runs, so `finished` settles after a short wait
+   * even if the server never confirms.
+   */
+  close(): void;
+}
+
+/** How long a channel we closed may take to confirm before we stop waiting for it. */
+const CLOSE_CONFIRM_MS = 2000;
+
+/** Open an exec channel; rejects if the server refuses it (or the connection is gone). */
+export function startChannel(client: Client, command: string, options: RunChannelOptions): Promise<RunningChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.exec(command, (error, channel) => {
+        if (error) reject(error);
+        else resolve(wire(channel, options));
+      });
+    } catch (error) {
+      reject(error); // ssh2 throws "Not connected" synchronously
+    }
+  });
+}
+
+function wire(channel: ClientChannel, options: RunChannelOptions): RunningChannel {
+  const exit: ChannelExit = {};
+  let stdinError: Error | undefined;
+  let settle: () => void = () => {};
+  const finished = new Promise<ChannelExit>((resolve, reject) => {
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exit.code = code;
+      if (signal) exit.signal = signal;
+    });
+    settle = () => (stdinError ? reject(stdinError) : resolve(exit));
+    channel.on('close', settle);
+  });
+  if (typeof options.stdout === 'function') channel.on('data', options.stdout);
+  else channel.pipe(options.stdout, { end: false });
+  channel.stderr.on('data', options.stderr);
+  // A channel error (e.g. write after close) must not crash the process; 'close' still follows.
+  channel.on('error', () => {});
+  const close = () => {
+    channel.close();
+    const timer = setTimeout(settle, CLOSE_CONFIRM_MS);
+    finished.then(() => clearTimeout(timer), () => clearTimeout(timer));
+  };
+
+  const input = options.stdin;
+  if (input === undefined) channel.end();
+  else if (input instanceof Readable) {
+    input.once('error', (error) => {
+      stdinError = error;
+      close();
+    });
+    input.pipe(channel);
+  } else channel.end(input);
+
+  return { finished, close };
+}

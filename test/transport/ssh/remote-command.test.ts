@@ -1,0 +1,119 @@
+// The exec wrapper and the kill script are plain sh: run here through a local `sh -c`,
+// the way sshd hands them to the login shell.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { InputError } from '../../../src/errors.js';
+import { buildExecCommand, buildKillCommand, isSudoPasswordFailure, markerPrefix, MarkerFilter } from '../../../src/transport/ssh/remote-command.js';
+
+const run = promisify(execFile);
+
+function filter(nonce: string) {
+  const passed: Buffer[] = [];
+  const seen: number[] = [];
+  const f = new MarkerFilter(nonce, (c) => passed.push(c), (p) => seen.push(p));
+  return { f, text: () => Buffer.concat(passed).toString(), seen };
+}
+
+test('the wrapper reports its process group first, then runs the script with env, quoting intact', async () => {
+  const value = `a'b"c $HOME \\ \n end`;
+  const command = buildExecCommand({ script: 'printf %s "$V"; echo err >&2', nonce: 'n1', become: false, env: { V: value } });
+  const { stdout, stderr } = await run('sh', ['-c', command]);
+  assert.equal(stdout, value);
+  const match = new RegExp(`^${markerPrefix('n1')}(\\d+)\\nerr\\n$`).exec(stderr);
+  assert.ok(match, stderr);
+  const { f, text, seen } = filter('n1');
+  f.push(Buffer.from(stderr));
+  f.end();
+  assert.equal(text(), 'err\n');
+  assert.deepEqual(seen, [Number(match![1])]);
+});
+
+test('the reported id is the process group of the running command', async () => {
+  const command = buildExecCommand({ script: 'ps -o pgid= -p $$', nonce: 'n2', become: false });
+  const { stdout, stderr } = await run('sh', ['-c', command]);
+  const reported = Number(new RegExp(`${markerPrefix('n2')}(\\d+)`).exec(stderr)![1]);
+  assert.equal(Number(stdout.trim()), reported);
+});
+
+test('become runs the wrapper through non-interactive sudo', () => {
+  assert.match(buildExecCommand({ script: 'id', nonce: 'n', become: true }), /^exec sudo -n -- setsid -w sh -c /);
+  assert.match(buildKillCommand(1234, true, 2000), /^exec sudo -n -- sh -c /);
+});
+
+test('environment names are checked', () => {
+  assert.throws(() => buildExecCommand({ script: 'true', nonce: 'n', become: false, env: { 'BAD;rm': 'x' } }), InputError);
+});
+
+test('the marker filter copes with split chunks, output before the marker and forged markers', () => {
+  const { f, text, seen } = filter('abc');
+  f.push(Buffer.from('motd line\nDRBOOK_PGID_a'));
+  f.push(Buffer.from('bc=42'));
+  assert.deepEqual(seen, []);
+  f.push(Buffer.from('\nafter\nDRBOOK_PGID_xyz=7\n'));
+  f.push(Buffer.from('DRBOOK_PGID_abc=9\n')); // only the first marker is ours
+  f.end();
+  assert.deepEqual(seen, [42]);
+  assert.equal(text(), 'motd line\nafter\nDRBOOK_PGID_xyz=7\nDRBOOK_PGID_abc=9\n');
+});
+
+test('without a marker everything held is passed on at the end', () => {
+  const { f, text, seen } = filter('abc');
+  f.push(Buffer.from('sudo: a password is required\n'));
+  assert.equal(text(), '');
+  f.end();
+  assert.equal(text(), 'sudo: a password is required\n');
+  assert.deepEqual(seen, []);
+  assert.equal(f.found, false);
+});
+
+test('the kill script ends a whole process group, TERM first', async (t) => {
+  const tag = `3004.${process.pid}`;
+  const child = spawn('setsid', ['-w', 'sh', '-c', `sleep ${tag} & sleep ${tag} & wait`], { stdio: 'ignore' });
+  t.after(() => {
+    for (const pid of groupMembers(child.pid!)) process.kill(pid, 'SIGKILL');
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(groupMembers(child.pid!).length >= 2, 'the group is running');
+  const { stdout } = await run('sh', ['-c', buildKillCommand(child.pid!, false, 1000)]);
+  assert.equal(stdout, '', 'TERM was enough: no KILL needed');
+  assert.deepEqual(groupMembers(child.pid!), []);
+});
+
+test('the kill script refuses nonsense process groups', () => {
+  assert.throws(() => buildKillCommand(1, false, 100));
+  assert.throws(() => buildKillCommand(0, false, 100));
+});
+
+test('sudo password failures are recognised', () => {
+  assert.ok(isSudoPasswordFailure('sudo: a password is required\n'));
+  assert.ok(isSudoPasswordFailure('sudo: a terminal is required to read the password; either use the -S option\n'));
+  assert.ok(!isSudoPasswordFailure('error: password is required for the database\n'));
+});
+
+/** Live (non-zombie) processes in a process group, read from /proc. */
+function groupMembers(pgid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSyncSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) found.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+function readdirSyncSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
