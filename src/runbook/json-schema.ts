@@ -1,0 +1,54 @@
+// `drbook schema`: the runbook format as JSON Schema (draft 2020-12), generated from
+// the same zod schemas the loader uses so the two cannot drift. Editors (e.g. the
+// YAML language server: `# yaml-language-server: $schema=...`) complete and check with it.
+// `with:` stays a generic mapping (each action checks its own at load); `uses:` lists
+// the built-in actions.
+
+import { z } from 'zod';
+import { listActions } from '../actions/registry.js';
+import { inventorySchema } from '../inventory/schema.js';
+import { runbookSchema } from './schema.js';
+
+type JsonObject = Record<string, unknown>;
+
+export function runbookJsonSchema(): object {
+  const schema = z.toJSONSchema(runbookSchema, { target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
+  const step = findStepSchema(schema);
+  if (step) {
+    const properties = step.properties as Record<string, JsonObject>;
+    const actions = listActions();
+    properties.uses = {
+      ...properties.uses,
+      enum: actions.map((a) => a.name),
+      description: `A built-in action. Exactly one of \`uses\` and \`run\`.\n${actions.map((a) => `- ${a.name}: ${a.summary}`).join('\n')}`,
+    };
+    // Exactly one of uses/run; rollback only with run, with only with uses.
+    step.oneOf = [
+      { required: ['uses'], not: { anyOf: [{ required: ['run'] }, { required: ['rollback'] }] } },
+      { required: ['run'], not: { required: ['with'] } },
+    ];
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://drbook.dev/schema/runbook-v1.json',
+    title: 'drbook runbook (apiVersion drbook/v1)',
+    ...schema,
+  };
+}
+
+/** The inventory format, for editors too. */
+export function inventoryJsonSchema(): object {
+  const schema = z.toJSONSchema(inventorySchema, { target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://drbook.dev/schema/inventory-v1.json', title: 'drbook inventory (apiVersion drbook/v1)', ...schema };
+}
+
+function findStepSchema(schema: JsonObject): JsonObject | undefined {
+  const steps = (schema.properties as Record<string, JsonObject> | undefined)?.steps;
+  const items = steps?.items as JsonObject | undefined;
+  if (!items) return undefined;
+  if (typeof items.$ref === 'string') {
+    const name = items.$ref.split('/').pop()!;
+    return ((schema.$defs ?? {}) as Record<string, JsonObject>)[name];
+  }
+  return items;
+}

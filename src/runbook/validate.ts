@@ -1,0 +1,28 @@
+// `drbook validate FILE...`: runbooks and inventories, told apart by their `kind`.
+// Returns every issue (empty: valid); never throws for a bad file.
+
+import { readFile } from 'node:fs/promises';
+import type { InputIssue } from '../errors.js';
+import { checkInventorySource } from '../inventory/load.js';
+import { checkRunbookSource, sortIssues } from './load.js';
+import { parseYamlSource, placeOf } from './yaml-source.js';
+
+export async function validateFile(file: string): Promise<InputIssue[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return [{ file, message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }];
+  }
+  return validateText(text, file);
+}
+
+export function validateText(text: string, file: string): InputIssue[] {
+  const { source, issues } = parseYamlSource(text, file);
+  if (issues.length > 0) return sortIssues(issues);
+  const data = source.data as Record<string, unknown> | null;
+  const kind = data !== null && typeof data === 'object' && !Array.isArray(data) ? data.kind : undefined;
+  if (kind === 'Runbook') return sortIssues(checkRunbookSource(source).issues);
+  if (kind === 'Inventory') return sortIssues(checkInventorySource(source).issues);
+  return [{ file, ...placeOf(source, ['kind']), path: 'kind', message: `expected \`kind: Runbook\` or \`kind: Inventory\`, got ${kind === undefined ? 'no kind' : JSON.stringify(kind)}` }];
+}
