@@ -1,0 +1,89 @@
+// The shapes replayJournal returns: a run's history as the engine, the run listing
+// and the report read it.
+
+import type { RunState, StepState } from '../engine/events.js';
+import type { JournalEntry, UndoRecord } from './records.js';
+
+export type PlanRecord = Extract<JournalEntry, { t: 'plan' }>;
+export type EndRecord = Extract<JournalEntry, { t: 'end' }>;
+type ResultEntry = Extract<JournalEntry, { t: 'result' }>;
+
+/** ok / failed from its result; in-flight = intent written, result never written. */
+export type ChangeStatus = 'ok' | 'failed' | 'in-flight';
+
+export interface ChangeHistory {
+  /** Position of its intent in the journal: the execution order. */
+  seq: number;
+  stepId: string;
+  host: string;
+  index: number;
+  description: string;
+  command?: string;
+  undo: UndoRecord | null;
+  undoOnFailure: boolean;
+  readOnly: boolean;
+  startedAt: string;
+  status: ChangeStatus;
+  result?: Omit<ResultEntry, 't' | 'stepId' | 'host' | 'index'>;
+  undoAttempts: UndoAttempt[];
+  /** An undo of it reported ok. */
+  undone: boolean;
+}
+
+export interface UndoAttempt {
+  at: string;
+  description: string;
+  command?: string;
+  /** undefined while the undo is in flight (no undo-result). */
+  ok?: boolean;
+  durationMs?: number;
+  error?: string;
+  finishedAt?: string;
+}
+
+export interface HostStepHistory {
+  stepId: string;
+  host: string;
+  /** Latest state; 'running' when changes were started and no later state was written. */
+  state: StepState;
+  startedAt?: string;
+  endedAt?: string;
+  error?: string;
+  transitions: Array<{ at: string; state: StepState; error?: string }>;
+  changes: ChangeHistory[];
+}
+
+export interface StepHistory {
+  id: string;
+  name: string;
+  plannedHosts: string[];
+  state: StepState;
+  /** False when the journal holds no 'step' entry for it: its state is derived from its hosts. */
+  stateRecorded: boolean;
+  startedAt?: string;
+  endedAt?: string;
+  hosts: HostStepHistory[];
+}
+
+export interface RollbackUndo extends UndoAttempt {
+  stepId: string;
+  host: string;
+  index: number;
+  change?: ChangeHistory;
+}
+
+export interface RollbackHistory {
+  startedAt: string;
+  reason?: string;
+  finishedAt?: string;
+  ok?: boolean;
+  /** Undos in the order they were started. */
+  undos: RollbackUndo[];
+}
+
+/**
+ * A run's state for listing: the end state, or, without an end entry, 'running'
+ * while its process lives and 'crashed' once it is gone (killed, machine rebooted).
+ * 'unreadable' is a journal that could not be read.
+ */
+export type RunListState = RunState | 'crashed' | 'unreadable';

@@ -1,0 +1,195 @@
+// One lock file per target host, `<stateDir>/locks/<host>.lock`, so two runs never
+// act on the same host at once, whatever runbooks they run. A lock is created
+// atomically with its full content (written to a temporary file, then hard-linked
+// into place, which fails if the name exists): there is never a moment when a lock
+// exists but cannot be read. Hosts are locked in sorted order so two runs wanting
+// overlapping hosts cannot each hold half of them.
+
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { DrbookError } from '../errors.js';
+import { isProcessAlive, processStartTime, type IsAlive } from './process-alive.js';
+import { locksDir } from './state-dir.js';
+
+export interface LockHolder {
+  runId: string;
+  pid: number;
+  machine: string;
+  at: string;
+  /** The holder's process start time (Linux), so a reused pid is not mistaken for the holder. */
+  pidStart?: string;
+}
+
+export interface Lock {
+  readonly runId: string;
+  readonly hosts: string[];
+  /** Hosts whose lock was left by a dead process and taken over. */
+  readonly staleTakenOver: string[];
+  /** Who held those stale locks. */
+  readonly staleHolders: Array<LockHolder & { host: string }>;
+  /** Remove the locks this run still holds. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** Injected for tests; default process.pid, os.hostname(), isProcessAlive. */
+  pid?: number;
+  machine?: string;
+  isAlive?: IsAlive;
+}
+
+const ATTEMPTS = 5;
+
+/** Lock every host for this run, or none: on any refusal the locks already taken are released. */
+export async function acquireLock(stateDir: string, hosts: string[], runId: string, options: LockOptions = {}): Promise<Lock> {
+  const dir = locksDir(stateDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pid = options.pid ?? process.pid;
+  const me: LockHolder = { runId, pid, machine: options.machine ?? hostname(), at: new Date().toISOString() };
+  const pidStart = options.pid === undefined ? processStartTime() : undefined;
+  if (pidStart) me.pidStart = pidStart;
+  const isLive = (holder: LockHolder) =>
+    holder.machine !== me.machine || (options.isAlive ?? isProcessAlive)(holder.pid, holder.pidStart);
+
+  const taken: string[] = [];
+  const staleHolders: Array<LockHolder & { host: string }> = [];
+  const release = async () => {
+    for (const host of taken.splice(0).reverse()) await releaseHost(lockPath(dir, host), me);
+  };
+  try {
+    for (const host of [...new Set(hosts)].sort()) {
+      const stale = await lockHost(lockPath(dir, host), host, me, isLive);
+      taken.push(host);
+      if (stale) staleHolders.push({ ...stale, host });
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { runId, hosts: [...taken], staleTakenOver: staleHolders.map((s) => s.host), staleHolders, release };
+}
+
+export function lockPath(dir: string, host: string): string {
+  if (!host) throw new DrbookError('internal', 'cannot lock a host with an empty name');
+  // Host names become file names: encode anything that could be a path separator.
+  return join(dir, `${encodeURIComponent(host)}.lock`);
+}
+
+/** Take one host's lock; resolves with the stale holder it replaced, if any. */
+async function lockHost(path: string, host: string, me: LockHolder, isLive: (h: LockHolder) => boolean): Promise<LockHolder | undefined> {
+  const content = JSON.stringify(me) + '\n';
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (await createExclusive(path, content)) return undefined;
+    const existing = await readHolder(path);
+    if (!existing) continue; // released in between: try again
+    if (!existing.holder) {
+      throw new DrbookError('locked', `host ${host} has a lock file that cannot be read (${path}): ${existing.problem}`, {
+        host,
+        hint: `if no drbook run is active against ${host}, delete ${path} and start again`,
+      });
+    }
+    if (isLive(existing.holder)) throw lockedError(path, host, existing.holder, me);
+    if (await takeOver(path, existing.raw, content, isLive)) return existing.holder;
+    await sleep(20 + Math.random() * 50); // someone else moved first: look again
+  }
+  throw new DrbookError('locked', `host ${host}: its lock ${path} kept changing while drbook tried to take it; another run is starting against it`, {
+    host,
+    hint: 'see `drbook runs`, then try again',
+  });
+}
+
+/**
+ * Replace a dead process's lock. Two runs may find the same stale lock at once; a
+ * short-lived guard file (created exclusively) lets only one of them replace it, and
+ * that one checks the lock is still the stale one before renaming its own over it.
+ */
+async function takeOver(path: string, staleRaw: string, content: string, isLive: (h: LockHolder) => boolean): Promise<boolean> {
+  const guard = `${path}.takeover`;
+  if (!(await createExclusive(guard, content))) {
+    const other = await readHolder(guard);
+    if (other?.holder && !isLive(other.holder)) {
+      throw new DrbookError('locked', `a stale takeover guard ${guard} was left by dead process ${other.holder.pid} (run ${other.holder.runId})`, {
+        hint: `no drbook run is using it: delete ${guard} and start again`,
+      });
+    }
+    return false;
+  }
+  try {
+    if ((await readFile(path, 'utf8').catch(() => undefined)) !== staleRaw) return false;
+    const temp = tempName(path);
+    await writeFile(temp, content, { mode: 0o600, flag: 'wx', flush: true });
+    await rename(temp, path);
+    return (await readFile(path, 'utf8').catch(() => undefined)) === content;
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
+}
+
+/** Create `path` holding `content`, atomically; false if it exists. */
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  const temp = tempName(path);
+  await writeFile(temp, content, { mode: 0o600, flag: 'wx', flush: true });
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new DrbookError('locked', `cannot create the lock ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+type ReadHolder = { raw: string; holder: LockHolder; problem?: undefined } | { raw: string; holder?: undefined; problem: string };
+
+/** The lock's holder; undefined when the file is gone. */
+async function readHolder(path: string): Promise<ReadHolder | undefined> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const value = JSON.parse(raw) as Partial<LockHolder>;
+    if (typeof value.runId === 'string' && Number.isInteger(value.pid) && typeof value.machine === 'string' && typeof value.at === 'string') {
+      return { raw, holder: value as LockHolder };
+    }
+    return { raw, problem: 'expected {runId, pid, machine, at}' };
+  } catch (error) {
+    return { raw, problem: `not JSON (${(error as Error).message})` };
+  }
+}
+
+/** Remove a lock only if it is still ours (it may have been taken over as stale meanwhile). */
+async function releaseHost(path: string, me: LockHolder): Promise<void> {
+  const existing = await readHolder(path).catch(() => undefined);
+  if (existing?.holder?.runId !== me.runId || existing.holder.pid !== me.pid) return;
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+function lockedError(path: string, host: string, holder: LockHolder, me: LockHolder): DrbookError {
+  if (holder.machine !== me.machine) {
+    return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid} on machine ${holder.machine}, since ${holder.at}), which cannot be checked from ${me.machine}`, {
+      host,
+      hint: `if that run is over, delete ${path} and start again`,
+    });
+  }
+  return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid}, since ${holder.at}), which is still running`, {
+    host,
+    hint: `wait for it to finish (\`drbook runs\` shows it); if it hangs, stop process ${holder.pid}: its lock is then taken over as stale`,
+  });
+}
+
+function tempName(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

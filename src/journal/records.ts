@@ -1,0 +1,54 @@
+// The journal is history (Temporal): an append-only JSON-lines file per run, each
+// line fsync'd before the engine goes on. Intent is written before every change and
+// the result after it, so a run cut off at any point can be resumed or rolled back.
+// Nothing secret is ever written: commands are journaled in their masked display form,
+// undo commands as CommandRecord (secrets by name only).
+
+import type { CommandRecord } from '../shell/command.js';
+import type { RunState, StepState } from '../engine/events.js';
+
+export type UndoRecord =
+  | { description: string; command: CommandRecord }
+  | { description: string; action: string; with: Record<string, unknown> };
+
+export interface RunHeader {
+  t: 'run';
+  runId: string;
+  at: string;
+  runbook: { file: string; sha256: string; name: string };
+  inventory?: { file: string; sha256: string };
+  /** Non-secret parameter values as given on the command line; secret ones as names only. */
+  cliParams: Record<string, string>;
+  secretParams: string[];
+  hosts: string[];
+  dryRun: boolean;
+  rollbackOnFailure: boolean;
+  pid: number;
+  machine: string; // os.hostname() of the operator's machine
+}
+
+export type JournalEntry =
+  | RunHeader
+  | { t: 'plan'; at: string; steps: Array<{ id: string; name: string; hosts: string[] }> }
+  | { t: 'resumed'; at: string; pid: number }
+  | { t: 'step'; at: string; stepId: string; state: StepState }
+  | { t: 'host'; at: string; stepId: string; host: string; state: StepState; error?: string }
+  | {
+      t: 'intent';
+      at: string;
+      stepId: string;
+      host: string;
+      index: number;
+      description: string;
+      command?: string;
+      undo: UndoRecord | null;
+      undoOnFailure: boolean;
+      readOnly: boolean;
+    }
+  | { t: 'result'; at: string; stepId: string; host: string; index: number; ok: boolean; durationMs: number; exitCode?: number | null; error?: string; outputTail?: string }
+  | { t: 'rollback'; at: string; phase: 'started' | 'finished'; ok?: boolean; reason?: string }
+  | { t: 'undo-intent'; at: string; stepId: string; host: string; index: number; description: string; command?: string }
+  | { t: 'undo-result'; at: string; stepId: string; host: string; index: number; ok: boolean; durationMs: number; error?: string }
+  | { t: 'end'; at: string; state: RunState; exitCode: number; error?: string };
+
+export type JournalEntryType = JournalEntry['t'];
