@@ -1,0 +1,108 @@
+// Actions plan, the engine executes (pyinfra). An action reads facts through
+// read-only probes, then returns the changes it would make, as values, each with its
+// undo. Dry-run shows those values; a run executes them; the journal records them.
+// An empty list of changes means there is nothing to do (idempotence, safe resume).
+
+import type { z } from 'zod';
+import type { ShellCommand } from '../shell/command.js';
+import type { Transport, ExecResult } from '../transport/transport.js';
+import type { Host } from '../inventory/types.js';
+
+export interface RunInfo {
+  id: string;
+  startedAt: string; // ISO time
+  dryRun: boolean;
+  /** The folder where this run keeps its files (journal, stashes made by drbook itself). */
+  stateDir: string;
+}
+
+export interface ActionContext {
+  host: Host;
+  transport: Transport;
+  run: RunInfo;
+  stepId: string;
+  signal: AbortSignal;
+  /** Show progress text for this host and step (goes through the secret masker). */
+  log(text: string): void;
+  /** Run a read-only probe command. Runs in dry-run too; must never change anything. */
+  probe(command: ShellCommand, options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Ask the operator a yes/no question (the `confirm` gate). Answered by --yes when given. */
+  confirm(message: string): Promise<boolean>;
+  /** Run a command as part of applying a change (never called in dry-run); output is streamed to the display. */
+  exec(command: ShellCommand, options?: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult>;
+}
+
+export type FindingLevel = 'ok' | 'info' | 'warn' | 'error';
+
+/** What a probe found, shown in the plan. An 'error' finding means the run would fail: the plan exits non-zero. */
+export interface Finding {
+  level: FindingLevel;
+  message: string;
+}
+
+/**
+ * How to undo a change, as data, so that it can be journaled and carried out by
+ * `drbook rollback` after a crash, in another process.
+ * - command: a shell command run on the host;
+ * - action: another action re-planned against the host's state at undo time (e.g. static-pods.start).
+ */
+export type Undo =
+  | { description: string; command: ShellCommand }
+  | { description: string; action: string; with: Record<string, unknown> };
+
+export interface Change {
+  /** One line for the plan: "move /etc/kubernetes/manifests/etcd.yaml to the stash". */
+  description: string;
+  /** The command that makes the change. Unless `apply` is given, the engine runs it and a non-zero exit fails the change. */
+  command?: ShellCommand;
+  /** A change that is not a single command (a wait loop, a stream, a prompt). */
+  apply?: (ctx: ActionContext) => Promise<void>;
+  /** undefined/null: no undo. Flagged in the plan unless readOnly. */
+  undo?: Undo | null;
+  /** Verification or waiting: changes nothing, so needs no undo. */
+  readOnly?: boolean;
+  /** The change may leave partial state when it fails (e.g. a half-written restore): undo it even then. */
+  undoOnFailure?: boolean;
+  /** Timeout for this change alone; the step's timeout still bounds the whole. */
+  timeoutMs?: number;
+}
+
+export interface ActionPlan {
+  findings: Finding[];
+  changes: Change[];
+  /** False when the action could not probe honestly in dry-run: its plan is shown as "not simulated". */
+  simulated: boolean;
+}
+
+export interface ActionDefinition<Args = any> {
+  name: string;
+  summary: string;
+  /** Validates `with:` (strict: unknown keys are errors). */
+  schema: z.ZodType<Args>;
+  /** Keys of `with:` that are shell command templates: rendered with quoting into ShellCommand values. */
+  commandFields?: string[];
+  /** Whether plan() can run its probes honestly in dry-run (Ansible's supports_check_mode). */
+  canSimulate: boolean;
+  /**
+   * For steps whose hosts must agree (one etcd member table, the same snapshot on every
+   * master): probe every host of the step before any host is planned, and return what
+   * they share. `shared` is handed to each host's plan(); an 'error' finding on any host
+   * stops the step everywhere. Read-only; runs in dry-run too.
+   */
+  planAcrossHosts?(hosts: Array<{ ctx: ActionContext; args: Args }>): Promise<SharedPlan>;
+  /** Probe the host and return what would be done. Must not change anything. */
+  plan(ctx: ActionContext, args: Args, shared?: unknown): Promise<ActionPlan>;
+}
+
+export interface SharedPlan {
+  /** What every host's plan() receives as `shared`. */
+  value?: unknown;
+  findings: Array<{ host: string; finding: Finding }>;
+}
+
+/** Small helper for actions: a failed command as an Error with its output tail. */
+export function commandFailure(what: string, result: ExecResult): Error {
+  const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
+  const how = result.timedOut ? 'timed out' : result.cancelled ? 'was cancelled' : `exited with ${result.exitCode ?? result.signal}`;
+  return new Error(`${what} ${how}${tail ? `: ${tail}` : ''}`);
+}

@@ -1,0 +1,98 @@
+// dir.swap: put a replacement directory in place of the current one, keeping the
+// old one under a new name (never deleted), with the old one's ownership and mode.
+// This is how a restored etcd data dir goes live: /var/lib/etcd is kept as
+// /var/lib/etcd-old-<run id>. Each move is its own change, so a crash between the
+// two leaves a state that re-planning recognises and finishes (or undoes).
+
+import { dirname } from 'node:path/posix';
+import { z } from 'zod';
+import { sh } from '../../shell/command.js';
+import type { FileInfo } from '../../transport/transport.js';
+import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+
+const schema = z.strictObject({
+  current: z.string().min(1),
+  replacement: z.string().min(1),
+  /** Where the current directory is kept; default `<current>-old-<run id>`. */
+  keepAs: z.string().min(1).optional(),
+});
+
+export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
+  name: 'dir.swap',
+  summary: 'Put a replacement directory in place of the current one, keeping the old one (ownership and mode preserved).',
+  schema,
+  canSimulate: true,
+  async plan(ctx, args) {
+    const keepAs = args.keepAs ?? `${args.current}-old-${ctx.run.id}`;
+    const { current, replacement } = args;
+    const [cur, rep, kept] = await Promise.all([ctx.transport.stat(current), ctx.transport.stat(replacement), ctx.transport.stat(keepAs)]);
+    const findings: Finding[] = [];
+    const changes: Change[] = [];
+    const done = (message: string) => ({ simulated: true, changes, findings: [{ level: 'ok' as const, message }] });
+
+    if (kept && cur && !rep) return done(`already swapped: ${current} is the replacement, the old one is kept at ${keepAs}`);
+    if (kept && !cur && rep) {
+      // Cut off between the two moves: finish the swap (its undo restores the old dir).
+      findings.push({ level: 'info', message: `${current} was already moved to ${keepAs}; the replacement is still to move` });
+      changes.push(...moveReplacementIn(current, replacement, kept, rep));
+      return { simulated: true, findings, changes };
+    }
+    if (kept) return { simulated: true, changes, findings: [{ level: 'error', message: `${keepAs} already exists: choose another keepAs, drbook never overwrites a kept directory` }] };
+    if (!cur) return { simulated: true, changes, findings: [{ level: 'error', message: `${current} does not exist: nothing to swap` }] };
+    if (cur.type !== 'dir') return { simulated: true, changes, findings: [{ level: 'error', message: `${current} is not a directory` }] };
+    if (await isMountPoint(ctx, current)) {
+      findings.push({ level: 'error', message: `${current} is a mount point: it cannot be renamed ("device busy"). Restore into a directory on that mount and move its contents instead` });
+      return { simulated: true, changes, findings };
+    }
+    if (!rep) {
+      findings.push(
+        ctx.run.dryRun
+          ? { level: 'info', message: `${replacement} does not exist yet (an earlier step creates it)` }
+          : { level: 'error', message: `the replacement ${replacement} does not exist` },
+      );
+    } else if (rep.type !== 'dir') {
+      findings.push({ level: 'error', message: `the replacement ${replacement} is not a directory` });
+    } else if ((await ctx.transport.readDir(replacement)).length === 0) {
+      findings.push({ level: 'error', message: `the replacement ${replacement} is empty: refusing to swap an empty directory in` });
+    }
+    changes.push({
+      description: `keep ${current} as ${keepAs}`,
+      command: sh`mv -- ${current} ${keepAs}`,
+      undo: { description: `put ${keepAs} back as ${current}`, command: sh`mv -- ${keepAs} ${current}` },
+    });
+    changes.push(...moveReplacementIn(current, replacement, cur, rep ?? undefined));
+    return { simulated: true, findings, changes };
+  },
+};
+
+function moveReplacementIn(current: string, replacement: string, old: FileInfo, rep: FileInfo | undefined): Change[] {
+  const changes: Change[] = [
+    {
+      description: `move ${replacement} into place as ${current}`,
+      command: sh`mv -- ${replacement} ${current}`,
+      undo: { description: `move ${current} back to ${replacement}`, command: sh`mv -- ${current} ${replacement}` },
+    },
+  ];
+  const mode = old.mode.toString(8);
+  const sameOwner = rep && rep.uid === old.uid && rep.gid === old.gid;
+  const apply = sameOwner ? sh`chmod ${mode} -- ${current}` : sh`chown -R ${`${old.uid}:${old.gid}`} -- ${current} && chmod ${mode} -- ${current}`;
+  const undo = rep
+    ? sameOwner
+      ? sh`chmod ${rep.mode.toString(8)} -- ${current}`
+      : sh`chown -R ${`${rep.uid}:${rep.gid}`} -- ${current} && chmod ${rep.mode.toString(8)} -- ${current}`
+    : null;
+  changes.push({
+    description: `give ${current} the old directory's ${sameOwner ? 'mode' : 'owner and mode'} (${old.uid}:${old.gid}, ${mode})`,
+    command: apply,
+    undo: undo ? { description: `restore the replacement's own owner and mode`, command: undo } : null,
+  });
+  return changes;
+}
+
+/** A mount point has another device than its parent. */
+async function isMountPoint(ctx: ActionContext, path: string): Promise<boolean> {
+  const result = await ctx.probe(sh`stat -c %d -- ${path} ${dirname(path)}`);
+  if (result.exitCode !== 0) return false;
+  const [own, parent] = result.stdout.trim().split('\n');
+  return own !== parent;
+}

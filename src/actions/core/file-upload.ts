@@ -1,0 +1,59 @@
+// file.upload: copy a file from the operator's machine to the host (e.g. a snapshot
+// to every master). The transport streams it to `<destination>.part`, compares the
+// SHA-256 computed on both ends and renames. Idempotent: an identical file already in
+// place is left alone; a different one is refused unless `overwrite`.
+
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { sh } from '../../shell/command.js';
+import { sha256File } from '../../transport/local.js';
+import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+
+const schema = z.strictObject({
+  /** Path on the operator's machine. */
+  source: z.string().min(1),
+  /** Path on the host. */
+  destination: z.string().min(1),
+  mode: z.union([z.number().int(), z.string().regex(/^[0-7]{3,4}$/).transform((m) => parseInt(m, 8))]).optional(),
+  overwrite: z.boolean().default(false),
+});
+
+export const fileUploadAction: ActionDefinition<z.infer<typeof schema>> = {
+  name: 'file.upload',
+  summary: "Copy a file from the operator's machine to the host, SHA-256 checked on both ends; undo removes it.",
+  schema,
+  canSimulate: true,
+  async plan(ctx, { source, destination, mode, overwrite }) {
+    const findings: Finding[] = [];
+    const changes: Change[] = [];
+    let local: { size: number; sha256: string };
+    try {
+      local = { size: (await stat(source)).size, sha256: await sha256File(source) };
+    } catch {
+      return { simulated: true, changes, findings: [{ level: 'error', message: `${source} cannot be read on this machine` }] };
+    }
+    findings.push({ level: 'info', message: `${source}: ${local.size} bytes, sha256 ${local.sha256}` });
+    const existing = await ctx.transport.stat(destination);
+    if (existing) {
+      const remote = await sha256Remote(ctx, destination);
+      if (remote === local.sha256) return { simulated: true, changes, findings: [...findings, { level: 'ok', message: `${destination} on ${ctx.host.name} is already identical` }] };
+      if (!overwrite) return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${destination} on ${ctx.host.name} exists with another content (sha256 ${remote}); set overwrite: true to replace it` }] };
+    }
+    changes.push({
+      description: `upload ${source} to ${ctx.host.name}:${destination} (${local.size} bytes)`,
+      apply: async (c) => {
+        const { sha256 } = await c.transport.putFile(source, destination, { mode });
+        if (sha256 !== local.sha256) throw new Error(`${source} changed while it was uploaded (sha256 ${local.sha256} before, ${sha256} sent)`);
+      },
+      // An existing file was overwritten: its old content is gone, so there is no undo to offer.
+      undo: existing ? null : { description: `remove the uploaded ${destination}`, command: sh`rm -f -- ${destination}` },
+    });
+    return { simulated: true, findings, changes };
+  },
+};
+
+async function sha256Remote(ctx: ActionContext, path: string): Promise<string> {
+  const result = await ctx.probe(sh`sha256sum -- ${path}`, { timeoutMs: 10 * 60_000 });
+  if (result.exitCode !== 0) throw new Error(`sha256sum ${path} on ${ctx.host.name} failed: ${result.stderr.trim()}`);
+  return result.stdout.trim().split(/\s+/)[0]!;
+}
