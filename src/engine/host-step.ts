@@ -1,0 +1,153 @@
+// One step on one host: plan it (probes), then apply its changes one by one with the
+// journal's intent-before / result-after discipline, under the step's timeout.
+
+import { commandFailure, type ActionContext, type ActionPlan, type Change, type RunInfo, type Undo } from '../actions/action.js';
+import { DrbookError, errorMessage } from '../errors.js';
+import type { UndoRecord } from '../journal/records.js';
+import type { TransportPool } from '../transport/transport.js';
+import { createActionContext } from './action-context.js';
+import type { HostStep } from './compile.js';
+import { OutputTail } from './output-tail.js';
+import type { RunRecorder } from './recorder.js';
+
+export interface HostStepEnv {
+  run: RunInfo;
+  pool: TransportPool;
+  recorder: RunRecorder;
+  /** The run's interrupt signal. */
+  signal: AbortSignal;
+  confirm: (message: string) => Promise<boolean>;
+  /** Next free change index per `step/host`, so retries and resumes never reuse one. */
+  nextIndex: Map<string, number>;
+}
+
+export interface PlannedHostStep {
+  hostStep: HostStep;
+  plan: ActionPlan;
+}
+
+/** A context whose signal aborts on the run's interrupt or on the step's timeout. */
+export async function openContext(hostStep: HostStep, env: HostStepEnv, signal: AbortSignal, tail?: OutputTail): Promise<ActionContext> {
+  const { step, host } = hostStep;
+  const transport = await env.pool.get(host.name);
+  return createActionContext({
+    host,
+    transport,
+    run: env.run,
+    stepId: step.id,
+    signal,
+    onLog: (text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream: 'stdout', text: text.endsWith('\n') ? text : `${text}\n` }),
+    onOutput: (stream, text) => {
+      tail?.push(text);
+      env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text });
+    },
+    confirm: env.confirm,
+  });
+}
+
+export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal: AbortSignal, shared?: unknown): Promise<ActionPlan> {
+  const ctx = await openContext(hostStep, env, signal);
+  const plan = await hostStep.action.plan(ctx, hostStep.args, shared);
+  const { step, host } = hostStep;
+  for (const finding of plan.findings) env.recorder.emit({ type: 'host.finding', stepId: step.id, host: host.name, finding });
+  env.recorder.emit({
+    type: 'host.planned',
+    stepId: step.id,
+    host: host.name,
+    simulated: hostStep.action.canSimulate && plan.simulated,
+    changes: plan.changes.map((change) => ({
+      description: change.description,
+      command: change.command?.toDisplay(),
+      undo: change.undo?.description,
+      readOnly: change.readOnly ?? false,
+    })),
+  });
+  return plan;
+}
+
+/**
+ * The step's cross-host phase (see ActionDefinition.planAcrossHosts): its findings are
+ * emitted per host; returns the shared value and the hosts whose findings are errors.
+ */
+export async function planAcrossHosts(hostSteps: HostStep[], env: HostStepEnv, signal: AbortSignal): Promise<{ shared?: unknown; errors: Map<string, DrbookError> }> {
+  const errors = new Map<string, DrbookError>();
+  const action = hostSteps[0]?.action;
+  if (!action?.planAcrossHosts) return { errors };
+  const hosts = await Promise.all(hostSteps.map(async (hostStep) => ({ ctx: await openContext(hostStep, env, signal), args: hostStep.args })));
+  const { value, findings } = await action.planAcrossHosts(hosts);
+  for (const { host, finding } of findings) {
+    const stepId = hostSteps[0]!.step.id;
+    env.recorder.emit({ type: 'host.finding', stepId, host, finding });
+    if (finding.level === 'error') {
+      const previous = errors.get(host)?.message;
+      errors.set(host, new DrbookError('step', previous ? `${previous}; ${finding.message}` : finding.message, { host, step: stepId }));
+    }
+  }
+  return { shared: value, errors };
+}
+
+/** The error findings of a plan, as one error (or undefined when the plan is sound). */
+export function planProblem(hostStep: HostStep, plan: ActionPlan): DrbookError | undefined {
+  const errors = plan.findings.filter((f) => f.level === 'error');
+  if (errors.length === 0) return undefined;
+  return new DrbookError('step', errors.map((f) => f.message).join('; '), { host: hostStep.host.name, step: hostStep.step.id });
+}
+
+/** Apply a plan's changes in order. Throws (after journaling) on the first failure. */
+export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostStepEnv, signal: AbortSignal): Promise<void> {
+  const { step, host } = hostStep;
+  const key = `${step.id}/${host.name}`;
+  for (const change of plan.changes) {
+    const index = env.nextIndex.get(key) ?? 0;
+    env.nextIndex.set(key, index + 1);
+    const tail = new OutputTail();
+    const ctx = await openContext(hostStep, env, signal, tail);
+    await env.recorder.record({
+      t: 'intent',
+      stepId: step.id,
+      host: host.name,
+      index,
+      description: change.description,
+      command: change.command?.toDisplay(),
+      undo: toUndoRecord(change.undo),
+      undoOnFailure: change.undoOnFailure ?? false,
+      readOnly: change.readOnly ?? false,
+    });
+    env.recorder.emit({ type: 'change.started', stepId: step.id, host: host.name, index, description: change.description, command: change.command?.toDisplay() });
+    const started = Date.now();
+    try {
+      await applyChange(change, ctx);
+      signal.throwIfAborted();
+    } catch (error) {
+      const failure = describeFailure(error, signal, hostStep);
+      const durationMs = Date.now() - started;
+      await env.recorder.record({ t: 'result', stepId: step.id, host: host.name, index, ok: false, durationMs, error: failure.message, outputTail: tail.toString() });
+      env.recorder.emit({ type: 'change.finished', stepId: step.id, host: host.name, index, ok: false, durationMs, error: failure.message });
+      throw failure;
+    }
+    const durationMs = Date.now() - started;
+    await env.recorder.record({ t: 'result', stepId: step.id, host: host.name, index, ok: true, durationMs, outputTail: tail.toString() || undefined });
+    env.recorder.emit({ type: 'change.finished', stepId: step.id, host: host.name, index, ok: true, durationMs });
+  }
+}
+
+export async function applyChange(change: Change, ctx: ActionContext): Promise<void> {
+  if (change.apply) return change.apply(ctx);
+  if (!change.command) throw new Error(`internal: change "${change.description}" has neither a command nor an apply function`);
+  const result = await ctx.exec(change.command, { timeoutMs: change.timeoutMs });
+  if (result.exitCode !== 0) throw commandFailure(change.command.toDisplay(), result);
+}
+
+export function toUndoRecord(undo: Undo | null | undefined): UndoRecord | null {
+  if (!undo) return null;
+  if ('command' in undo) return { description: undo.description, command: undo.command.toRecord() };
+  return { description: undo.description, action: undo.action, with: undo.with };
+}
+
+/** Why the step ended: its own timeout, the operator's interrupt, or the error itself. */
+function describeFailure(error: unknown, signal: AbortSignal, hostStep: HostStep): DrbookError {
+  const place = { host: hostStep.host.name, step: hostStep.step.id, cause: error };
+  if (signal.aborted && signal.reason instanceof DrbookError) return signal.reason;
+  if (error instanceof DrbookError) return new DrbookError(error.kind, error.message, { ...place, hint: error.hint });
+  return new DrbookError('step', errorMessage(error), place);
+}

@@ -1,0 +1,53 @@
+// `drbook rollback RUN_ID`: undo a stopped, failed or crashed run later, in a new
+// process, from its journal alone. The rollback is appended to the same journal.
+
+import type { Host } from '../inventory/types.js';
+import { acquireLock } from '../journal/lock.js';
+import { JournalWriter } from '../journal/journal.js';
+import type { JournalEntry } from '../journal/records.js';
+import { Masker } from '../shell/masker.js';
+import type { TransportPool } from '../transport/transport.js';
+import type { EventBus } from './events.js';
+import { RunRecorder } from './recorder.js';
+import { rollbackRun, type RollbackOutcome } from './rollback.js';
+import { EXIT } from './run.js';
+
+export interface LaterRollbackRequest {
+  entries: JournalEntry[];
+  hosts: Host[];
+  stateDir: string;
+  pool: TransportPool;
+  bus: EventBus;
+  /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name. */
+  secrets: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number }> {
+  const header = request.entries[0];
+  if (header?.t !== 'run') throw new Error('internal: journal without header');
+  const masker = new Masker();
+  masker.add(...Object.values(request.secrets));
+  const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
+  const writer = await JournalWriter.append(request.stateDir, header.runId);
+  const recorder = new RunRecorder(writer, request.bus, masker, request.entries);
+  try {
+    await recorder.record({ t: 'resumed', pid: process.pid });
+    const outcome = await rollbackRun({
+      recorder,
+      pool: request.pool,
+      hosts: new Map(request.hosts.map((h) => [h.name, h])),
+      run: { id: header.runId, startedAt: header.at, dryRun: false, stateDir: request.stateDir },
+      secretsByHost: new Map(request.hosts.map((h) => [h.name, request.secrets])),
+      signal: request.signal,
+      reason: 'requested with drbook rollback',
+    });
+    const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
+    await recorder.record({ t: 'end', state: outcome.ok ? 'rolled-back' : 'rollback-failed', exitCode });
+    return { ...outcome, exitCode };
+  } finally {
+    await recorder.close();
+    await request.pool.closeAll().catch(() => undefined);
+    await lock.release();
+  }
+}
