@@ -1,0 +1,114 @@
+// etcd.health: after a restore, is etcd really back? Every endpoint healthy (a
+// linearizable read needs quorum), one cluster id, exactly one leader, the expected
+// member count; per-resource key counts under /registry, compared with the snapshot's
+// own keys (read straight from the snapshot file, no etcd started for it). Retries until
+// healthy or the timeout: a restarted member takes seconds to elect a leader.
+
+import { z } from 'zod';
+import type { ActionContext, ActionDefinition, Finding } from '../action.js';
+import { DrbookError } from '../../errors.js';
+import { loadEtcdCredentials, type EtcdCredentialPlan } from '../../etcd/client.js';
+import { booleanField, durationField, formatDuration, listField } from '../../etcd/duration.js';
+import { checkClusterHealth, describeEndpoints, hex, type ClusterHealth } from '../../etcd/health.js';
+import { pollUntil } from '../../etcd/poll.js';
+import {
+  DEFAULT_PREFIX, VOLATILE_RESOURCES, compareRegistryCounts, countRegistryKeys, formatCounts, formatDifferences, type RegistryCounts,
+} from '../../etcd/registry-counts.js';
+import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';
+import { planCredentials } from './credentials.js';
+
+const schema = z.strictObject({
+  endpoints: listField().optional(),
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
+  expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+  /** Every endpoint at the same revision (after a multi-master restore, before anything writes). */
+  sameRevision: booleanField(false),
+  /** A snapshot on the host: its /registry keys per resource are compared with the live ones. */
+  compareSnapshot: z.string().min(1).optional(),
+  /** no-loss (default): fail when a resource has fewer keys than the snapshot; exact: any difference fails. */
+  compareMode: z.enum(['no-loss', 'exact']).default('no-loss'),
+  /** Resources left out of the comparison (their counts change by themselves). */
+  compareIgnore: listField().default(VOLATILE_RESOURCES),
+  prefix: z.string().min(1).default(DEFAULT_PREFIX),
+  timeout: durationField('60s'),
+  interval: durationField('2s'),
+});
+
+type Args = z.infer<typeof schema>;
+
+async function countSnapshot(ctx: ActionContext, args: Args, findings: Finding[]): Promise<RegistryCounts | null> {
+  if (!args.compareSnapshot) return null;
+  const info = await ctx.transport.stat(args.compareSnapshot);
+  if (!info) {
+    findings.push({ level: ctx.run.dryRun ? 'warn' : 'error', message: `compareSnapshot ${args.compareSnapshot} does not exist on ${ctx.host.name}` });
+    return null;
+  }
+  try {
+    const { keys, revision } = readSnapshotKeys(await ctx.transport.readFile(args.compareSnapshot));
+    const counts = countRegistryKeys(keys, args.prefix);
+    findings.push({ level: 'info', message: `snapshot ${args.compareSnapshot} at revision ${revision}: ${counts.total} keys under ${args.prefix} (${formatCounts(counts)})` });
+    return counts;
+  } catch (error) {
+    findings.push({ level: 'error', message: `compareSnapshot ${args.compareSnapshot}: ${(error as Error).message}` });
+    return null;
+  }
+}
+
+async function waitHealthy(ctx: ActionContext, args: Args, plan: EtcdCredentialPlan, expected: RegistryCounts | null): Promise<void> {
+  const credentials = await loadEtcdCredentials(ctx.transport, plan);
+  let last: ClusterHealth | undefined;
+  const outcome = await pollUntil({ timeoutMs: args.timeout, intervalMs: args.interval, signal: ctx.signal }, async () => {
+    last = await checkClusterHealth(credentials, { expectedMembers: args.expectedMembers, sameRevision: args.sameRevision, countPrefix: args.prefix });
+    if (last.problems.length === 0) return { done: true, value: last };
+    ctx.log(last.problems.join('; '));
+    return { done: false, reason: last.problems.join('; ') };
+  });
+  if (!outcome.ok) {
+    throw new DrbookError('timeout', `etcd not healthy after ${formatDuration(args.timeout)}: ${outcome.reason}`, { host: ctx.host.name });
+  }
+  const health = outcome.value;
+  for (const line of describeEndpoints(health)) ctx.log(line);
+  ctx.log(`cluster ${hex(health.clusterId)}: ${health.members.length} member(s) (${health.members.map((m) => m.name).join(', ')}), leader ${hex(health.leader)}`);
+  const counts = health.counts!;
+  ctx.log(`${counts.total} keys under ${args.prefix}: ${formatCounts(counts)}`);
+  if (expected) {
+    const differences = compareRegistryCounts(expected, counts, { mode: args.compareMode, ignore: args.compareIgnore });
+    if (differences.length) {
+      throw new DrbookError('step', `etcd is healthy but its keys differ from the snapshot ${args.compareSnapshot} (${args.compareMode}): ${formatDifferences(differences)}`, { host: ctx.host.name });
+    }
+    const extra = compareRegistryCounts(expected, counts, { mode: 'exact', ignore: args.compareIgnore });
+    ctx.log(extra.length ? `no key lost; new since the snapshot: ${formatDifferences(extra)}` : `key counts match the snapshot ${args.compareSnapshot}`);
+  }
+}
+
+export const healthAction: ActionDefinition<Args> = {
+  name: 'etcd.health',
+  summary: 'Wait until every etcd endpoint is healthy with one cluster id, one leader and the expected members; report /registry key counts (compared with a snapshot).',
+  schema,
+  canSimulate: true,
+  async plan(ctx, args) {
+    const findings: Finding[] = [];
+    const plan = await planCredentials(ctx, args, findings);
+    const expected = await countSnapshot(ctx, args, findings);
+    const what = [
+      'every endpoint healthy, one cluster id, one leader',
+      args.expectedMembers !== undefined ? `${args.expectedMembers} member(s)` : null,
+      expected ? `no ${args.compareMode === 'exact' ? 'difference' : 'loss'} of keys against ${args.compareSnapshot}` : null,
+    ].filter(Boolean);
+    return {
+      findings,
+      simulated: true,
+      changes: [
+        {
+          description: `check etcd at ${plan.endpoints.join(',')}: ${what.join(', ')} (timeout ${formatDuration(args.timeout)})`,
+          readOnly: true,
+          timeoutMs: args.timeout + 60_000,
+          apply: (applyCtx) => waitHealthy(applyCtx, args, plan, expected),
+        },
+      ],
+    };
+  },
+};

@@ -1,0 +1,211 @@
+// etcd.restore: restore a snapshot into a NEW data directory with the host's own tool
+// (etcdutl from 3.5, etcdctl with ETCDCTL_API=3 on 3.4), as this host's member: its
+// name and peer URL come from its own etcd manifest unless given, so the member is not
+// registered as http://localhost:2380, and every master gets the same --initial-cluster
+// and the same fresh token (from the run id) so the restored members accept each other.
+// The old data dir is not touched here (dir.swap does that). Undo: remove the new dir,
+// which the plan proved absent or empty, and the run's staging dir; also after a failed,
+// half-written restore.
+
+import { posix } from 'node:path';
+import { z } from 'zod';
+import type { ActionContext, ActionDefinition, Finding } from '../action.js';
+import { InputError } from '../../errors.js';
+import { ShellCommand, sh } from '../../shell/command.js';
+import { booleanField } from '../../etcd/duration.js';
+import { parseInitialCluster, readEtcdManifest, type FoundManifest } from '../../etcd/manifest.js';
+import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
+import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
+
+const schema = z.strictObject({
+  snapshot: z.string().min(1),
+  /** The NEW data dir (absent or empty); dir.swap puts it in place afterwards. */
+  dataDir: z.string().min(1),
+  manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
+  /** Where static-pods.stop moved the manifest: looked at when it is not in place. */
+  stashDir: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  initialAdvertisePeerUrls: z.string().min(1).optional(),
+  initialCluster: z.string().min(1).optional(),
+  initialClusterToken: z.string().min(1).optional(),
+  skipHashCheck: booleanField(false),
+  bumpRevision: z.enum(['auto', 'yes', 'no']).default('auto'),
+  /** etcd's docs suggest 1e9: larger than any revision a cluster reaches between snapshots. */
+  bumpRevisionBy: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).default(1_000_000_000),
+  /** user or user:group; `chown -R` of the new dir after the restore (etcd running as its own user). */
+  owner: z.string().regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/, 'expected user or user:group').optional(),
+  etcdctl: z.string().min(1).optional(),
+  etcdutl: z.string().min(1).optional(),
+});
+
+type Args = z.infer<typeof schema>;
+
+type Member = Record<'name' | 'initialAdvertisePeerUrls' | 'initialCluster' | 'initialClusterToken', { value?: string; from: string }>;
+
+async function resolveMember(ctx: ActionContext, args: Args, findings: Finding[]): Promise<Member> {
+  let found: FoundManifest | null = null;
+  const needsManifest = !args.name || !args.initialAdvertisePeerUrls || !args.initialCluster;
+  if (needsManifest) {
+    found = await readEtcdManifest(ctx.transport, args.manifest, args.stashDir);
+    if (!found) {
+      const where = args.stashDir ? `${args.manifest} nor in ${args.stashDir}` : args.manifest;
+      findings.push({ level: 'error', message: `etcd manifest not found (${where}) on ${ctx.host.name}: give name, initialAdvertisePeerUrls and initialCluster, or the manifest's path` });
+    } else if (found.where === 'stash') {
+      findings.push({ level: 'info', message: `reading the member from ${found.manifest.file} (in the stash)` });
+    }
+  }
+  const fromManifest = (field: 'name' | 'initialAdvertisePeerUrls' | 'initialCluster') => {
+    const value = args[field];
+    if (value) return { value, from: 'given' };
+    const fromFile = found?.manifest.values[field];
+    return fromFile ? { value: fromFile, from: `manifest ${found!.manifest.file}` } : { value: undefined, from: 'missing' };
+  };
+  return {
+    name: fromManifest('name'),
+    initialAdvertisePeerUrls: fromManifest('initialAdvertisePeerUrls'),
+    initialCluster: fromManifest('initialCluster'),
+    initialClusterToken: args.initialClusterToken
+      ? { value: args.initialClusterToken, from: 'given' }
+      : { value: `drbook-${ctx.run.id}`, from: 'new for this run: the restored cluster is a new logical cluster' },
+  };
+}
+
+function checkMember(member: Member, findings: Finding[], manifestMissing: boolean): void {
+  for (const [field, { value, from }] of Object.entries(member)) {
+    // Without a manifest, the error that says so already names every value to give.
+    if (!value && !manifestMissing) findings.push({ level: 'error', message: `no ${field}: not given and not in the etcd manifest` });
+    else if (value) findings.push({ level: 'info', message: `${field} = ${value} (${from})` });
+  }
+  const name = member.name.value;
+  const peerUrls = member.initialAdvertisePeerUrls.value?.split(',').map((u) => u.trim()) ?? [];
+  const cluster = member.initialCluster.value ? parseInitialCluster(member.initialCluster.value) : [];
+  if (!name || !cluster.length) return;
+  const own = cluster.filter((m) => m.name === name).map((m) => m.peerUrl);
+  if (own.length === 0) {
+    findings.push({ level: 'error', message: `initialCluster ${member.initialCluster.value} does not list this member (${name}): etcd would refuse to start` });
+  } else if (peerUrls.some((url) => !own.includes(url))) {
+    findings.push({ level: 'error', message: `initialCluster lists ${name} with ${own.join(',')} but its peer URL is ${peerUrls.join(',')}: the member IDs would not match` });
+  }
+  if (peerUrls.some((url) => /\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(url)) && cluster.length > 1) {
+    findings.push({ level: 'warn', message: `peer URL ${peerUrls.join(',')} is a loopback address in a ${cluster.length}-member cluster: the other members cannot reach it` });
+  }
+}
+
+function restoreFlags(tool: EtcdTool, args: Args, findings: Finding[]): ShellCommand[] {
+  const flags: ShellCommand[] = [];
+  if (args.skipHashCheck) {
+    if (tool.flags.skipHashCheck) flags.push(sh`--skip-hash-check`);
+    else findings.push({ level: 'error', message: `${tool.name} ${tool.version} has no --skip-hash-check` });
+  }
+  const canBump = tool.flags.bumpRevision && tool.flags.markCompacted;
+  if (args.bumpRevision === 'no') {
+    findings.push({ level: 'info', message: 'revision bump disabled (bumpRevision: no): restart kube-controller-manager, kube-scheduler and the kubelets after the restore' });
+  } else if (canBump) {
+    flags.push(sh`--bump-revision ${String(args.bumpRevisionBy)} --mark-compacted`);
+    findings.push({ level: 'info', message: `--bump-revision ${args.bumpRevisionBy} --mark-compacted: every watcher relists, so no controller keeps a cache newer than the restored data` });
+  } else {
+    const message =
+      `${tool.name} ${tool.version} has no --bump-revision/--mark-compacted (etcdctl >= 3.4.27, etcdutl >= 3.5.10): watchers of controllers and kubelets ` +
+      'may keep caches newer than the restored data, so kube-controller-manager, kube-scheduler and the kubelets must be restarted after the restore';
+    findings.push({ level: args.bumpRevision === 'yes' ? 'error' : 'warn', message });
+  }
+  return flags;
+}
+
+export const restoreAction: ActionDefinition<Args> = {
+  name: 'etcd.restore',
+  summary: 'Restore a snapshot into a new data dir with the host\'s etcd tool, as this host\'s member (name and peer URL from its manifest); undo removes the new dir.',
+  schema,
+  canSimulate: true,
+  async plan(ctx, args) {
+    if (!posix.isAbsolute(args.dataDir)) throw new InputError([{ path: 'dataDir', message: `expected an absolute path on the host, got "${args.dataDir}"` }]);
+    const dataDir = posix.normalize(args.dataDir).replace(/(.)\/$/, '$1');
+    if (dataDir === '/') throw new InputError([{ path: 'dataDir', message: 'refusing / as a data dir' }]);
+    const findings: Finding[] = [];
+
+    const detection = await detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
+    const tool = detection.tool;
+    if (!tool) findings.push({ level: 'error', message: `cannot restore on ${ctx.host.name}: ${detection.problem}` });
+    else findings.push({ level: 'info', message: `restore tool: ${describeTool(tool)}; flags: --skip-hash-check ${yesNo(tool.flags.skipHashCheck)}, --bump-revision ${yesNo(tool.flags.bumpRevision)}, --mark-compacted ${yesNo(tool.flags.markCompacted)}` });
+
+    const snapshot = await checkSnapshotFile(ctx.transport, args.snapshot, { hash: false });
+    if (snapshot.status === 'raw' && !args.skipHashCheck) findings.push({ level: 'error', message: snapshot.message });
+    else if (snapshot.status === 'missing' && ctx.run.dryRun) findings.push({ level: 'warn', message: `${snapshot.message} (unless an earlier step puts it there)` });
+    else if (!['unchecked', 'raw'].includes(snapshot.status)) findings.push({ level: 'error', message: snapshot.message });
+
+    // The tool writes into a staging dir named after the run, renamed into place only
+    // once complete: dataDir never holds a half-written restore, and a staging dir found
+    // later can only be this run's own interrupted attempt (a resume redoes it).
+    const staging = `${dataDir}.partial-${ctx.run.id}`;
+    const existing = await ctx.transport.stat(dataDir);
+    let removeEmptyFirst = false;
+    if (existing) {
+      if (existing.type !== 'dir') findings.push({ level: 'error', message: `${dataDir} exists and is a ${existing.type}: the restore needs a new, empty directory` });
+      else {
+        const entries = await ctx.transport.readDir(dataDir);
+        if (entries.length > 0) {
+          findings.push({ level: 'error', message: `refusing to restore into ${dataDir}: it is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}); restore into a new directory (a leftover of an earlier attempt? look at it, then remove it)` });
+        } else {
+          removeEmptyFirst = true;
+          findings.push({ level: 'info', message: `${dataDir} exists and is empty: it is replaced by the restored dir` });
+        }
+      }
+    } else {
+      findings.push({ level: 'ok', message: `${dataDir} does not exist yet: the restore creates it` });
+    }
+    const partial = await ctx.transport.stat(staging);
+    if (partial) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });
+
+    const before = findings.length;
+    const member = await resolveMember(ctx, args, findings);
+    checkMember(member, findings, findings.slice(before).some((f) => f.level === 'error'));
+    if (args.owner) {
+      const user = args.owner.split(':')[0]!;
+      const id = await ctx.probe(sh`id -u ${user}`);
+      if (id.exitCode !== 0) findings.push({ level: 'error', message: `owner ${args.owner}: user ${user} does not exist on ${ctx.host.name}` });
+    }
+    const free = await freeBytes(ctx, posix.dirname(dataDir));
+    if (free !== null && snapshot.size > 0 && free < snapshot.size + 64 * 1024 * 1024) {
+      findings.push({ level: free < snapshot.size ? 'error' : 'warn', message: `only ${free >> 20} MiB free under ${posix.dirname(dataDir)}; the restore needs about ${(snapshot.size >> 20) + 64} MiB (the db plus a 64 MiB WAL)` });
+    }
+
+    if (!tool) return { findings, changes: [], simulated: true };
+    const flags = restoreFlags(tool, args, findings);
+    const m = (field: keyof Member) => member[field].value ?? '';
+    const restore = toolCommand(
+      tool,
+      sh`snapshot restore ${args.snapshot} --name ${m('name')} --initial-cluster ${m('initialCluster')} --initial-advertise-peer-urls ${m('initialAdvertisePeerUrls')} --initial-cluster-token ${m('initialClusterToken')} --data-dir ${staging}${flags.length ? sh` ${ShellCommand.join(flags, ' ')}` : sh``}`,
+    );
+    const steps = [
+      ...(partial ? [sh`rm -rf -- ${staging}`] : []),
+      restore,
+      ...(args.owner ? [sh`chown -R ${args.owner} -- ${staging}`] : []),
+      ...(removeEmptyFirst ? [sh`rmdir -- ${dataDir}`] : []),
+      sh`mv -- ${staging} ${dataDir}`,
+    ];
+    const command = ShellCommand.join(steps);
+    return {
+      findings,
+      simulated: true,
+      changes: [
+        {
+          description: `restore ${args.snapshot} into ${dataDir} (written as ${posix.basename(staging)}, renamed when complete) as member ${m('name')} with ${tool.name} ${tool.version}${args.owner ? `, owned by ${args.owner}` : ''}`,
+          command,
+          undoOnFailure: true,
+          undo: { description: `remove the restored dir ${dataDir}`, command: sh`rm -rf -- ${dataDir} ${staging}` },
+        },
+      ],
+    };
+  },
+};
+
+function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+async function freeBytes(ctx: ActionContext, dir: string): Promise<number | null> {
+  // The nearest existing ancestor: the new dir's parent may not exist yet.
+  const result = await ctx.probe(sh`d=${dir}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk -- "$d" | tail -n 1`);
+  const available = Number(result.stdout.trim().split(/\s+/)[3]);
+  return result.exitCode === 0 && Number.isFinite(available) ? available * 1024 : null;
+}

@@ -1,0 +1,73 @@
+// What the container runtime says is running, through crictl: the only honest answer
+// to "did the pod stop?" (the kubelet stops containers some time after the manifest
+// moved, and an API server may take its whole grace period). When crictl cannot answer,
+// drbook says so instead of assuming.
+
+import type { ActionContext } from '../action.js';
+import { DrbookError } from '../../errors.js';
+import { sh } from '../../shell/command.js';
+import { formatDuration } from '../../etcd/duration.js';
+import { pollUntil } from '../../etcd/poll.js';
+
+export type PodState = 'stopped' | 'running';
+
+/** null when crictl is installed; otherwise why not (for an error finding). Whether it answers is seen by listRunningContainers. */
+export async function checkCrictl(ctx: Pick<ActionContext, 'probe'>, crictl: string): Promise<string | null> {
+  const found = await ctx.probe(sh`command -v ${crictl}`);
+  return found.exitCode === 0 ? null : `${crictl} is not installed (not found in PATH)`;
+}
+
+/** Running container ids per pod (container name matched exactly). Throws when crictl fails. */
+export async function listRunningContainers(ctx: Pick<ActionContext, 'probe' | 'host'>, crictl: string, pods: string[]): Promise<Map<string, string[]>> {
+  const results = await Promise.all(
+    pods.map(async (pod) => {
+      const result = await ctx.probe(sh`${crictl} ps -q --name ${`^${escapeRegex(pod)}$`}`);
+      if (result.exitCode !== 0) {
+        const why = result.exitCode === 127 ? `${crictl} not found` : `\`${crictl} ps\` failed: ${tail(result.stderr || result.stdout) || `exit ${result.exitCode}`}`;
+        throw new DrbookError('step', why, { host: ctx.host.name });
+      }
+      return [pod, result.stdout.split('\n').map((l) => l.trim()).filter(Boolean)] as const;
+    }),
+  );
+  return new Map(results);
+}
+
+export interface WaitForPodsOptions {
+  crictl: string;
+  pods: string[];
+  state: PodState;
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+/** Poll crictl until every pod is in `state`; a timeout names the pods that are not. */
+export async function waitForPods(ctx: Pick<ActionContext, 'probe' | 'host' | 'signal' | 'log'>, options: WaitForPodsOptions): Promise<void> {
+  const verb = options.state === 'stopped' ? 'stopped' : 'started';
+  const outcome = await pollUntil({ timeoutMs: options.timeoutMs, intervalMs: options.intervalMs, signal: ctx.signal }, async () => {
+    let running: Map<string, string[]>;
+    try {
+      running = await listRunningContainers(ctx, options.crictl, options.pods);
+    } catch (error) {
+      throw new DrbookError('step', `cannot tell whether the containers ${verb}: ${(error as Error).message}`, { host: ctx.host.name, cause: error });
+    }
+    const pending = options.pods.filter((pod) => (options.state === 'stopped' ? running.get(pod)!.length > 0 : running.get(pod)!.length === 0));
+    if (pending.length === 0) return { done: true, value: undefined };
+    const reason =
+      options.state === 'stopped'
+        ? `still running: ${pending.map((p) => `${p} (${running.get(p)!.length} container${running.get(p)!.length > 1 ? 's' : ''})`).join(', ')}`
+        : `not running: ${pending.join(', ')}`;
+    ctx.log(reason);
+    return { done: false, reason };
+  });
+  if (!outcome.ok) {
+    throw new DrbookError('timeout', `containers not ${verb} after ${formatDuration(options.timeoutMs)} (crictl): ${outcome.reason}`, { host: ctx.host.name });
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' / ');
+}

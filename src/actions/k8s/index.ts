@@ -1,0 +1,7 @@
+import type { ActionDefinition } from '../action.js';
+import { nodesReadyAction } from './nodes-ready.js';
+import { staticPodsStartAction } from './static-pods-start.js';
+import { staticPodsStopAction } from './static-pods-stop.js';
+
+/** Kubernetes actions: static-pods.stop/start, nodes-ready. */
+export const k8sActions: ActionDefinition[] = [staticPodsStopAction, staticPodsStartAction, nodesReadyAction];

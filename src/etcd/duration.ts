@@ -1,0 +1,75 @@
+// Durations as runbook authors write them: "90s", "2m", "1m30s", "500ms", or a plain
+// number of seconds (also "90" as a string, because a rendered template is a string).
+// Everything inside drbook counts in milliseconds.
+
+import { z } from 'zod';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+
+/** Milliseconds, or undefined when the text is not a duration. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  const text = value.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (text === '') return undefined;
+  let total = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < text.length) {
+    const start = PART.lastIndex;
+    const match = PART.exec(text);
+    if (!match || match.index !== start) return undefined;
+    total += Number(match[1]) * UNIT_MS[match[2]!]!;
+  }
+  return Math.round(total);
+}
+
+/** "2m", "1m30s", "450ms": for messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours}h${minutes % 60 ? `${minutes % 60}m` : ''}`;
+}
+
+/** A zod field accepting a duration (string or seconds) and giving milliseconds. */
+export function durationField(defaultValue: string) {
+  return z
+    .union([z.number(), z.string()])
+    .default(defaultValue)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms <= 0) {
+        ctx.issues.push({ code: 'custom', input: value, message: `expected a duration such as "90s", "2m" or a number of seconds, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** A boolean that also accepts "true"/"false" (rendered templates are strings). */
+export function booleanField(defaultValue: boolean) {
+  return z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .default(defaultValue)
+    .transform((value) => value === true || value === 'true');
+}
+
+/** An optional boolean (undefined = let the action decide). */
+export function optionalBooleanField() {
+  return z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === true || value === 'true'));
+}
+
+/** A list of words, given as a YAML list or as one comma-separated string. */
+export function listField() {
+  return z
+    .union([z.array(z.string().min(1)), z.string()])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',').map((s) => s.trim()).filter(Boolean)));
+}
