@@ -1,0 +1,62 @@
+// <dir>/sandbox.json: what `sandbox up` created and started. It is written first (before
+// any process starts) and updated as runners start, so `sandbox down` can always find
+// what to stop, even after an `up` that crashed half-way.
+
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { filesOfSandbox, type SandboxNode } from './layout.js';
+
+export interface SandboxNodeInfo extends SandboxNode {
+  /** PID of the node's static-pod runner, once started. */
+  runnerPid?: number;
+  etcdEndpoint: string;
+  apiServer: string;
+  kubeconfig: string;
+  crictl: string;
+}
+
+export interface SandboxInfo {
+  version: 1;
+  dir: string;
+  /** creating: `up` is under way (or crashed during it); failed: `up` gave up, logs kept. */
+  status: 'creating' | 'running' | 'failed';
+  createdAt: string;
+  ipPrefix: string;
+  ssh: boolean;
+  /** The drbook repository whose code the sandbox runs, and its compiled output. */
+  repo: string;
+  dist: string;
+  /** True when the sandbox runs drbook's TypeScript sources through tsx (tests), not dist/. */
+  fromSource: boolean;
+  nodes: SandboxNodeInfo[];
+  /** Every PID `up` started itself (the runners; the runners track their containers). */
+  pids: number[];
+  inventory: string;
+  /** Summary of the seeded cluster state, when the seeding module ran. */
+  seeded?: { totalKeys: number; nodes: string[] };
+}
+
+export async function writeSandboxInfo(info: SandboxInfo): Promise<void> {
+  const file = filesOfSandbox(info.dir).info;
+  await writeFile(`${file}.tmp`, JSON.stringify(info, null, 2) + '\n');
+  await rename(`${file}.tmp`, file);
+}
+
+/** undefined when there is no sandbox.json; an InputError when it is not readable JSON. */
+export async function readSandboxInfo(dir: string): Promise<SandboxInfo | undefined> {
+  const file = filesOfSandbox(dir).info;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InputError([{ file, message: `cannot read: ${(error as Error).message}` }]);
+  }
+  try {
+    const info = JSON.parse(text) as SandboxInfo;
+    if (!Array.isArray(info.nodes)) throw new Error('no nodes list');
+    return info;
+  } catch (error) {
+    throw new InputError([{ file, message: `not a sandbox description (${(error as Error).message})` }]);
+  }
+}

@@ -1,0 +1,127 @@
+// Where everything of a sandbox lives (the layout contract shared by the sandbox
+// modules and the lead). Every path is derived here, in one place, so the runner,
+// the crictl stand-in, the manifests and the inventory can never disagree.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveStateDir } from '../journal/state-dir.js';
+
+export interface SandboxNode {
+  /** node1, node2, ... */
+  name: string;
+  /** Its own loopback address, e.g. 127.0.0.11. */
+  ip: string;
+  /** <dir>/<name>: the node's "/" */
+  root: string;
+}
+
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+export const ETCD_METRICS_PORT = 2381;
+export const API_SERVER_PORT = 6443;
+export const DEFAULT_IP_PREFIX = '127.0.0.';
+
+/** The four control-plane components, in the order kubeadm lists them. */
+export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export function nameNode(index: number): string {
+  return `node${index}`;
+}
+
+/** Node i (1-based) gets <prefix><10+i>: 127.0.0.11, .12, ... */
+export function addressNode(ipPrefix: string, index: number): string {
+  return `${ipPrefix}${10 + index}`;
+}
+
+export function planNodes(dir: string, count: number, ipPrefix: string = DEFAULT_IP_PREFIX): SandboxNode[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = nameNode(i + 1);
+    return { name, ip: addressNode(ipPrefix, i + 1), root: join(dir, name) };
+  });
+}
+
+export interface NodePaths {
+  root: string;
+  kubernetesDir: string;
+  manifestsDir: string;
+  /** Outside the manifests folder: a copy left inside would be run by the kubelet. */
+  stashDir: string;
+  pkiDir: string;
+  etcdPkiDir: string;
+  kubeconfig: string;
+  dataDir: string;
+  logsDir: string;
+  runDir: string;
+  containersFile: string;
+  binDir: string;
+  crictl: string;
+}
+
+export function pathsOfNode(root: string): NodePaths {
+  const kubernetesDir = join(root, 'etc', 'kubernetes');
+  const pkiDir = join(kubernetesDir, 'pki');
+  const runDir = join(root, 'run');
+  const binDir = join(root, 'bin');
+  return {
+    root,
+    kubernetesDir,
+    manifestsDir: join(kubernetesDir, 'manifests'),
+    stashDir: join(kubernetesDir, 'manifests-stash'),
+    pkiDir,
+    etcdPkiDir: join(pkiDir, 'etcd'),
+    kubeconfig: join(kubernetesDir, 'admin.conf'),
+    dataDir: join(root, 'var', 'lib', 'etcd'),
+    logsDir: join(root, 'var', 'log', 'pods'),
+    runDir,
+    containersFile: join(runDir, 'containers.json'),
+    binDir,
+    crictl: join(binDir, 'crictl'),
+  };
+}
+
+export function manifestPath(root: string, component: Component): string {
+  return join(pathsOfNode(root).manifestsDir, `${component}.yaml`);
+}
+
+export interface SandboxFiles {
+  info: string;
+  inventory: string;
+}
+
+export function filesOfSandbox(dir: string): SandboxFiles {
+  return { info: join(dir, 'sandbox.json'), inventory: join(dir, 'inventory.yaml') };
+}
+
+/** <stateDir>/sandbox, where `drbook sandbox` works when no --dir is given. */
+export function defaultSandboxDir(stateDirFlag?: string): string {
+  return join(resolveStateDir(stateDirFlag), 'sandbox');
+}
+
+/** The repository root (where package.json is), from this file's own place in src/ or dist/src/. */
+export function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the drbook repository above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+/** True when this code runs from the TypeScript sources (tsx), not from dist/. */
+export function runningFromSource(): boolean {
+  return import.meta.url.endsWith('.ts');
+}
+
+/**
+ * The argv that starts one of drbook's own node programs (runner, crictl, apiserver),
+ * e.g. `sandbox/runner/main`. From dist/ it is the compiled file; from the sources
+ * (tests under tsx) it is the .ts file through tsx's loader, so no build is needed.
+ */
+export function commandOfEntry(entry: string): string[] {
+  const repo = findRepoRoot();
+  if (!runningFromSource()) return [process.execPath, join(repo, 'dist', 'src', `${entry}.js`)];
+  return [process.execPath, '--import', import.meta.resolve('tsx'), join(repo, 'src', `${entry}.ts`)];
+}

@@ -1,0 +1,124 @@
+// Facts about processes by PID, from /proc. The sandbox only ever signals a PID it
+// recorded itself, and first checks that the PID still runs what it recorded: a PID can
+// be reused by an unrelated process after the original died.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Alive and not a zombie (a zombie still answers kill 0 but runs nothing). */
+export function isProcessAlive(pid: number | undefined): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else — alive, and not ours to touch.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false; // vanished between the two reads
+  }
+}
+
+export function readCmdline(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const parts = raw.split('\0');
+    if (parts.at(-1) === '') parts.pop();
+    return parts;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Does `pid` still run `argv`? Exact match, or (should a program rewrite its title)
+ * the same program name with the recorded argv's most telling argument present.
+ */
+export function processRuns(pid: number, argv: string[]): boolean {
+  const cmdline = readCmdline(pid);
+  if (!cmdline || cmdline.length === 0 || argv.length === 0) return false;
+  if (cmdline.length === argv.length && cmdline.every((part, i) => part === argv[i])) return true;
+  const sameProgram = basename(cmdline[0]!) === basename(argv[0]!);
+  const telling = argv.find((a, i) => i > 0 && !a.startsWith('--import') && !a.startsWith('file:')) ?? argv[0]!;
+  return sameProgram && cmdline.includes(telling);
+}
+
+/** Signals a whole process group (the sandbox starts every process as a group leader). */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal); // not a group leader after all: at least the process
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Polls until the process is gone; true if it went within `timeoutMs`. */
+export async function waitForExit(pid: number, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isProcessAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
+  }
+  return true;
+}
+
+/** SIGTERM the group, wait `graceMs`, then SIGKILL. Returns true when the process is gone. */
+export async function terminateGroup(pid: number, graceMs: number): Promise<boolean> {
+  if (!isProcessAlive(pid)) return true;
+  signalGroup(pid, 'SIGTERM');
+  if (await waitForExit(pid, graceMs)) return true;
+  signalGroup(pid, 'SIGKILL');
+  return waitForExit(pid, 5000);
+}
+
+/** Process group of a PID (field 5 of /proc/<pid>/stat), or undefined if it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process and its ancestors: never to be signalled by a sweep. */
+export function selfAndAncestors(): Set<number> {
+  const pids = new Set<number>();
+  for (let pid: number | undefined = process.pid; pid && pid > 1 && !pids.has(pid); pid = parentOf(pid)) pids.add(pid);
+  return pids;
+}
+
+/** Every PID whose argv matches `predicate` (other than this process and its ancestors). */
+export function findProcesses(predicate: (argv: string[]) => boolean): number[] {
+  const spared = selfAndAncestors();
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (spared.has(pid)) continue;
+    const argv = readCmdline(pid);
+    if (argv && argv.length > 0 && isProcessAlive(pid) && predicate(argv)) found.push(pid);
+  }
+  return found;
+}

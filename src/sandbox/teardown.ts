@@ -1,0 +1,150 @@
+// `sandbox down`: stop everything a sandbox started, then remove its folder. It must
+// work on a healthy sandbox, a half-created one and a crashed one (runner killed -9,
+// containers orphaned), and be idempotent. Only PIDs the sandbox recorded are signalled,
+// and only after /proc shows they still run what was recorded (PIDs get reused); a last
+// sweep catches a container started in the instant between its spawn and the runner's
+// state write, recognised by flags that point inside this sandbox's folder.
+
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DrbookError, InputError } from '../errors.js';
+import { readSandboxInfo, type SandboxInfo } from './info.js';
+import { pathsOfNode } from './layout.js';
+import { findProcesses, isProcessAlive, processGroupOf, readCmdline, signalGroup, terminateGroup, waitForExit } from './processes.js';
+import { readLiveRunnerPid } from './runner/pid-file.js';
+import { readContainersState } from './runner/state.js';
+
+/** Enough for a runner to stop its containers (each gets 5 s of grace, in parallel). */
+const RUNNER_STOP_MS = 15_000;
+const CONTAINER_GRACE_MS = 3_000;
+const SANDBOX_ENTRY = /^(node\d+|sandbox\.json(\.tmp)?|inventory\.yaml|\.pki-work)$/;
+
+export interface StopReport {
+  /** Runner PIDs that were alive and have been stopped. */
+  stoppedRunners: number[];
+  /** Container PIDs left behind by a dead runner, killed here. */
+  killedContainers: number[];
+  /** PIDs that could not be stopped (a human must look). */
+  stillAlive: number[];
+}
+
+export interface SandboxDownReport extends StopReport {
+  dir: string;
+  existed: boolean;
+  removed: boolean;
+}
+
+async function nodeRootsOf(dir: string, info: SandboxInfo | undefined): Promise<string[]> {
+  const roots = new Set(info?.nodes.map((node) => node.root) ?? []);
+  try {
+    for (const entry of await readdir(dir)) if (/^node\d+$/.test(entry)) roots.add(join(dir, entry));
+  } catch {
+    // no folder: only what sandbox.json says
+  }
+  return [...roots];
+}
+
+function isRunnerOf(pid: number, dir: string): boolean {
+  const argv = readCmdline(pid) ?? [];
+  const nodeDir = argv[argv.indexOf('--node-dir') + 1] ?? '';
+  return argv.some((a) => /runner[/\\]main\.[jt]s$/.test(a)) && argv.includes('--node-dir') && nodeDir.startsWith(`${dir}/`);
+}
+
+/** Flags like --data-dir=<dir>/node1/... or --node-dir <dir>/node1: a process of this sandbox. */
+function referencesSandbox(argv: string[], dir: string): boolean {
+  const inside = `${dir}/node`;
+  return argv.some((arg, i) => (arg.startsWith('--') && arg.includes(`=${inside}`)) || (argv[i - 1] === '--node-dir' && arg.startsWith(inside)));
+}
+
+/** Stops the runners (which stop their containers), then whatever they left running. */
+export async function stopSandboxProcesses(dirInput: string, info?: SandboxInfo): Promise<StopReport> {
+  const dir = resolve(dirInput);
+  const roots = await nodeRootsOf(dir, info);
+  const candidates = new Set<number>([...(info?.pids ?? []), ...(info?.nodes.map((n) => n.runnerPid ?? 0) ?? [])]);
+  for (const root of roots) candidates.add(readLiveRunnerPid(root) ?? 0);
+  const runners = [...candidates].filter((pid) => pid > 0 && isProcessAlive(pid) && isRunnerOf(pid, dir));
+
+  // SIGTERM to the runner itself: it stops its containers gracefully, then exits.
+  for (const pid of runners) process.kill(pid, 'SIGTERM');
+  const stillAlive: number[] = [];
+  await Promise.all(
+    runners.map(async (pid) => {
+      if (await waitForExit(pid, RUNNER_STOP_MS, 100)) return;
+      signalGroup(pid, 'SIGKILL');
+      if (!(await waitForExit(pid, 5000))) stillAlive.push(pid);
+    }),
+  );
+
+  const killedContainers: number[] = [];
+  const orphans: number[] = [];
+  for (const root of roots) {
+    const records = await readContainersState(pathsOfNode(root).containersFile).catch(() => undefined);
+    for (const record of records ?? []) {
+      const argv = readCmdline(record.pid);
+      if (record.pid > 0 && isProcessAlive(record.pid) && argv && referencesOrRuns(argv, record.argv, dir)) orphans.push(record.pid);
+    }
+  }
+  for (const pid of findProcesses((argv) => referencesSandbox(argv, dir))) if (!orphans.includes(pid)) orphans.push(pid);
+  await Promise.all(
+    orphans.map(async (pid) => {
+      // Containers lead their own group; a stray process found by the sweep may not.
+      const gone = processGroupOf(pid) === pid ? await terminateGroup(pid, CONTAINER_GRACE_MS) : await terminateOne(pid);
+      (gone ? killedContainers : stillAlive).push(pid);
+    }),
+  );
+  return { stoppedRunners: runners, killedContainers, stillAlive };
+}
+
+function referencesOrRuns(actual: string[], recorded: string[], dir: string): boolean {
+  const same = actual.length === recorded.length && actual.every((a, i) => a === recorded[i]);
+  return same || referencesSandbox(actual, dir);
+}
+
+async function terminateOne(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return !isProcessAlive(pid);
+  }
+  if (await waitForExit(pid, CONTAINER_GRACE_MS)) return true;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+  return waitForExit(pid, 5000);
+}
+
+/** Refuses to delete a folder that is not a sandbox's (a mistyped --dir must not cost a home folder). */
+async function assertSandboxFolder(dir: string, info: SandboxInfo | undefined): Promise<void> {
+  if (info) return;
+  const foreign = (await readdir(dir)).filter((entry) => !SANDBOX_ENTRY.test(entry));
+  if (foreign.length > 0) {
+    throw new InputError(
+      `${dir} is not a sandbox folder: it has no sandbox.json and holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}`,
+      'pass the --dir that `drbook sandbox up` used',
+    );
+  }
+}
+
+export async function sandboxDown(options: { dir: string }): Promise<SandboxDownReport> {
+  const dir = resolve(options.dir);
+  if (!existsSync(dir)) return { dir, existed: false, removed: false, stoppedRunners: [], killedContainers: [], stillAlive: [] };
+  let info: SandboxInfo | undefined;
+  try {
+    info = await readSandboxInfo(dir);
+  } catch {
+    info = undefined; // a torn sandbox.json: fall back to the node folders
+  }
+  if (!info && existsSync(join(dir, 'sandbox.json'))) info = { nodes: [], pids: [] } as unknown as SandboxInfo;
+  await assertSandboxFolder(dir, info);
+  const stopped = await stopSandboxProcesses(dir, info);
+  if (stopped.stillAlive.length > 0) {
+    throw new DrbookError('step', `sandbox ${dir}: could not stop pid ${stopped.stillAlive.join(', ')}; the folder is kept`, {
+      hint: 'look at them with `ps -o pid,cmd -p PID`, stop them, then run `drbook sandbox down` again',
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { dir, existed: true, removed: true, ...stopped };
+}
