@@ -1,0 +1,81 @@
+// `drbook demo`: watch a whole disaster and its recovery on a local sandbox, with the
+// real kubectl showing the cluster before, after the disaster, and after the restore.
+// The restore is runbooks/etcd-restore.yaml, exactly as an operator would run it.
+
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { EventBus } from '../engine/events.js';
+import { loadRunbook } from '../runbook/load.js';
+import { saveSandboxSnapshot } from '../sandbox/cluster-state/snapshot.js';
+import { probeApiServerReady, waitForProbe } from '../sandbox/health.js';
+import { findRepoRoot } from '../sandbox/layout.js';
+import { sandboxDown, sandboxUp } from '../sandbox/lifecycle.js';
+import { destroyEtcdData } from './disaster.js';
+import { runOnSandbox } from './sandbox-run.js';
+import { formatTimings, type RunTimings } from './timings.js';
+
+export interface DemoRequest {
+  dir: string;
+  ipPrefix?: string;
+  keep: boolean;
+  stateDir: string;
+  bus: EventBus;
+  /** Narration and kubectl output (stdout). */
+  print: (text: string) => void;
+  interrupt: AbortSignal;
+}
+
+export interface DemoOutcome {
+  exitCode: number;
+  runId?: string;
+  timings?: RunTimings;
+  before: string;
+  afterDisaster: string;
+  afterRestore: string;
+}
+
+export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
+  const { print } = request;
+  const runbook = await loadRunbook(join(findRepoRoot(), 'runbooks/etcd-restore.yaml'));
+  const chapter = (title: string) => print(`\n━━━ ${title} ${'━'.repeat(Math.max(3, 70 - title.length))}\n`);
+
+  chapter('1. A kubeadm-shaped control plane (sandbox)');
+  const sandbox = await sandboxUp({ dir: request.dir, ipPrefix: request.ipPrefix, onProgress: (m) => print(`  ${m}\n`) });
+  const outcome: DemoOutcome = { exitCode: 1, before: '', afterDisaster: '', afterRestore: '' };
+  try {
+    const node = sandbox.nodes[0]!;
+    const kubectl = async (...args: string[]) => {
+      const result = await execa('kubectl', ['--kubeconfig', node.kubeconfig, '--cache-dir', join(request.dir, '.kube-cache'), ...args], { reject: false });
+      const text = [`$ kubectl ${args.join(' ')}`, result.stdout, result.stderr].filter(Boolean).join('\n');
+      print(`${text.replace(/^/gm, '  ')}\n\n`);
+      return result.stdout + result.stderr;
+    };
+    outcome.before = (await kubectl('get', 'nodes')) + (await kubectl('get', 'pods', '-A'));
+
+    chapter('2. A backup: etcdctl snapshot save');
+    const snapshot = await saveSandboxSnapshot({ dir: request.dir, file: join(request.dir, 'backup', 'etcd-snapshot.db') });
+    print(`  ${snapshot.file}: revision ${snapshot.revision}, ${snapshot.size} bytes, sha256 ${snapshot.sha256.slice(0, 16)}…\n`);
+
+    chapter('3. Disaster: etcd loses its data');
+    await destroyEtcdData(node);
+    print('  etcd was stopped, its data dir emptied, and the kubelet started it again: an empty cluster.\n');
+    outcome.afterDisaster = await kubectl('get', 'nodes');
+
+    chapter('4. Restore: drbook run runbooks/etcd-restore.yaml');
+    const { outcome: run, timings } = await runOnSandbox({ runbook, sandbox, params: { snapshot: snapshot.file }, stateDir: request.stateDir, bus: request.bus, interrupt: request.interrupt });
+    outcome.runId = run.runId;
+    outcome.timings = timings;
+    outcome.exitCode = run.exitCode;
+
+    chapter(`5. After the restore (${run.state})`);
+    // The last step restarted the kubelet's pods: let the API server come back first.
+    await waitForProbe(() => probeApiServerReady(node), 30_000);
+    outcome.afterRestore = (await kubectl('get', 'nodes')) + (await kubectl('get', 'pods', '-A'));
+    print(`${formatTimings(timings)}\n`);
+    print(`\n  The old data dir was kept (var/lib/etcd-old-${run.runId}); the journal: drbook report ${run.runId}\n`);
+    return outcome;
+  } finally {
+    if (request.keep) print(`\n  sandbox kept in ${request.dir}: drbook sandbox down --dir ${request.dir}\n`);
+    else await sandboxDown({ dir: request.dir });
+  }
+}

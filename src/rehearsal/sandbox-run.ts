@@ -1,0 +1,50 @@
+// Running a runbook for real against a sandbox: its inventory, every master as a
+// target, the operator's answers given (--yes). Shared by `rehearse` and `demo`.
+
+import { executeRun, type RunOutcome } from '../engine/run.js';
+import type { EventBus } from '../engine/events.js';
+import { loadInventory } from '../inventory/load.js';
+import { resolveTargets } from '../inventory/targets.js';
+import { newRunId } from '../journal/state-dir.js';
+import type { Runbook } from '../runbook/types.js';
+import type { SandboxInfo } from '../sandbox/info.js';
+import { openTransportPool } from '../transport/pool.js';
+import { recordTimings, type RunTimings } from './timings.js';
+
+export interface SandboxRunRequest {
+  runbook: Runbook;
+  sandbox: SandboxInfo;
+  params: Record<string, string>;
+  stateDir: string;
+  bus: EventBus;
+  interrupt: AbortSignal;
+  abandon?: AbortSignal;
+}
+
+export async function runOnSandbox(request: SandboxRunRequest): Promise<{ outcome: RunOutcome; timings: RunTimings }> {
+  const inventory = await loadInventory(request.sandbox.inventory);
+  const hosts = resolveTargets(inventory, 'masters');
+  const timings = recordTimings(request.bus);
+  const outcome = await executeRun({
+    runbook: request.runbook,
+    inventory,
+    hosts,
+    cliParams: { ...membersParam(request.runbook, hosts.length), ...request.params },
+    stateDir: request.stateDir,
+    pool: await openTransportPool(hosts),
+    bus: request.bus,
+    interrupt: request.interrupt,
+    abandon: request.abandon,
+    rollbackOnFailure: true,
+    onInterrupt: 'rollback',
+    confirm: async () => true,
+    runId: newRunId(),
+    startedAt: new Date().toISOString(),
+  });
+  return { outcome, timings: timings() };
+}
+
+/** A runbook that declares `expectedMembers` is told how many masters the sandbox has. */
+function membersParam(runbook: Runbook, count: number): Record<string, string> {
+  return runbook.params.expectedMembers ? { expectedMembers: String(count) } : {};
+}
