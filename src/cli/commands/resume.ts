@@ -1,0 +1,76 @@
+// drbook resume RUN_ID: continue a run that was cut off. Steps the journal shows done
+// are skipped; the step that was in flight is re-planned (its probes see what was
+// already changed) instead of being re-run blindly.
+
+import { InputError } from '../../errors.js';
+import { executeRun } from '../../engine/run.js';
+import { resolveStateDir } from '../../journal/state-dir.js';
+import { parseParamFlags } from '../../runbook/params.js';
+import { openTransportPool } from '../../transport/pool.js';
+import { choiceOption, formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { createConfirm } from '../confirm-prompt.js';
+import { hostsOfRun, loadRunInventory, loadRunRunbook, readStoredRun } from '../journal-access.js';
+import { createOutput } from '../render/select.js';
+import { checkConfirmable, outputMode, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import { installInterrupts } from '../signals.js';
+
+const spec: CommandSpec = {
+  name: 'resume',
+  usage: 'drbook resume RUN_ID [-p SECRET=VALUE]... [options]',
+  summary: 'Continue a run that was cut off (kill -9, closed terminal, lost connection) or stopped with --no-rollback.',
+  details: `
+The runbook and inventory must be unchanged since the run started (drbook compares their
+hashes with the journal). Parameters come from the journal; secret parameters, which are
+never journaled, must be given again with -p or DRBOOK_PARAM_<NAME>.`,
+  options: RUN_OPTIONS,
+  optionHelp: RUN_HELP.filter(([flag]) => !flag.startsWith('-i,') && !flag.startsWith('-t,')),
+};
+
+export default async function resumeCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
+  const { values, positionals } = parseCommandArgs(spec, argv);
+  requirePositionals(spec, positionals, 1);
+  if (values.inventory) throw new InputError('resume uses the inventory the run was started with; --inventory is not accepted');
+  const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
+  const stored = await readStoredRun(stateDir, positionals[0]!);
+  const { header, summary } = stored;
+  if (!summary.canResume) {
+    throw new InputError(`run ${header.runId} is ${summary.state}: there is nothing to resume${summary.canRollback ? `; undo it with: drbook rollback ${header.runId}` : ''}`);
+  }
+  const runbook = await loadRunRunbook(header);
+  const { inventory } = await loadRunInventory(header, true);
+  const given = parseParamFlags(listOption(values, 'param'));
+  for (const name of Object.keys(given)) {
+    if (!header.secretParams.includes(name)) throw new InputError(`-p ${name}: only secret parameters are given again on resume; the others come from the journal`);
+  }
+  const yes = values.yes === true;
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  checkConfirmable(runbook, yes, interactive);
+
+  const hosts = hostsOfRun(header, inventory);
+  const output = await createOutput(outputMode(values), { dryRun: false });
+  const interrupts = installInterrupts(output.say);
+  try {
+    const outcome = await executeRun({
+      runbook,
+      inventory,
+      hosts,
+      cliParams: { ...header.cliParams, ...given },
+      stateDir,
+      pool: await openTransportPool(hosts),
+      bus: output.bus,
+      interrupt: interrupts.interrupt,
+      abandon: interrupts.abandon,
+      rollbackOnFailure: values['no-rollback'] !== true && header.rollbackOnFailure,
+      onInterrupt: choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback'),
+      confirm: createConfirm({ yes, interactive }),
+      runId: header.runId,
+      startedAt: header.at,
+      resumeFrom: stored.entries,
+    });
+    await output.finished();
+    return outcome.exitCode;
+  } finally {
+    interrupts.dispose();
+  }
+}

@@ -1,0 +1,60 @@
+// drbook rollback RUN_ID: undo what a stopped, failed or crashed run changed, in
+// reverse, from its journal.
+
+import { executeLaterRollback } from '../../engine/later-rollback.js';
+import { resolveStateDir } from '../../journal/state-dir.js';
+import { parseParamFlags } from '../../runbook/params.js';
+import { openTransportPool } from '../../transport/pool.js';
+import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
+import { createOutput } from '../render/select.js';
+import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
+import { installInterrupts } from '../signals.js';
+
+const spec: CommandSpec = {
+  name: 'rollback',
+  usage: 'drbook rollback RUN_ID [-p SECRET=VALUE]... [options]',
+  summary: 'Undo every change a run made that is still applied, newest first, from its journal.',
+  details: `
+For a run cut off by kill -9, a lost connection or a closed terminal, or one stopped
+with --no-rollback. Undo commands that use secret parameters need them again (-p or
+DRBOOK_PARAM_<NAME>). Exit 0 when everything was undone, 3 when something is left
+(listed; a human must look).`,
+  options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true } },
+  optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], ...COMMON_HELP],
+};
+
+export default async function rollbackCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
+  const { values, positionals } = parseCommandArgs(spec, argv);
+  requirePositionals(spec, positionals, 1);
+  const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
+  const stored = await readStoredRun(stateDir, positionals[0]!);
+  const output = await createOutput(outputMode(values), { dryRun: false });
+  if (!stored.summary.canRollback) {
+    output.say(`run ${stored.header.runId} is ${stored.summary.state}: nothing of it is left to undo`);
+    return 0;
+  }
+  const { inventory, warning } = await loadRunInventory(stored.header, false);
+  if (warning) output.say(`warning: ${warning}`);
+  const hosts = hostsOfRun(stored.header, inventory);
+  const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
+  const interrupts = installInterrupts(output.say);
+  try {
+    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
+    await output.finished();
+    output.say(outcome.ok ? `run ${stored.header.runId}: every change was undone` : `run ${stored.header.runId}: rollback INCOMPLETE; still applied:\n${outcome.left.map((l) => `  - ${l}`).join('\n')}`);
+    return outcome.exitCode;
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+function secretsFromEnv(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[`DRBOOK_PARAM_${name.toUpperCase()}`];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+// drbook run RUNBOOK: the whole run (or, with --dry-run, the plan).
+
+import { executeDryRun } from '../../engine/dry-run.js';
+import { executeRun } from '../../engine/run.js';
+import { newRunId } from '../../journal/state-dir.js';
+import { openTransportPool } from '../../transport/pool.js';
+import { choiceOption, formatHelp, parseCommandArgs, requirePositionals, wantsHelp, type CommandSpec } from '../args.js';
+import { createConfirm } from '../confirm-prompt.js';
+import { createOutput } from '../render/select.js';
+import { checkConfirmable, loadRun, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import { installInterrupts } from '../signals.js';
+
+export const runSpec: CommandSpec = {
+  name: 'run',
+  usage: 'drbook run RUNBOOK [-i INVENTORY] [-p NAME=VALUE]... [options]',
+  summary: 'Run a runbook: every step on all its hosts in parallel, a barrier between steps, rollback on failure.',
+  details: `
+Each step is planned on every host first (read-only probes); changes are applied only
+when every plan is sound. Every change is journaled (intent before, result after) under
+the state dir, so a run that is cut off can be resumed (drbook resume) or undone
+(drbook rollback). Exit codes: 0 done, 1 failed and rolled back, 2 invalid input,
+3 failed and changes remain (a human must look), 130 interrupted.
+
+Example:
+  drbook run runbooks/etcd-restore.yaml -p snapshot=/backup/etcd.db --yes`,
+  options: { ...RUN_OPTIONS, 'dry-run': { type: 'boolean', short: 'n' } },
+  optionHelp: [['-n, --dry-run', 'Only plan: show every command and what the probes find; change nothing (= drbook plan).'], ...RUN_HELP],
+};
+
+export default async function runCommand(argv: string[], spec: CommandSpec = runSpec, forceDryRun = false): Promise<number> {
+  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
+  const { values, positionals } = parseCommandArgs(spec, argv);
+  requirePositionals(spec, positionals, 1);
+  const dryRun = forceDryRun || values['dry-run'] === true;
+  const loaded = await loadRun(positionals[0]!, values);
+  const yes = values.yes === true;
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  if (!dryRun) checkConfirmable(loaded.runbook, yes, interactive);
+  const onInterrupt = choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback');
+
+  const output = await createOutput(loaded.output, { dryRun });
+  const interrupts = installInterrupts(output.say);
+  const pool = await openTransportPool(loaded.hosts);
+  const common = {
+    ...loaded,
+    pool,
+    bus: output.bus,
+    interrupt: interrupts.interrupt,
+    abandon: interrupts.abandon,
+    confirm: createConfirm({ yes, interactive }),
+    runId: newRunId(),
+    startedAt: new Date().toISOString(),
+  };
+  try {
+    if (dryRun) {
+      const outcome = await executeDryRun(common);
+      await output.finished();
+      return outcome.exitCode;
+    }
+    const outcome = await executeRun({ ...common, rollbackOnFailure: values['no-rollback'] !== true, onInterrupt });
+    await output.finished();
+    if (outcome.exitCode !== 0 && loaded.output !== 'json') {
+      output.say(`run ${outcome.runId}: ${outcome.state}. Journal: drbook report ${outcome.runId}${outcome.state === 'failed' || outcome.state === 'interrupted' ? `; undo with: drbook rollback ${outcome.runId}; continue with: drbook resume ${outcome.runId}` : ''}`);
+    }
+    return outcome.exitCode;
+  } finally {
+    interrupts.dispose();
+  }
+}

@@ -1,0 +1,186 @@
+// `drbook sandbox up|down|status|snapshot`: the local stand-in for a kubeadm control
+// plane. Human output by default; --json prints one JSON document on stdout (progress
+// goes to stderr, so stdout stays machine-readable).
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DrbookError, InputError, errorMessage } from '../../errors.js';
+import { defaultSandboxDir } from '../../sandbox/layout.js';
+import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Subcommand {
+  usage: string;
+  summary: string;
+  options: Options;
+  help: Array<[string, string]>;
+  positionals: [min: number, max: number];
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+const COMMON: Options = { dir: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } };
+const COMMON_HELP: Array<[string, string]> = [
+  ['--dir D', 'The sandbox folder (default <state dir>/sandbox).'],
+  ['--state-dir D', 'drbook\'s state dir, when --dir is not given.'],
+  ['--json', 'Print machine-readable JSON on stdout.'],
+];
+
+const out = (text: string) => process.stdout.write(text);
+const err = (text: string) => process.stderr.write(text);
+const dirOf = (values: Record<string, string | boolean | undefined>) =>
+  typeof values.dir === 'string' ? values.dir : defaultSandboxDir(typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined);
+
+function wholeNumber(flag: string, text: string | boolean | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InputError(`${flag}: expected a whole number, got "${text}"`);
+  return n;
+}
+
+function describeUp(info: SandboxInfo): string {
+  const lines = [`sandbox up: ${info.nodes.length} node(s) in ${info.dir}`];
+  for (const node of info.nodes) lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  runner pid ${node.runnerPid}`);
+  const first = info.nodes[0]!;
+  if (info.seeded) lines.push(`cluster state: ${info.seeded.totalKeys} keys under /registry (nodes ${info.seeded.nodes.join(', ')})`);
+  lines.push(`inventory:  ${info.inventory}`, `kubectl:    kubectl --kubeconfig ${first.kubeconfig} get nodes`, `crictl:     ${first.crictl} ps`);
+  lines.push(`stop it:    drbook sandbox down --dir ${info.dir}`);
+  return lines.join('\n') + '\n';
+}
+
+function describeStatus(status: SandboxStatus): string {
+  if (!status.status) return `no sandbox in ${status.dir}\n`;
+  const lines = [`sandbox ${status.dir}: ${status.status}, ${status.healthy ? 'healthy' : 'NOT healthy'} (created ${status.createdAt})`];
+  for (const node of status.nodes) {
+    const runner = node.runner.alive ? `runner pid ${node.runner.pid}` : 'runner NOT running';
+    lines.push(`  ${node.name} ${node.ip}: ${runner}; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}`);
+    for (const c of node.containers) lines.push(`    ${c.name.padEnd(24)} ${c.state.padEnd(8)} pid ${String(c.pid).padEnd(8)} attempt ${c.attempt}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  up: {
+    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--dir D] [--timeout S] [--json]',
+    summary: 'Create and start a local kubeadm-like control plane: per node real etcd (TLS, client-cert auth), a minimal API server, a static-pod runner and a crictl stand-in.',
+    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, timeout: { type: 'string' } },
+    help: [
+      ['--nodes N', 'Number of control-plane nodes (default 1): node1, node2, ...'],
+      ['--ip-prefix P', 'Loopback prefix; node i listens on <P><10+i> (default 127.0.0. → 127.0.0.11, ...).'],
+      ['--ssh', 'One sshd per node (not yet supported).'],
+      ['--timeout S', 'Seconds to wait for etcd and the API servers (default 90).'],
+      ...COMMON_HELP,
+    ],
+    positionals: [0, 0],
+    async run(values) {
+      const info = await sandboxUp({
+        dir: dirOf(values),
+        nodes: wholeNumber('--nodes', values.nodes, 1),
+        ipPrefix: typeof values['ip-prefix'] === 'string' ? values['ip-prefix'] : undefined,
+        ssh: values.ssh === true,
+        timeoutMs: wholeNumber('--timeout', values.timeout, 90) * 1000,
+        onProgress: (message) => err(`sandbox: ${message}\n`),
+      });
+      out(values.json ? JSON.stringify(info, null, 2) + '\n' : describeUp(info));
+      return 0;
+    },
+  },
+  down: {
+    usage: 'drbook sandbox down [--dir D] [--json]',
+    summary: 'Stop every process the sandbox started (also after a crash) and remove its folder. Safe to repeat.',
+    options: COMMON,
+    help: COMMON_HELP,
+    positionals: [0, 0],
+    async run(values) {
+      const report = await sandboxDown({ dir: dirOf(values) });
+      if (values.json) out(JSON.stringify(report, null, 2) + '\n');
+      else if (!report.existed) out(`no sandbox in ${report.dir}: nothing to do\n`);
+      else {
+        const orphans = report.killedContainers.length ? `; killed ${report.killedContainers.length} leftover process(es): ${report.killedContainers.join(', ')}` : '';
+        out(`sandbox down: stopped ${report.stoppedRunners.length} runner(s)${orphans}; removed ${report.dir}\n`);
+      }
+      return 0;
+    },
+  },
+  status: {
+    usage: 'drbook sandbox status [--dir D] [--json]',
+    summary: 'Show each node\'s runner, containers and etcd health. Exit 0 when healthy, 1 otherwise.',
+    options: COMMON,
+    help: COMMON_HELP,
+    positionals: [0, 0],
+    async run(values) {
+      const status = await sandboxStatus({ dir: dirOf(values) });
+      out(values.json ? JSON.stringify(status, null, 2) + '\n' : describeStatus(status));
+      return status.healthy ? 0 : 1;
+    },
+  },
+  snapshot: {
+    usage: 'drbook sandbox snapshot FILE [--node NAME] [--dir D] [--json]',
+    summary: 'Save an etcd snapshot of the running sandbox to FILE (etcdctl snapshot save, checked with snapshot status).',
+    options: { ...COMMON, node: { type: 'string' } },
+    help: [['--node NAME', 'The node whose etcd to snapshot (default node1).'], ...COMMON_HELP],
+    positionals: [1, 1],
+    async run(values, positionals) {
+      const { saveSandboxSnapshot } = await import('../../sandbox/cluster-state/snapshot.js');
+      const snapshot = await saveSandboxSnapshot({ dir: dirOf(values), file: positionals[0]!, node: typeof values.node === 'string' ? values.node : undefined });
+      out(values.json ? JSON.stringify(snapshot, null, 2) + '\n' : `snapshot ${snapshot.file}: revision ${snapshot.revision}, ${snapshot.totalKeys} keys, ${snapshot.size} bytes, sha256 ${snapshot.sha256}\n`);
+      return 0;
+    },
+  },
+};
+
+function helpOf(name: string, sub: Subcommand): string {
+  const rows = [...sub.help, ['-h, --help', 'Show this help.'] as [string, string]];
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return `${sub.summary}\n\nUsage: ${sub.usage}\n\nOptions:\n${rows.map(([flag, text]) => `  ${flag.padEnd(width + 2)}${text}`).join('\n')}\n`;
+}
+
+function mainHelp(): string {
+  const list = Object.entries(SUBCOMMANDS).map(([name, sub]) => `  ${name.padEnd(10)}${sub.summary}`).join('\n');
+  return `A local stand-in for a kubeadm control plane, to rehearse, demonstrate and test restores.\n\nUsage: drbook sandbox <command> [options]   (drbook sandbox <command> --help)\n\nCommands:\n${list}\n`;
+}
+
+export async function sandboxCommand(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    (name ? out : err)(mainHelp());
+    return name ? 0 : 2;
+  }
+  const sub = SUBCOMMANDS[name];
+  if (!sub) {
+    err(`drbook sandbox: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: { ...sub.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    });
+  } catch (error) {
+    err(`drbook sandbox ${name}: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nsee \`drbook sandbox ${name} --help\`\n`);
+    return 2;
+  }
+  if (values.help) {
+    out(helpOf(name, sub));
+    return 0;
+  }
+  const [min, max] = sub.positionals;
+  if (positionals.length < min || positionals.length > max) {
+    err(`drbook sandbox ${name}: ${positionals.length < min ? 'missing argument' : `unexpected argument "${positionals[max]}"`}\nusage: ${sub.usage}\n`);
+    return 2;
+  }
+  try {
+    return await sub.run(values, positionals);
+  } catch (error) {
+    if (error instanceof DrbookError) {
+      err(`error: ${error.describe()}\n`);
+      return error instanceof InputError ? 2 : 1;
+    }
+    err(`error: ${errorMessage(error)}\n(this is a bug in drbook; run with DRBOOK_DEBUG=1 for details)\n`);
+    if (process.env.DRBOOK_DEBUG && error instanceof Error) err(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+export default sandboxCommand;

@@ -1,0 +1,6 @@
+// --output json: one event per line, exactly as the engine emitted it (already masked).
+import type { EventListener } from '../../engine/events.js';
+
+export function createJsonRenderer(write: (text: string) => void): EventListener {
+  return (event) => write(`${JSON.stringify(event)}\n`);
+}

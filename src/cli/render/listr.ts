@@ -1,0 +1,110 @@
+// On a terminal: listr2, one task per step and a subtask per host, driven by the
+// engine's events (the engine does not know listr2 exists; rollback stays the
+// engine's). Tasks wait on the events that start and finish them.
+
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { EventListener, StepState, TimedEvent } from '../../engine/events.js';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+type HostEnd = { state: StepState; error?: string } | 'never';
+type Task = ListrTaskWrapper<unknown, any, any>;
+
+export function createListrRenderer(): { listener: EventListener; finished: Promise<void> } {
+  const stepStarts = new Map<string, Deferred<string[] | 'never'>>();
+  const hostEnds = new Map<string, Deferred<HostEnd>>();
+  const hostTasks = new Map<string, Task>();
+  const rollbackStart = deferred<string | 'never'>();
+  const rollbackEnd = deferred<{ ok: boolean; left: string[] }>();
+  let rollbackTask: Task | undefined;
+  const finished = deferred<void>();
+  let listr: Listr | undefined;
+  const hostEnd = (key: string) => hostEnds.get(key) ?? hostEnds.set(key, deferred()).get(key)!;
+
+  const start = (event: Extract<TimedEvent, { type: 'run.started' }>) => {
+    for (const step of event.steps) stepStarts.set(step.id, deferred());
+    listr = new Listr(
+      [
+        ...event.steps.map((step, i) => ({
+          title: `${i + 1}. ${step.name}`,
+          task: async (_ctx: unknown, task: Task) => {
+            const hosts = await stepStarts.get(step.id)!.promise;
+            if (hosts === 'never') return task.skip(`${step.name} (not run)`);
+            return task.newListr(
+              hosts.map((host) => ({
+                title: host,
+                task: async (_c: unknown, sub: Task) => {
+                  hostTasks.set(`${step.id}/${host}`, sub);
+                  const end = await hostEnd(`${step.id}/${host}`).promise;
+                  if (end === 'never' || end.state === 'cancelled') return sub.skip(`${host}: not run`);
+                  if (end.state === 'skipped') return sub.skip(`${host}: skipped`);
+                  if (end.state !== 'done') throw new Error(`${host}: ${end.state}${end.error ? ` — ${end.error}` : ''}`);
+                },
+              })),
+              { concurrent: true, exitOnError: false },
+            );
+          },
+        })),
+        {
+          title: 'Rollback',
+          task: async (_ctx: unknown, task: Task) => {
+            const reason = await rollbackStart.promise;
+            if (reason === 'never') return task.skip('Rollback (not needed)');
+            rollbackTask = task;
+            task.title = `Rollback: ${reason.split('\n')[0]}`;
+            const end = await rollbackEnd.promise;
+            if (!end.ok) throw new Error(`INCOMPLETE — still applied:\n${end.left.join('\n')}`);
+          },
+        },
+      ],
+      { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } },
+    );
+    listr.run().catch(() => undefined).finally(() => finished.resolve());
+  };
+
+  const listener: EventListener = (event) => {
+    switch (event.type) {
+      case 'run.started':
+        start(event);
+        break;
+      case 'step.started':
+        stepStarts.get(event.stepId)?.resolve(event.hosts);
+        break;
+      case 'output':
+      case 'change.started': {
+        const task = hostTasks.get(`${event.stepId}/${event.host}`);
+        const text = event.type === 'output' ? event.text.trim().split('\n').pop() : event.description;
+        if (task && text) task.output = text;
+        break;
+      }
+      case 'host.finished':
+        hostEnd(`${event.stepId}/${event.host}`).resolve({ state: event.state, error: event.error });
+        break;
+      case 'rollback.started':
+        rollbackStart.resolve(event.reason);
+        for (const d of stepStarts.values()) d.resolve('never');
+        break;
+      case 'undo.started':
+        if (rollbackTask) rollbackTask.output = `${event.host}: undo ${event.stepId}: ${event.description}`;
+        break;
+      case 'rollback.finished':
+        rollbackEnd.resolve(event);
+        break;
+      case 'run.finished':
+        for (const d of stepStarts.values()) d.resolve('never');
+        for (const d of hostEnds.values()) d.resolve('never');
+        rollbackStart.resolve('never');
+        if (!listr) finished.resolve();
+        break;
+    }
+  };
+  return { listener, finished: finished.promise };
+}

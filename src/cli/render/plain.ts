@@ -1,0 +1,79 @@
+// Plain timestamped lines, for CI and logs (and for any output that is not a
+// terminal). The same renderer prints the dry-run plan: steps, hosts, probes'
+// findings, every command that would run, and which changes have no undo.
+
+import type { EventListener, TimedEvent } from '../../engine/events.js';
+import { formatMs } from '../../engine/step-runner.js';
+
+const MARK = { ok: '✓', info: 'i', warn: '!', error: '✗' } as const;
+
+export function createPlainRenderer(write: (text: string) => void): EventListener {
+  const partial = new Map<string, string>();
+  const stepNumbers = new Map<string, number>();
+  let dryRun = false;
+  const line = (event: TimedEvent, text: string) => write(`${event.at.slice(11, 23)} ${text}\n`);
+
+  return (event) => {
+    switch (event.type) {
+      case 'run.started':
+        dryRun = event.dryRun;
+        line(event, `${dryRun ? 'PLAN (dry-run: nothing will be changed)' : event.resumed ? 'RESUME' : 'RUN'} ${event.runbook} — run ${event.runId} on ${event.hosts.join(', ')}`);
+        break;
+      case 'step.started':
+        stepNumbers.set(event.stepId, stepNumbers.size + 1);
+        line(event, `▶ step ${stepNumbers.get(event.stepId)} ${event.stepId}: ${event.name} [${event.hosts.join(', ') || 'no hosts'}]`);
+        break;
+      case 'host.finding':
+        line(event, `  ${event.host} ${MARK[event.finding.level]} ${event.finding.message}`);
+        break;
+      case 'host.planned':
+        if (!dryRun) break;
+        if (event.changes.length === 0) line(event, `  ${event.host} nothing to do`);
+        event.changes.forEach((change, i) => {
+          const flag = change.readOnly ? ' (read-only)' : change.undo ? '' : '  [NO UNDO]';
+          line(event, `  ${event.host} ${i + 1}. ${change.description}${flag}`);
+          if (change.command) line(event, `  ${event.host}    $ ${change.command}`);
+          if (change.undo) line(event, `  ${event.host}    undo: ${change.undo}`);
+        });
+        if (!event.simulated) line(event, `  ${event.host} (not simulated: this action cannot be probed in a dry-run; the commands above are what would run)`);
+        break;
+      case 'change.started':
+        line(event, `  ${event.host} → ${event.description}${event.command ? `\n${' '.repeat(13)}  ${event.host}    $ ${event.command}` : ''}`);
+        break;
+      case 'output': {
+        const key = `${event.stepId}/${event.host}/${event.stream}`;
+        const text = (partial.get(key) ?? '') + event.text;
+        const lines = text.split('\n');
+        partial.set(key, lines.pop()!);
+        for (const l of lines) line(event, `  ${event.host} | ${l}`);
+        break;
+      }
+      case 'change.finished':
+        if (!event.ok) line(event, `  ${event.host} ✗ failed after ${formatMs(event.durationMs)}: ${event.error}`);
+        break;
+      case 'host.finished':
+        if (event.state !== 'done' || !dryRun) line(event, `  ${event.host} ${event.state}${event.durationMs ? ` in ${formatMs(event.durationMs)}` : ''}${event.error ? `: ${event.error}` : ''}`);
+        break;
+      case 'step.finished':
+        if (!dryRun) line(event, `■ step ${event.stepId} ${event.state} in ${formatMs(event.durationMs)}`);
+        break;
+      case 'rollback.started':
+        line(event, `↺ ROLLBACK: ${event.reason.split('\n')[0]}`);
+        break;
+      case 'undo.started':
+        line(event, `  ${event.host} ↺ step ${event.stepId}: ${event.description}${event.command ? ` ($ ${event.command})` : ''}`);
+        break;
+      case 'undo.finished':
+        if (!event.ok) line(event, `  ${event.host} ✗ undo failed: ${event.error}`);
+        break;
+      case 'rollback.finished':
+        line(event, event.ok ? '↺ rollback complete: every change that has an undo was undone' : `↺ ROLLBACK INCOMPLETE — still applied:\n${event.left.map((l) => `    - ${l}`).join('\n')}`);
+        if (event.irreversible.length) line(event, `  left as they are (no undo in the runbook):\n${event.irreversible.map((l) => `    - ${l}`).join('\n')}`);
+        break;
+      case 'run.finished':
+        line(event, `${dryRun ? 'PLAN' : 'RUN'} ${event.state} (exit ${event.exitCode}) in ${formatMs(event.durationMs)}${event.error && !dryRun ? ` — ${event.error.split('\n')[0]}` : ''}`);
+        if (dryRun && event.error) write(`${event.error}\n`);
+        break;
+    }
+  };
+}

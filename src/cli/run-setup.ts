@@ -1,0 +1,84 @@
+// What run, plan, resume, rollback and rehearse share: loading the runbook and the
+// inventory, choosing hosts, parameters, the state dir, the output.
+
+import { InputError } from '../errors.js';
+import { builtinInventory, loadInventory } from '../inventory/load.js';
+import { resolveTargets } from '../inventory/targets.js';
+import type { Host, Inventory } from '../inventory/types.js';
+import { resolveStateDir } from '../journal/state-dir.js';
+import { loadRunbook } from '../runbook/load.js';
+import { parseParamFlags } from '../runbook/params.js';
+import type { Runbook } from '../runbook/types.js';
+import { choiceOption, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
+import type { OutputMode } from './render/select.js';
+
+export const COMMON_OPTIONS: OptionSpec = {
+  'state-dir': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+};
+
+export const COMMON_HELP: Array<[string, string]> = [
+  ['--state-dir DIR', 'Where journals and locks live (default $DRBOOK_STATE_DIR, $XDG_STATE_HOME/drbook or ~/.local/state/drbook).'],
+  ['-o, --output MODE', 'auto (listr2 on a terminal, plain lines otherwise), plain, or json (one event per line).'],
+];
+
+export const RUN_OPTIONS: OptionSpec = {
+  ...COMMON_OPTIONS,
+  inventory: { type: 'string', short: 'i' },
+  targets: { type: 'string', short: 't' },
+  param: { type: 'string', short: 'p', multiple: true },
+  yes: { type: 'boolean', short: 'y' },
+  'no-rollback': { type: 'boolean' },
+  'on-interrupt': { type: 'string' },
+};
+
+export const RUN_HELP: Array<[string, string]> = [
+  ['-i, --inventory FILE', 'Hosts and groups (YAML). Without it the runbook runs on the implicit host `local`.'],
+  ['-t, --targets NAME', 'Run on this inventory group or host instead of the runbook\'s `targets`.'],
+  ['-p, --param NAME=VALUE', 'Set a runbook parameter (repeatable). Wins over host vars and defaults.\nSecret parameters may come from the environment: DRBOOK_PARAM_<NAME>.'],
+  ['-y, --yes', 'Answer every `confirm` step with yes (needed when there is no terminal).'],
+  ['--no-rollback', 'On failure, stop and leave everything as it is for a human (exit 3 if changes remain).'],
+  ['--on-interrupt MODE', 'On SIGINT/SIGTERM: rollback (default) or stop.'],
+  ...COMMON_HELP,
+];
+
+export interface LoadedRun {
+  runbook: Runbook;
+  inventory: Inventory;
+  hosts: Host[];
+  cliParams: Record<string, string>;
+  stateDir: string;
+  output: OutputMode;
+}
+
+export async function loadRun(runbookFile: string, values: ParsedArgs['values']): Promise<LoadedRun> {
+  const inventoryFile = stringOption(values, 'inventory');
+  const [runbook, inventory] = await Promise.all([loadRunbook(runbookFile), inventoryFile ? loadInventory(inventoryFile) : Promise.resolve(builtinInventory())]);
+  const targets = stringOption(values, 'targets') ?? runbook.targets;
+  const hosts = resolveTargets(inventory, targets);
+  if (hosts.length === 0) throw new InputError(`the run targets "${targets}", which has no hosts`);
+  return {
+    runbook,
+    inventory,
+    hosts,
+    cliParams: parseParamFlags(listOption(values, 'param')),
+    stateDir: resolveStateDir(stringOption(values, 'state-dir')),
+    output: outputMode(values),
+  };
+}
+
+export function outputMode(values: ParsedArgs['values']): OutputMode {
+  return choiceOption(values, 'output', ['auto', 'plain', 'json'] as const, 'auto');
+}
+
+/** A runbook with a `confirm` gate cannot run unattended without --yes: refuse before any change. */
+export function checkConfirmable(runbook: Runbook, yes: boolean, interactive: boolean): void {
+  if (yes || interactive) return;
+  const gate = runbook.steps.find((s) => s.uses === 'confirm');
+  if (gate) {
+    throw new InputError(
+      [{ file: gate.source?.file, line: gate.source?.line, col: gate.source?.col, path: `steps.${gate.id}`, message: 'this step asks the operator to confirm, and there is no terminal to ask on' }],
+      'pass --yes to answer it, or run from a terminal',
+    );
+  }
+}

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sandboxCommand } from '../../../src/cli/commands/sandbox.js';
+import { sandboxDown } from '../../../src/sandbox/lifecycle.js';
+import { isProcessAlive } from '../../../src/sandbox/processes.js';
+
+/** Runs the command with stdout/stderr captured. */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+  try {
+    const code = await sandboxCommand(argv);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+
+test('bad input exits 2 with a clear message; --help exits 0', async () => {
+  const unknown = await run(['up', '--bogus']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /drbook sandbox up: Unknown option '--bogus'/);
+  assert.equal((await run(['explode'])).code, 2);
+  assert.match((await run(['snapshot'])).err, /missing argument/);
+  assert.match((await run(['down', 'extra'])).err, /unexpected argument "extra"/);
+  const nodes = await run(['up', '--nodes', 'three', '--dir', '/nonexistent/x']);
+  assert.equal(nodes.code, 2);
+  assert.match(nodes.err, /--nodes: expected a whole number, got "three"/);
+  for (const sub of ['up', 'down', 'status', 'snapshot']) {
+    const help = await run([sub, '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, new RegExp(`Usage: drbook sandbox ${sub}`));
+  }
+  assert.match((await run(['--help'])).out, /up\s+Create and start/);
+});
+
+test('up, status --json, down through the command', async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'drbook-cli-sbx-'));
+  const dir = join(base, 'sbx');
+  t.after(async () => {
+    await sandboxDown({ dir }).catch(() => undefined);
+    await rm(base, { recursive: true, force: true });
+  });
+  const up = await run(['up', '--dir', dir, '--ip-prefix', '127.0.63.', '--json']);
+  assert.equal(up.code, 0, up.err);
+  const info = JSON.parse(up.out);
+  assert.equal(info.nodes[0].ip, '127.0.63.11');
+  assert.match(up.err, /waiting for etcd/);
+
+  const status = await run(['status', '--dir', dir, '--json']);
+  assert.equal(status.code, 0, status.out);
+  assert.equal(JSON.parse(status.out).nodes[0].etcd.ok, true);
+  const human = await run(['status', '--dir', dir]);
+  assert.match(human.out, /node1 127\.0\.63\.11: runner pid \d+; etcd healthy/);
+
+  const down = await run(['down', '--dir', dir]);
+  assert.equal(down.code, 0, down.err);
+  assert.match(down.out, /stopped 1 runner\(s\); removed/);
+  assert.equal(existsSync(dir), false);
+  assert.equal(isProcessAlive(info.pids[0]), false);
+  assert.equal((await run(['status', '--dir', dir])).code, 1);
+});
