@@ -7,7 +7,8 @@ import type { ActionPlan } from '../actions/action.js';
 import { DrbookError, errorMessage } from '../errors.js';
 import type { StepState } from './events.js';
 import type { CompiledStep, HostStep } from './compile.js';
-import { mapWithLimit, sleep } from './concurrency.js';
+import { mapWithLimit } from './concurrency.js';
+import { sleep } from '../system/sleep.js';
 import { applyPlan, planAcrossHosts, planHostStep, planProblem, type HostStepEnv } from './host-step.js';
 
 export interface HostOutcome {

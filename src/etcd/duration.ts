@@ -1,28 +1,10 @@
-// Durations as runbook authors write them: "90s", "2m", "1m30s", "500ms", or a plain
-// number of seconds (also "90" as a string, because a rendered template is a string).
-// Everything inside drbook counts in milliseconds.
+// The zod fields of action arguments (durations, booleans, lists) that accept what a
+// rendered template gives: strings. Durations parse with the runbook's own parser.
 
 import { z } from 'zod';
+import { parseDuration } from '../runbook/duration.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
-
-/** Milliseconds, or undefined when the text is not a duration. */
-export function parseDuration(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
-  const text = value.trim();
-  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  if (text === '') return undefined;
-  let total = 0;
-  PART.lastIndex = 0;
-  while (PART.lastIndex < text.length) {
-    const start = PART.lastIndex;
-    const match = PART.exec(text);
-    if (!match || match.index !== start) return undefined;
-    total += Number(match[1]) * UNIT_MS[match[2]!]!;
-  }
-  return Math.round(total);
-}
+export { parseDuration };
 
 /** "2m", "1m30s", "450ms": for messages. */
 export function formatDuration(ms: number): string {

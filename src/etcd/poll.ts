@@ -3,6 +3,7 @@
 // abort signal so SIGINT never waits out an interval.
 
 import { DrbookError } from '../errors.js';
+import { sleep } from '../system/sleep.js';
 
 export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };
 
@@ -42,23 +43,8 @@ export async function pollUntil<T>(options: PollOptions, attempt: () => Promise<
       if (last.done) return { ok: true, value: last.value };
       return { ok: false, reason: last.reason, attempts, elapsedMs: now() - started };
     }
-    await sleep(options.intervalMs, options.signal);
+    await sleep(options.intervalMs, options.signal); // an abort is thrown at the top of the loop
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function throwIfAborted(signal?: AbortSignal): void {

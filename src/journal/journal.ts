@@ -7,6 +7,7 @@
 
 import { chmod, mkdir, open, readFile, truncate, appendFile, type FileHandle } from 'node:fs/promises';
 import { DrbookError } from '../errors.js';
+import { syncPath } from '../system/durable-files.js';
 import { parseJournal } from './parse-journal.js';
 import type { JournalEntry, RunHeader } from './records.js';
 import { journalPath, runDir, runsDir } from './state-dir.js';
@@ -49,8 +50,8 @@ export class JournalWriter {
     const writer = new JournalWriter(header.runId, path, handle);
     await writer.write(header);
     // The new file's name lives in the folder, and the folder's in runs/: make both durable.
-    await fsyncDir(dir);
-    await fsyncDir(runsDir(stateDir));
+    await syncPath(dir);
+    await syncPath(runsDir(stateDir));
     return writer;
   }
 
@@ -158,14 +159,5 @@ async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
   while (offset < data.length) {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
     offset += bytesWritten;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -10,7 +10,8 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DrbookError } from '../errors.js';
-import { isProcessAlive, processStartTime, type IsAlive } from './process-alive.js';
+import { sleep } from '../system/sleep.js';
+import { isProcessAlive, processStartTime, type IsAlive } from '../system/process-alive.js';
 import { locksDir } from './state-dir.js';
 
 export interface LockHolder {
@@ -188,8 +189,4 @@ function lockedError(path: string, host: string, holder: LockHolder, me: LockHol
 
 function tempName(path: string): string {
   return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

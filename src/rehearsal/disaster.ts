@@ -6,7 +6,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { sleep } from '../engine/concurrency.js';
+import { sleep } from '../system/sleep.js';
 import { pathsOfNode } from '../sandbox/layout.js';
 import type { SandboxNodeInfo } from '../sandbox/info.js';
 

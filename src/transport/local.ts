@@ -2,12 +2,15 @@
 // own process group (detached), so a timeout or an interrupt kills the whole tree the
 // command started, not only the shell.
 
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { syncPath, sha256File } from '../system/durable-files.js';
 import type { ExecRequest, ExecResult, FileInfo, Transport } from './transport.js';
+
+// Re-exported: callers that hold a local transport check PIDs and hashes through it.
+export { isProcessAlive } from '../system/process-alive.js';
+export { sha256File } from '../system/durable-files.js';
 
 /** Grace period between SIGTERM and SIGKILL of a command's process group. */
 const KILL_GRACE_MS = 2000;
@@ -83,7 +86,7 @@ export class LocalTransport implements Transport {
       await handle.close();
     }
     await rename(temp, path);
-    await syncDirectory(dirname(path));
+    await syncPath(dirname(path));
   }
 
   readDir(path: string): Promise<string[]> {
@@ -115,26 +118,6 @@ export function killProcessGroup(pid: number | undefined): void {
   if (signalGroup('SIGTERM')) setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
 }
 
-/** True while the process exists and is not a zombie (PID 1 in a container may never reap). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** Copy through a temporary name, compare the hashes of both ends, then rename into place. */
 async function copyVerified(from: string, to: string, mode?: number): Promise<{ sha256: string }> {
@@ -154,15 +137,6 @@ async function copyVerified(from: string, to: string, mode?: number): Promise<{ 
     await handle.close();
   }
   await rename(temp, to);
-  await syncDirectory(dirname(to));
+  await syncPath(dirname(to));
   return { sha256: source };
-}
-
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

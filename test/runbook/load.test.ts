@@ -113,7 +113,7 @@ test('all issues are collected at once, in reading order', () => {
   assert.match(lines.join('\n'), /^6:9 steps\[0\]\.id expected a step id/m);
   assert.match(lines.join('\n'), /^8:10 steps\[0\]\.run a step has either `uses:` or `run:`, not both/m);
   assert.match(lines.join('\n'), /^10:5 steps\[1\] a step needs `uses:`/m);
-  assert.match(lines.join('\n'), /^12:14 steps\[1\]\.timeout expected a duration like "500ms", "30s", "5m", "1h", or a number of seconds, got a string \("soon"\)$/m);
+  assert.match(lines.join('\n'), /^12:14 steps\[1\]\.timeout expected a duration like "500ms", "30s", "5m", "1m30s", or a number of seconds, got a string \("soon"\)$/m);
   // sorted by line then column
   const order = issues.map((i) => (i.line ?? 0) * 1000 + (i.col ?? 0));
   assert.deepEqual(order, [...order].sort((a, b) => a - b));

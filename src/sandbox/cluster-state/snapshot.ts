@@ -2,12 +2,11 @@
 // `etcdctl snapshot save` (what an operator would run), written under a .part name and
 // renamed only once complete, then checked with `etcdctl snapshot status`.
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { execa } from 'execa';
 import { DrbookError } from '../../errors.js';
+import { sha256File, syncPath } from '../../system/durable-files.js';
 import { etcdAccessOf, findSandboxNode, readSandboxNodes } from './sandbox-nodes.js';
 
 export interface SaveSnapshotOptions {
@@ -57,9 +56,9 @@ export async function saveSandboxSnapshot(options: SaveSnapshotOptions): Promise
     await rm(part, { force: true });
     throw new DrbookError('step', `snapshot ${part} has no SHA-256 trailer (size ${size} % 512 = ${size % 512}, expected 32)`, { host: node.name });
   }
-  const sha256 = await hashFile(part);
+  const sha256 = await sha256File(part);
   await rename(part, file);
-  await syncDir(dirname(file));
+  await syncPath(dirname(file));
   return { file, sha256, revision: status.revision, totalKeys: status.totalKey, size };
 }
 
@@ -74,26 +73,6 @@ export async function readSnapshotStatus(file: string, etcdctl = 'etcdctl', host
     return parsed;
   } catch (error) {
     throw new DrbookError('step', `etcdctl snapshot status ${file}: unexpected output ${JSON.stringify(result.stdout.slice(0, 200))} (${(error as Error).message})`, { host });
-  }
-}
-
-function hashFile(file: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolvePromise(hash.digest('hex')));
-  });
-}
-
-// The rename is durable only once the directory entry is on disk.
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -4,12 +4,13 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DrbookError } from '../../errors.js';
 import { quoteArg } from '../../shell/quote.js';
+import { syncPath } from '../../system/durable-files.js';
 import type { FilesHost, RemoteFiles } from './remote-files.js';
 
 /** Passes bytes through unchanged, hashing them on the way. */
@@ -102,13 +103,4 @@ async function ensureRemoteDir(host: FilesHost, files: RemoteFiles, dir: string)
   if (dir === '' || dir === '.' || (await files.stat(dir))) return;
   const result = await host.runScript(`mkdir -p -- ${quoteArg(dir)}`, { what: `create ${dir}` });
   if (result.code !== 0) throw new DrbookError('step', `cannot create directory ${dir}: ${result.stderr.trim()}`, { host: host.hostName });
-}
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

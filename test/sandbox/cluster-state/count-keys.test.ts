@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countKeys, resourceOfKey } from '../../../src/sandbox/cluster-state/count-keys.js';
+import { countKeys } from '../../../src/sandbox/cluster-state/count-keys.js';
+import { resourceOfKey } from '../../../src/etcd/registry-counts.js';
 import { buildSeedEntries } from '../../../src/sandbox/cluster-state/seed.js';
 import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
 import { InputError } from '../../../src/errors.js';
@@ -8,9 +9,9 @@ import { InputError } from '../../../src/errors.js';
 test('resourceOfKey maps registry keys to resources as Kubernetes lays them out', () => {
   assert.equal(resourceOfKey('/registry/pods/kube-system/etcd-node1'), 'pods');
   assert.equal(resourceOfKey('/registry/minions/node1'), 'minions');
-  assert.equal(resourceOfKey('/registry/services/specs/default/kubernetes'), 'services');
-  assert.equal(resourceOfKey('/registry/services/endpoints/default/kubernetes'), 'endpoints');
-  assert.equal(resourceOfKey('/registry/apiregistration.k8s.io/apiservices/v1.apps'), 'apiservices.apiregistration.k8s.io');
+  assert.equal(resourceOfKey('/registry/services/specs/default/kubernetes'), 'services/specs');
+  assert.equal(resourceOfKey('/registry/services/endpoints/default/kubernetes'), 'services/endpoints');
+  assert.equal(resourceOfKey('/registry/apiregistration.k8s.io/apiservices/v1.apps'), 'apiregistration.k8s.io/apiservices');
   assert.equal(resourceOfKey('/other/pods/x'), null);
   assert.equal(resourceOfKey('/registryx/pods/x'), null);
   assert.equal(resourceOfKey('/k8s/pods/a/b', '/k8s/'), 'pods');
@@ -18,8 +19,8 @@ test('resourceOfKey maps registry keys to resources as Kubernetes lays them out'
 
 test('countKeys counts per resource, sorted by name', () => {
   const counts = countKeys(['/registry/pods/a/x', '/registry/pods/b/y', '/registry/services/specs/a/s', '/registry/minions/n', '/elsewhere/z']);
-  assert.deepEqual(counts, { minions: 1, pods: 2, services: 1 });
-  assert.deepEqual(Object.keys(counts), ['minions', 'pods', 'services']);
+  assert.deepEqual(counts, { minions: 1, pods: 2, 'services/specs': 1 });
+  assert.deepEqual(Object.keys(counts), ['minions', 'pods', 'services/specs']);
 });
 
 test('the seeded cluster has the objects the brief lists, shaped like API objects', () => {
@@ -30,7 +31,7 @@ test('the seeded cluster has the objects the brief lists, shaped like API object
   // 4 static pods per control-plane node, kube-proxy per node, coredns x2, web x3
   assert.equal(counts.pods, 4 * 3 + 5 + 2 + 3);
   assert.equal(counts.deployments, 2);
-  assert.equal(counts.services, 3);
+  assert.equal(counts['services/specs'], 3);
   assert.ok(counts.configmaps! >= 5 && counts.secrets! >= 2 && counts.clusterroles! >= 4);
   const keys = new Set(entries.map((entry) => entry.key));
   assert.equal(keys.size, entries.length, 'keys are unique');
