@@ -2,26 +2,21 @@
 // and the report read it.
 
 import type { RunState, StepState } from '../engine/events.js';
-import type { JournalEntry, UndoRecord } from './records.js';
+import type { JournalEntry } from './records.js';
 
 export type PlanRecord = Extract<JournalEntry, { t: 'plan' }>;
 export type EndRecord = Extract<JournalEntry, { t: 'end' }>;
 type ResultEntry = Extract<JournalEntry, { t: 'result' }>;
+type IntentEntry = Extract<JournalEntry, { t: 'intent' }>;
 
 /** ok / failed from its result; in-flight = intent written, result never written. */
 export type ChangeStatus = 'ok' | 'failed' | 'in-flight';
 
-export interface ChangeHistory {
+/** A change as its intent recorded it, with what became of it. */
+export interface ChangeHistory extends Omit<IntentEntry, 't' | 'at'> {
   /** Position of its intent in the journal: the execution order. */
   seq: number;
-  stepId: string;
-  host: string;
-  index: number;
-  description: string;
-  command?: string;
-  undo: UndoRecord | null;
-  undoOnFailure: boolean;
-  readOnly: boolean;
+  /** When its intent was written. */
   startedAt: string;
   status: ChangeStatus;
   result?: Omit<ResultEntry, 't' | 'stepId' | 'host' | 'index'>;

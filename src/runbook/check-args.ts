@@ -10,22 +10,13 @@ import { getAction, listActions } from '../actions/registry.js';
 import { ShellCommand } from '../shell/command.js';
 import { hintFor } from './suggest.js';
 import { issueAt, type KeyPath, type YamlSource } from './yaml-source.js';
-import { describeValue, translateZodIssue } from './zod-issues.js';
+import { describeValue, translateZodIssue, valueAt } from './zod-issues.js';
 
 export function containsTemplate(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('{{');
   if (Array.isArray(value)) return value.some(containsTemplate);
   if (value !== null && typeof value === 'object') return Object.values(value).some(containsTemplate);
   return false;
-}
-
-function valueAt(data: unknown, path: KeyPath): unknown {
-  let current = data;
-  for (const segment of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, unknown>)[segment];
-  }
-  return current;
 }
 
 /** The action a step uses, or an issue listing the known ones. */

@@ -63,7 +63,8 @@ const TYPE_WORDS: Record<string, string> = {
   record: 'a mapping (key: value)',
 };
 
-function valueAt(data: unknown, path: KeyPath): unknown {
+/** The value at a key path in parsed YAML data, or undefined where the path leads nowhere. */
+export function valueAt(data: unknown, path: KeyPath): unknown {
   let current = data;
   for (const segment of path) {
     if (current === null || typeof current !== 'object') return undefined;
