@@ -5,7 +5,8 @@
 // healthy?": etcd3 otherwise load-balances and retries on another member, which hides
 // exactly the member we want to see.
 
-import { Etcd3, type IOptions } from 'etcd3';
+import { createRequire } from 'node:module';
+import type { Etcd3, IOptions } from 'etcd3';
 import { DrbookError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -31,6 +32,12 @@ const passThrough = {
   onFailure: () => ({ dispose() {} }),
 } as unknown as Policy;
 
+// etcd3 (with grpc) takes ~0.2 s to load: loaded on the first client, not at start-up,
+// so `drbook --help`, validate and plan of non-etcd steps stay fast. It is CommonJS,
+// so require() keeps openEtcdClient synchronous.
+const requireModule = createRequire(import.meta.url);
+let etcd3: typeof import('etcd3') | undefined;
+
 export function openEtcdClient(options: EtcdClientOptions): Etcd3 {
   if (options.endpoints.length === 0) throw new DrbookError('input', 'etcd client: no endpoints given');
   const callTimeoutMs = options.callTimeoutMs ?? 10_000;
@@ -48,7 +55,8 @@ export function openEtcdClient(options: EtcdClientOptions): Etcd3 {
     if (!options.ca) throw new DrbookError('input', `etcd client: ${options.endpoints.join(',')} uses TLS but no CA certificate was given`);
     config.credentials = { rootCertificate: options.ca, certChain: options.cert, privateKey: options.key };
   }
-  return new Etcd3(config);
+  etcd3 ??= requireModule('etcd3') as typeof import('etcd3');
+  return new etcd3.Etcd3(config);
 }
 
 // grpc-js always sends the endpoint's host as the TLS server name, and kubeadm's etcd
