@@ -93,6 +93,10 @@ function compileHostStep(step: StepSpec, action: ActionDefinition, host: Host, s
   const enabled = evaluateWhen(step.when, scope);
   const { args: rendered, secrets } = renderArgs(step.with, action.commandFields, scope);
   masker.add(...secrets);
+  // A step that does not run on this host (its `when` is false) is never planned nor
+  // applied: its `with:` may be incomplete there (e.g. an optional upload whose source
+  // param is empty), so it is not validated for this host.
+  if (!enabled) return { step, host, action, args: rendered, enabled };
   const parsed = action.schema.safeParse(rendered);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({

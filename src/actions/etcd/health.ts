@@ -3,9 +3,14 @@
 // member count; per-resource key counts under /registry, compared with the snapshot's
 // own keys (read straight from the snapshot file, no etcd started for it). Retries until
 // healthy or the timeout: a restarted member takes seconds to elect a leader.
+// With `cluster: hosts` the step's hosts are the cluster (multi-master): every host's
+// client URL (the inventory's, else its manifest's --advertise-client-urls) is gathered
+// first, and each host checks ALL of them, so "one cluster id, one leader, every member"
+// is judged over the whole cluster, from every master's own credentials.
 
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding } from '../action.js';
+import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
+import { readMemberSource } from '../../etcd/member-table.js';
 import { DrbookError } from '../../errors.js';
 import { loadEtcdCredentials, type EtcdCredentialPlan } from '../../etcd/client.js';
 import { booleanField, durationField, formatDuration, listField } from '../../etcd/duration.js';
@@ -23,6 +28,8 @@ const schema = z.strictObject({
   certFile: z.string().min(1).optional(),
   keyFile: z.string().min(1).optional(),
   manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
+  /** endpoints: the endpoints given (or this host's own); hosts: every host of the step, each checking all (default members: the host count). */
+  cluster: z.enum(['endpoints', 'hosts']).default('endpoints'),
   expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
   /** Every endpoint at the same revision (after a multi-master restore, before anything writes). */
   sameRevision: booleanField(false),
@@ -38,6 +45,12 @@ const schema = z.strictObject({
 });
 
 type Args = z.infer<typeof schema>;
+
+/** What every host checks with `cluster: hosts`: all the hosts' client URLs. */
+interface AcrossHosts {
+  endpoints: string[];
+  hosts: number;
+}
 
 async function countSnapshot(ctx: ActionContext, args: Args, findings: Finding[]): Promise<RegistryCounts | null> {
   if (!args.compareSnapshot) return null;
@@ -89,7 +102,24 @@ export const healthAction: ActionDefinition<Args> = {
   summary: 'Wait until every etcd endpoint is healthy with one cluster id, one leader and the expected members; report /registry key counts (compared with a snapshot).',
   schema,
   canSimulate: true,
-  async plan(ctx, args) {
+  async planAcrossHosts(hosts): Promise<SharedPlan> {
+    if (hosts[0]?.args.cluster !== 'hosts') return { findings: [] };
+    const findings: SharedPlan['findings'] = [];
+    const endpoints: string[] = [];
+    await Promise.all(
+      hosts.map(async ({ ctx, args }) => {
+        const source = await readMemberSource(ctx, { manifest: args.manifest, overrides: { clientUrl: args.endpoints?.join(',') } });
+        const url = (source.overrides.clientUrl ?? source.manifest?.values.advertiseClientUrls)?.split(',')[0]?.trim();
+        if (!url) findings.push({ host: ctx.host.name, finding: { level: 'error', message: `${ctx.host.name}: no etcd client URL: the inventory gives none (etcdEndpoint) and ${source.manifestProblem ?? `${args.manifest} has no --advertise-client-urls`}` } });
+        else endpoints.push(url);
+      }),
+    );
+    endpoints.sort();
+    return { value: { endpoints, hosts: hosts.length } satisfies AcrossHosts, findings };
+  },
+  async plan(ctx, given, shared) {
+    const across = given.cluster === 'hosts' ? (shared as AcrossHosts | undefined) : undefined;
+    const args: Args = across ? { ...given, endpoints: across.endpoints, expectedMembers: given.expectedMembers ?? across.hosts } : given;
     const findings: Finding[] = [];
     const plan = await planCredentials(ctx, args, findings);
     const expected = await countSnapshot(ctx, args, findings);

@@ -3,19 +3,26 @@
 // name and peer URL come from its own etcd manifest unless given, so the member is not
 // registered as http://localhost:2380, and every master gets the same --initial-cluster
 // and the same fresh token (from the run id) so the restored members accept each other.
+// With `cluster: hosts` the step's hosts ARE the cluster: every host of the step is
+// probed first (planAcrossHosts) and the member table built from the inventory and each
+// host's own manifest (src/etcd/member-table.ts); each host restores as its row of that
+// table, with the table's --initial-cluster, so no host can restore a different cluster.
 // The old data dir is not touched here (dir.swap does that). Undo: remove the new dir,
 // which the plan proved absent or empty, and the run's staging dir; also after a failed,
 // half-written restore.
 
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding } from '../action.js';
+import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
 import { InputError } from '../../errors.js';
 import { ShellCommand, sh } from '../../shell/command.js';
 import { booleanField } from '../../etcd/duration.js';
 import { parseInitialCluster, readEtcdManifest, type FoundManifest } from '../../etcd/manifest.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
+import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable } from '../../etcd/member-table.js';
+import { WAL_BYTES, freeBytes } from './disk.js';
+import { optionalText } from './preflight.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),
@@ -23,11 +30,14 @@ const schema = z.strictObject({
   dataDir: z.string().min(1),
   manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
   /** Where static-pods.stop moved the manifest: looked at when it is not in place. */
-  stashDir: z.string().min(1).optional(),
-  name: z.string().min(1).optional(),
-  initialAdvertisePeerUrls: z.string().min(1).optional(),
-  initialCluster: z.string().min(1).optional(),
-  initialClusterToken: z.string().min(1).optional(),
+  stashDir: optionalText(),
+  /** Empty (a template rendering to nothing) means "not given": read from the manifest. */
+  name: optionalText(),
+  initialAdvertisePeerUrls: optionalText(),
+  initialCluster: optionalText(),
+  initialClusterToken: optionalText(),
+  /** manifest: this host's own manifest says who the members are; hosts: the step's hosts are the members (multi-master). */
+  cluster: z.enum(['manifest', 'hosts']).default('manifest'),
   skipHashCheck: booleanField(false),
   bumpRevision: z.enum(['auto', 'yes', 'no']).default('auto'),
   /** etcd's docs suggest 1e9: larger than any revision a cluster reaches between snapshots. */
@@ -41,6 +51,21 @@ const schema = z.strictObject({
 type Args = z.infer<typeof schema>;
 
 type Member = Record<'name' | 'initialAdvertisePeerUrls' | 'initialCluster' | 'initialClusterToken', { value?: string; from: string }>;
+
+/** The member of this host from the table built across the step's hosts (cluster: hosts). */
+function memberFromTable(ctx: ActionContext, args: Args, table: MemberTable, findings: Finding[]): Member {
+  const row = table.rows.find((r) => r.host === ctx.host.name);
+  if (args.initialCluster) findings.push({ level: 'error', message: `initialCluster is given, but with cluster: hosts it is built from the step's hosts (${table.initialCluster}): give one or the other` });
+  const from = (origin: string | undefined) => (origin === 'inventory' ? 'given' : `member table (${origin === 'manifest' ? `manifest ${row?.manifestFile}` : 'missing'})`);
+  return {
+    name: { value: row?.name, from: from(row?.from.name) },
+    initialAdvertisePeerUrls: { value: row?.peerUrls.join(',') || undefined, from: from(row?.from.peerUrl) },
+    initialCluster: { value: table.initialCluster || undefined, from: `every host of the step: ${table.rows.map((r) => r.host).join(', ')}` },
+    initialClusterToken: args.initialClusterToken
+      ? { value: args.initialClusterToken, from: 'given' }
+      : { value: `drbook-${ctx.run.id}`, from: 'new for this run, the same on every host: the restored cluster is a new logical cluster' },
+  };
+}
 
 async function resolveMember(ctx: ActionContext, args: Args, findings: Finding[]): Promise<Member> {
   let found: FoundManifest | null = null;
@@ -117,7 +142,19 @@ export const restoreAction: ActionDefinition<Args> = {
   summary: 'Restore a snapshot into a new data dir with the host\'s etcd tool, as this host\'s member (name and peer URL from its manifest); undo removes the new dir.',
   schema,
   canSimulate: true,
-  async plan(ctx, args) {
+  async planAcrossHosts(hosts): Promise<SharedPlan> {
+    if (hosts[0]?.args.cluster !== 'hosts') return { findings: [] };
+    const sources = await Promise.all(
+      hosts.map(({ ctx, args }) => readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.initialAdvertisePeerUrls } })),
+    );
+    const table = buildMemberTable(sources);
+    // Only the restore's own concerns: the data dir it swaps is dir.swap's business.
+    const findings = table.findings.filter((f) => !/dataDir|--data-dir|no etcd member dataDir/.test(f.finding.message));
+    const first = hosts[0]!.ctx.host.name;
+    findings.push({ host: first, finding: { level: 'info', message: `every member restores with --initial-cluster ${table.initialCluster}:\n${formatMemberTable(table).join('\n')}` } });
+    return { value: table, findings };
+  },
+  async plan(ctx, args, shared) {
     if (!posix.isAbsolute(args.dataDir)) throw new InputError([{ path: 'dataDir', message: `expected an absolute path on the host, got "${args.dataDir}"` }]);
     const dataDir = posix.normalize(args.dataDir).replace(/(.)\/$/, '$1');
     if (dataDir === '/') throw new InputError([{ path: 'dataDir', message: 'refusing / as a data dir' }]);
@@ -157,7 +194,9 @@ export const restoreAction: ActionDefinition<Args> = {
     if (partial) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });
 
     const before = findings.length;
-    const member = await resolveMember(ctx, args, findings);
+    const table = args.cluster === 'hosts' ? (shared as MemberTable | undefined) : undefined;
+    if (args.cluster === 'hosts' && !table) findings.push({ level: 'error', message: 'cluster: hosts, but no member table was built across the hosts (internal: planAcrossHosts did not run)' });
+    const member = table ? memberFromTable(ctx, args, table, findings) : await resolveMember(ctx, args, findings);
     checkMember(member, findings, findings.slice(before).some((f) => f.level === 'error'));
     if (args.owner) {
       const user = args.owner.split(':')[0]!;
@@ -165,7 +204,7 @@ export const restoreAction: ActionDefinition<Args> = {
       if (id.exitCode !== 0) findings.push({ level: 'error', message: `owner ${args.owner}: user ${user} does not exist on ${ctx.host.name}` });
     }
     const free = await freeBytes(ctx, posix.dirname(dataDir));
-    if (free !== null && snapshot.size > 0 && free < snapshot.size + 64 * 1024 * 1024) {
+    if (free !== null && snapshot.size > 0 && free < snapshot.size + WAL_BYTES) {
       findings.push({ level: free < snapshot.size ? 'error' : 'warn', message: `only ${free >> 20} MiB free under ${posix.dirname(dataDir)}; the restore needs about ${(snapshot.size >> 20) + 64} MiB (the db plus a 64 MiB WAL)` });
     }
 
@@ -203,9 +242,3 @@ function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
 
-async function freeBytes(ctx: ActionContext, dir: string): Promise<number | null> {
-  // The nearest existing ancestor: the new dir's parent may not exist yet.
-  const result = await ctx.probe(sh`d=${dir}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk -- "$d" | tail -n 1`);
-  const available = Number(result.stdout.trim().split(/\s+/)[3]);
-  return result.exitCode === 0 && Number.isFinite(available) ? available * 1024 : null;
-}

@@ -1,0 +1,205 @@
+// etcd.preflight: everything a multi-master restore needs, checked on every master
+// before anything changes, so that the run stops while the old cluster still runs:
+// the host answers; its etcd restore tool (and version) is there; the snapshot is on
+// the host, intact, and the SAME file (SHA-256) on every host (and the expected one,
+// or the operator's file an earlier file.upload step put there); the filesystem of
+// the data dir has room for the restore; the data dir is the one etcd runs with; and
+// the member table (who restores which member, from the inventory or each host's own
+// etcd manifest) is consistent. Every host is probed before any is judged
+// (planAcrossHosts): one bad host stops the step on all. Read-only: runs in dry-run.
+
+import { stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { z } from 'zod';
+import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
+import { sh } from '../../shell/command.js';
+import { sha256File } from '../../system/durable-files.js';
+import { booleanField } from '../../etcd/duration.js';
+import { buildMemberTable, formatMemberTable, readMemberSource, type MemberSource, type MemberTable } from '../../etcd/member-table.js';
+import { checkSnapshotFile, type SnapshotFileCheck } from '../../etcd/snapshot-file.js';
+import { describeTool, detectEtcdTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';
+import { freeBytes, mib, restoreNeedsBytes } from './disk.js';
+
+/** A value a template may render empty: empty means "not given". */
+export const optionalText = () => z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.strictObject({
+  /** The snapshot's path on every host. */
+  snapshot: z.string().min(1),
+  /** The file on the operator's machine an earlier file.upload step copies to `snapshot`: the hosts must hold exactly it. */
+  source: optionalText(),
+  expectedSha256: optionalText().pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').transform((v) => v.toLowerCase()).optional()),
+  skipHashCheck: booleanField(false),
+  manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
+  stashDir: optionalText(),
+  /** The member, when the inventory gives it (empty: read from the host's etcd manifest). */
+  name: optionalText(),
+  peerUrl: optionalText(),
+  clientUrl: optionalText(),
+  /** The data dir the runbook swaps: must be the one etcd runs with. */
+  dataDir: optionalText(),
+  expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number), z.literal('').transform(() => undefined)]).optional(),
+  etcdctl: optionalText(),
+  etcdutl: optionalText(),
+});
+
+type Args = z.infer<typeof schema>;
+
+interface HostFacts {
+  host: string;
+  findings: Finding[];
+  source: MemberSource;
+  tool: EtcdTool | null;
+  snapshot?: SnapshotFileCheck;
+  /** The SHA-256 this host has (or will have, in a dry-run, once the upload ran). */
+  sha256?: string;
+}
+
+export interface PreflightShared {
+  table: MemberTable;
+  sha256?: string;
+}
+
+async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string; size: number } | null): Promise<HostFacts> {
+  const host = ctx.host.name;
+  const findings: Finding[] = [];
+  const say = (level: Finding['level'], message: string) => findings.push({ level, message });
+
+  const started = Date.now();
+  const alive = await ctx.probe(sh`uname -n`, { timeoutMs: 30_000 });
+  if (alive.exitCode !== 0) say('error', `${host} does not run commands: uname -n exited with ${alive.exitCode ?? alive.signal}: ${alive.stderr.trim()}`);
+  else say('ok', `${host} reachable (${ctx.transport.kind}): it answers as ${alive.stdout.trim()} in ${Date.now() - started} ms`);
+
+  const [detection, source] = await Promise.all([
+    detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl }),
+    readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.peerUrl, clientUrl: args.clientUrl, dataDir: args.dataDir } }),
+  ]);
+  const tool = detection.tool;
+  if (!tool) say('error', `${host}: cannot restore: ${detection.problem}`);
+  else say('ok', `${host}: restore tool ${describeTool(tool)}`);
+
+  const facts: HostFacts = { host, findings, source, tool };
+  const snapshot = await checkSnapshotFile(ctx.transport, args.snapshot);
+  facts.snapshot = snapshot;
+  let size = snapshot.size;
+  if (snapshot.status === 'missing' && local && ctx.run.dryRun) {
+    say('info', `${host}: ${args.snapshot} is not there yet: an earlier step uploads ${args.source} (${local.size} bytes, sha256 ${local.sha256})`);
+    facts.sha256 = local.sha256;
+    size = local.size;
+  } else if (snapshot.status === 'ok') {
+    say('ok', `${host}: ${snapshot.message}`);
+    facts.sha256 = snapshot.fileSha256;
+  } else if (snapshot.status === 'raw' || snapshot.status === 'hash-mismatch') {
+    say(args.skipHashCheck ? 'warn' : 'error', `${host}: ${snapshot.message}${args.skipHashCheck ? ' (skipHashCheck: restored without the integrity check)' : ''}`);
+    facts.sha256 = snapshot.fileSha256;
+  } else {
+    say('error', `${host}: ${snapshot.message}`);
+  }
+  if (tool && facts.snapshot.fileSha256) {
+    try {
+      const status = await snapshotStatus(ctx, tool, args.snapshot);
+      say('info', `${host}: ${tool.name} reads the snapshot: revision ${status.revision}, ${status.totalKey} keys, ${status.totalSize} bytes`);
+    } catch (error) {
+      say('error', `${host}: the snapshot is not a readable etcd database: ${(error as Error).message}`);
+    }
+  }
+
+  const dataDir = source.overrides.dataDir ?? source.manifest?.values.dataDir;
+  if (dataDir) {
+    const current = await ctx.transport.stat(dataDir);
+    if (!current) say('error', `${host}: the data dir ${dataDir} does not exist: the swap keeps it as the old data (create it empty if the data is lost)`);
+    else if (current.type !== 'dir') say('error', `${host}: the data dir ${dataDir} is a ${current.type}, not a folder`);
+    const parent = posix.dirname(dataDir);
+    const free = await freeBytes(ctx, parent);
+    if (free === null) say('warn', `${host}: cannot tell the free space under ${parent} (df failed)`);
+    else if (size > 0) {
+      const needed = restoreNeedsBytes(size);
+      if (free < needed) say('error', `${host}: only ${mib(free)} free under ${parent}; the restore needs about ${mib(needed)} (the db, a 10 % margin and a 64 MiB WAL)`);
+      else say('ok', `${host}: ${mib(free)} free under ${parent}, the restore needs about ${mib(needed)}`);
+    }
+  }
+  return facts;
+}
+
+/** One line per SHA-256 with the hosts holding it. */
+function describeShas(facts: HostFacts[]): string {
+  const bySha = new Map<string, string[]>();
+  for (const f of facts) if (f.sha256) bySha.set(f.sha256, [...(bySha.get(f.sha256) ?? []), f.host]);
+  return [...bySha].map(([sha, hosts]) => `${hosts.join(', ')}: ${sha}`).join('; ');
+}
+
+/** The cross-host checks: the same snapshot everywhere (and the expected one), one consistent member table. */
+function compareHosts(facts: HostFacts[], args: Args, local: { sha256: string } | null): { findings: SharedPlan['findings']; shared: PreflightShared } {
+  const findings: SharedPlan['findings'] = [];
+  const add = (host: string, level: Finding['level'], message: string) => findings.push({ host, finding: { level, message } });
+
+  const expected = args.expectedSha256 ?? local?.sha256;
+  const why = args.expectedSha256 ? 'expectedSha256' : `the operator's ${args.source}`;
+  const hashed = facts.filter((f) => f.sha256);
+  if (expected) {
+    for (const f of hashed) {
+      if (f.sha256 !== expected) add(f.host, 'error', `${f.host}: snapshot ${args.snapshot} has sha256 ${f.sha256}, but ${expected} is expected (${why}): refusing to restore another file`);
+    }
+  }
+  const distinct = new Set(hashed.map((f) => f.sha256));
+  if (distinct.size > 1) {
+    // The hosts outside the largest group hold the odd file; with a tie, all are named.
+    const groups = [...distinct].map((sha) => hashed.filter((f) => f.sha256 === sha));
+    const largest = Math.max(...groups.map((g) => g.length));
+    const odd = groups.filter((g) => g.length < largest).flat();
+    for (const f of odd.length ? odd : hashed) {
+      add(f.host, 'error', `snapshot ${args.snapshot} differs between the hosts (${describeShas(facts)}): every member must restore the same snapshot`);
+    }
+  } else if (hashed.length === facts.length && hashed.length > 0) {
+    add(facts[0]!.host, 'ok', `snapshot ${args.snapshot} is identical on ${facts.map((f) => f.host).join(', ')} (sha256 ${hashed[0]!.sha256})`);
+  }
+
+  const versions = new Set(facts.filter((f) => f.tool).map((f) => `${f.tool!.name} ${f.tool!.version}`));
+  if (versions.size > 1) {
+    for (const f of facts) add(f.host, 'warn', `the hosts restore with different tools: ${facts.map((g) => `${g.host} ${g.tool ? `${g.tool.name} ${g.tool.version}` : 'none'}`).join(', ')}`);
+  }
+
+  const table = buildMemberTable(facts.map((f) => f.source));
+  findings.push(...table.findings);
+  const first = facts[0]!.host;
+  add(first, 'info', `member table (${table.rows.length} member(s); every member restores with --initial-cluster ${table.initialCluster || '?'}):\n${formatMemberTable(table).join('\n')}`);
+  if (args.expectedMembers !== undefined && table.rows.length !== args.expectedMembers) {
+    for (const f of facts) add(f.host, 'error', `${table.rows.length} host(s) in this step but ${args.expectedMembers} etcd member(s) expected: every member must be restored in the same run`);
+  }
+  return { findings, shared: { table, sha256: distinct.size === 1 ? [...distinct][0] : undefined } };
+}
+
+async function readLocalSource(path: string | undefined): Promise<{ sha256: string; size: number } | null | string> {
+  if (!path) return null;
+  try {
+    return { size: (await stat(path)).size, sha256: await sha256File(path) };
+  } catch (error) {
+    return `${path} cannot be read on this machine (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+}
+
+export const preflightAction: ActionDefinition<Args> = {
+  name: 'etcd.preflight',
+  summary: 'Before a multi-master restore changes anything: every host reachable, its restore tool, free disk, the same snapshot (SHA-256) everywhere, a consistent member table. Read-only.',
+  schema,
+  canSimulate: true,
+  async planAcrossHosts(hosts) {
+    const args = hosts[0]!.args;
+    const local = await readLocalSource(args.source);
+    if (typeof local === 'string') {
+      return { findings: hosts.map(({ ctx }) => ({ host: ctx.host.name, finding: { level: 'error' as const, message: `source ${local}` } })) };
+    }
+    const facts = await Promise.all(hosts.map(({ ctx, args: hostArgs }) => probeHost(ctx, hostArgs, local)));
+    const own = facts.flatMap((f) => f.findings.map((finding) => ({ host: f.host, finding })));
+    const { findings, shared } = compareHosts(facts, args, local);
+    return { value: shared, findings: [...own, ...findings] };
+  },
+  async plan(ctx, _args, shared) {
+    const table = (shared as PreflightShared | undefined)?.table;
+    const row = table?.rows.find((r) => r.host === ctx.host.name);
+    const findings: Finding[] = row
+      ? [{ level: 'info', message: `${ctx.host.name} restores member ${row.name ?? '?'} (peer ${row.peerUrls.join(',') || '?'}, clients ${row.clientUrl ?? '?'}, data dir ${row.dataDir ?? '?'})` }]
+      : [];
+    return { findings, changes: [], simulated: true };
+  },
+};
