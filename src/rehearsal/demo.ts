@@ -42,10 +42,16 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
   chapter('1. A kubeadm-shaped control plane (sandbox)');
   const sandbox = await sandboxUp({ dir: request.dir, ipPrefix: request.ipPrefix, onProgress: (m) => print(`  ${m}\n`) });
   const outcome: DemoOutcome = { exitCode: 1, before: '', afterDisaster: '', afterRestore: '' };
+  // The runbook's k8s.nodes-ready runs kubectl as well, which would cache the sandbox's
+  // API discovery in ~/.kube/cache: the demo promises to touch nothing outside its folder.
+  // kubectl reads KUBECACHEDIR for its default --cache-dir, and local commands inherit it.
+  const cacheDir = join(request.dir, '.kube-cache');
+  const callerCacheDir = process.env.KUBECACHEDIR;
+  process.env.KUBECACHEDIR = cacheDir;
   try {
     const node = sandbox.nodes[0]!;
     const kubectl = async (...args: string[]) => {
-      const result = await execa('kubectl', ['--kubeconfig', node.kubeconfig, '--cache-dir', join(request.dir, '.kube-cache'), ...args], { reject: false });
+      const result = await execa('kubectl', ['--kubeconfig', node.kubeconfig, '--cache-dir', cacheDir, ...args], { reject: false });
       const text = [`$ kubectl ${args.join(' ')}`, result.stdout, result.stderr].filter(Boolean).join('\n');
       print(`${text.replace(/^/gm, '  ')}\n\n`);
       return result.stdout + result.stderr;
@@ -75,6 +81,8 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
     print(`\n  The old data dir was kept (var/lib/etcd-old-${run.runId}); the journal: drbook report ${run.runId}\n`);
     return outcome;
   } finally {
+    if (callerCacheDir === undefined) delete process.env.KUBECACHEDIR;
+    else process.env.KUBECACHEDIR = callerCacheDir;
     if (request.keep) print(`\n  sandbox kept in ${request.dir}: drbook sandbox down --dir ${request.dir}\n`);
     else await sandboxDown({ dir: request.dir });
   }
