@@ -5,6 +5,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { filesOfSandbox, type SandboxNode } from './layout.js';
+import type { NodeSshdInfo, SandboxSshAccess } from './ssh/files.js';
 
 export interface SandboxNodeInfo extends SandboxNode {
   /** PID of the node's static-pod runner, once started. */
@@ -13,6 +14,8 @@ export interface SandboxNodeInfo extends SandboxNode {
   apiServer: string;
   kubeconfig: string;
   crictl: string;
+  /** The node's own OpenSSH server (sandboxes made with --ssh). */
+  sshd?: NodeSshdInfo;
 }
 
 export interface SandboxInfo {
@@ -22,14 +25,17 @@ export interface SandboxInfo {
   status: 'creating' | 'running' | 'failed';
   createdAt: string;
   ipPrefix: string;
+  /** True when every node is reached over SSH (its own sshd); false: nodes are local hosts. */
   ssh: boolean;
+  /** User, port, key and known_hosts that log in to every node (when ssh). */
+  sshAccess?: SandboxSshAccess;
   /** The drbook repository whose code the sandbox runs, and its compiled output. */
   repo: string;
   dist: string;
   /** True when the sandbox runs drbook's TypeScript sources through tsx (tests), not dist/. */
   fromSource: boolean;
   nodes: SandboxNodeInfo[];
-  /** Every PID `up` started itself (the runners; the runners track their containers). */
+  /** Every runner PID `up` started (the runners track their containers; sshd PIDs are under nodes[].sshd). */
   pids: number[];
   inventory: string;
   /** Summary of the seeded cluster state, when the seeding module ran. */

@@ -1,7 +1,8 @@
 // `sandbox up` and `sandbox status` (down lives in teardown.ts). `up` lays out N kubeadm
-// masters under one folder, starts one static-pod runner per node, and returns only once
-// etcd is healthy over TLS on every node and each API server is ready — or fails naming
-// the node and the log to read. sandbox.json is written before anything starts, so a
+// masters under one folder, starts one static-pod runner per node (and, with --ssh, one
+// OpenSSH server per node on the node's own address), and returns only once etcd is
+// healthy over TLS on every node and each API server is ready — or fails naming the node
+// and the log to read. sandbox.json is written before anything starts, so a
 // crashed or interrupted `up` is always cleaned up by `down`.
 
 import { spawn } from 'node:child_process';
@@ -23,6 +24,9 @@ import { isProcessAlive } from './processes.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
 import { liveState, readContainersState } from './runner/state.js';
 import { stopSandboxProcesses } from './teardown.js';
+import { writeSandboxSshFiles } from './ssh/files.js';
+import { chooseSshPort } from './ssh/port.js';
+import { sshdAlive, startNodeSshd } from './ssh/servers.js';
 
 export { sandboxDown, type SandboxDownReport } from './teardown.js';
 export type { SandboxInfo } from './info.js';
@@ -31,7 +35,10 @@ export interface SandboxUpOptions {
   dir: string;
   nodes?: number;
   ipPrefix?: string;
+  /** One OpenSSH server per node; the inventory reaches the nodes over SSH. */
   ssh?: boolean;
+  /** Port of every node's sshd (default 22 when free on the node addresses, else 2222; see ssh/port.ts). */
+  sshPort?: number;
   /** How long to wait for etcd and the API servers (default 90 s). */
   timeoutMs?: number;
   /** Progress lines for the CLI. */
@@ -43,9 +50,7 @@ const MAX_NODES = 9;
 function validateUpOptions(options: SandboxUpOptions): { nodes: number; ipPrefix: string } {
   const nodes = options.nodes ?? 1;
   const ipPrefix = options.ipPrefix ?? DEFAULT_IP_PREFIX;
-  if (options.ssh) {
-    throw new InputError('sandbox up --ssh: SSH sandboxes (one sshd per node) are not yet supported', 'run `drbook sandbox up` without --ssh: its nodes are reached locally');
-  }
+  if (options.sshPort !== undefined && !options.ssh) throw new InputError('--ssh-port is only meaningful with --ssh');
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new InputError(`--nodes: expected a whole number from 1 to ${MAX_NODES}, got ${nodes}`);
   const match = /^127\.(\d{1,3})\.(\d{1,3})\.$/.exec(ipPrefix);
   if (!match || Number(match[1]) > 255 || Number(match[2]) > 255) {
@@ -70,8 +75,9 @@ async function assertFreeFolder(dir: string): Promise<void> {
   const info = await readSandboxInfo(dir).catch(() => undefined);
   if (info || existsSync(filesOfSandbox(dir).info)) {
     const live = (info?.nodes ?? []).map((n) => readLiveRunnerPid(n.root)).filter((pid): pid is number => pid !== undefined);
+    live.push(...(info?.nodes ?? []).filter((n) => sshdAlive(n.sshd)).map((n) => n.sshd!.pid!));
     if (live.length > 0) {
-      throw new InputError(`a sandbox is already running in ${dir} (runner pid ${live.join(', ')})`, `use it, or stop it first with \`drbook sandbox down --dir ${dir}\``);
+      throw new InputError(`a sandbox is already running in ${dir} (pid ${live.join(', ')})`, `use it, or stop it first with \`drbook sandbox down --dir ${dir}\``);
     }
     throw new InputError(`${dir} holds a stopped or crashed sandbox`, `clean it up with \`drbook sandbox down --dir ${dir}\`, then run up again`);
   }
@@ -127,6 +133,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
   await assertFreeFolder(dir);
   const nodes = planNodes(dir, count, ipPrefix);
   for (const node of nodes) for (const port of [ETCD_CLIENT_PORT, ETCD_PEER_PORT, API_SERVER_PORT]) await assertPortFree(node.ip, port);
+  const sshPort = options.ssh ? await chooseSshPort(nodes.map((node) => node.ip), options.sshPort) : undefined;
 
   await mkdir(dir, { recursive: true });
   const repo = findRepoRoot();
@@ -136,7 +143,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     status: 'creating',
     createdAt: new Date().toISOString(),
     ipPrefix,
-    ssh: false,
+    ssh: options.ssh === true,
     repo,
     dist: join(repo, 'dist'),
     fromSource: runningFromSource(),
@@ -153,7 +160,14 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     await Promise.all(nodes.map(createNodeFolders));
     await generateSandboxPki(dir, nodes);
     await Promise.all(nodes.flatMap((node) => [writeNodeManifests(node, nodes), writeCrictlWrapper(node)]));
-    await writeSandboxInventory(dir, nodes);
+    if (sshPort !== undefined) {
+      progress(`generating SSH host keys and the sandbox user key (sshd port ${sshPort})`);
+      const ssh = await writeSandboxSshFiles(dir, nodes, sshPort);
+      info.sshAccess = ssh.access;
+      ssh.nodes.forEach((server, i) => (info.nodes[i]!.sshd = server));
+      await writeSandboxInfo(info);
+    }
+    await writeSandboxInventory(dir, nodes, info.sshAccess);
 
     for (const [i, node] of nodes.entries()) {
       const pid = startRunner(node);
@@ -162,6 +176,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
       await writeSandboxInfo(info);
       progress(`${node.name} (${node.ip}): static-pod runner pid ${pid}`);
     }
+    if (info.sshAccess) await startSshds(info, progress);
 
     progress('waiting for etcd on every node (TLS, client-cert auth)');
     const etcd = await Promise.all(nodes.map((node) => waitForProbe(() => probeEtcdHealth(node), timeoutMs)));
@@ -205,6 +220,23 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
   }
 }
 
+/** Every node's sshd, in parallel; each PID is recorded as soon as it is known (so `down` finds it). */
+async function startSshds(info: SandboxInfo, progress: (message: string) => void): Promise<void> {
+  const failures: unknown[] = [];
+  await Promise.all(
+    info.nodes.map(async (node) => {
+      try {
+        node.sshd!.pid = await startNodeSshd(node.name, node.sshd!);
+        progress(`${node.name}: sshd pid ${node.sshd!.pid} on ${node.sshd!.address}:${node.sshd!.port}`);
+      } catch (error) {
+        failures.push(error);
+      }
+    }),
+  );
+  await writeSandboxInfo(info);
+  if (failures.length > 0) throw failures[0];
+}
+
 export interface NodeStatus {
   name: string;
   ip: string;
@@ -212,6 +244,8 @@ export interface NodeStatus {
   runner: { pid?: number; alive: boolean };
   containers: Array<{ name: string; podName: string; state: 'running' | 'exited'; pid: number; attempt: number; createdAt: string }>;
   etcd: ProbeResult;
+  /** The node's OpenSSH server (SSH sandboxes only). */
+  sshd?: { address: string; port: number; pid?: number; alive: boolean };
 }
 
 export interface SandboxStatus {
@@ -220,7 +254,8 @@ export interface SandboxStatus {
   status?: SandboxInfo['status'];
   createdAt?: string;
   inventory?: string;
-  /** Every runner alive and etcd healthy on every node. */
+  ssh?: boolean;
+  /** Every runner (and sshd, when ssh) alive and etcd healthy on every node. */
   healthy: boolean;
   nodes: NodeStatus[];
 }
@@ -235,7 +270,8 @@ export async function sandboxStatus(options: { dir: string }): Promise<SandboxSt
       const records = await readContainersState(pathsOfNode(node.root).containersFile).catch(() => undefined);
       const containers = (records ?? []).map((r) => ({ name: r.name, podName: r.podName, state: liveState(r), pid: r.pid, attempt: r.attempt, createdAt: r.createdAt }));
       const etcd = await probeEtcdHealth(node);
-      return { name: node.name, ip: node.ip, root: node.root, runner: { pid: pid ?? node.runnerPid, alive: pid !== undefined && isProcessAlive(pid) }, containers, etcd };
+      const sshd = node.sshd && { address: node.sshd.address, port: node.sshd.port, pid: node.sshd.pid, alive: sshdAlive(node.sshd) };
+      return { name: node.name, ip: node.ip, root: node.root, runner: { pid: pid ?? node.runnerPid, alive: pid !== undefined && isProcessAlive(pid) }, containers, etcd, ...(sshd ? { sshd } : {}) };
     }),
   );
   return {
@@ -244,7 +280,8 @@ export async function sandboxStatus(options: { dir: string }): Promise<SandboxSt
     status: info.status,
     createdAt: info.createdAt,
     inventory: info.inventory,
-    healthy: nodes.every((n) => n.runner.alive && n.etcd.ok),
+    ssh: info.ssh,
+    healthy: nodes.every((n) => n.runner.alive && n.etcd.ok && (!info.ssh || n.sshd?.alive === true)),
     nodes,
   };
 }

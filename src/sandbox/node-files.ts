@@ -8,6 +8,8 @@ import { quoteArg } from '../shell/quote.js';
 import { commandOfEntry, filesOfSandbox, pathsOfNode, type SandboxNode } from './layout.js';
 import { apiServerUrlOf, clientUrlOf } from './manifests.js';
 import { runnerPidFile } from './runner/pid-file.js';
+import { inventorySshFieldsOf } from './ssh/access.js';
+import type { SandboxSshAccess } from './ssh/files.js';
 
 export async function createNodeFolders(node: SandboxNode): Promise<void> {
   const p = pathsOfNode(node.root);
@@ -46,18 +48,23 @@ export function hostVarsOf(node: SandboxNode): Record<string, string> {
   };
 }
 
-export function buildSandboxInventory(dir: string, nodes: SandboxNode[]): Record<string, unknown> {
+/** Local hosts, or (given `ssh`) hosts reached over SSH at their own address with strict host keys; the same vars either way. */
+export function buildSandboxInventory(dir: string, nodes: SandboxNode[], ssh?: SandboxSshAccess): Record<string, unknown> {
+  const connectionOf = (node: SandboxNode) => (ssh ? inventorySshFieldsOf(ssh, node.ip) : { connection: 'local' });
   return {
     apiVersion: 'drbook/v1',
     kind: 'Inventory',
-    hosts: Object.fromEntries(nodes.map((node) => [node.name, { connection: 'local', vars: hostVarsOf(node) }])),
+    hosts: Object.fromEntries(nodes.map((node) => [node.name, { ...connectionOf(node), vars: hostVarsOf(node) }])),
     groups: { masters: { hosts: nodes.map((node) => node.name) } },
   };
 }
 
-export async function writeSandboxInventory(dir: string, nodes: SandboxNode[]): Promise<string> {
+export async function writeSandboxInventory(dir: string, nodes: SandboxNode[], ssh?: SandboxSshAccess): Promise<string> {
   const file = filesOfSandbox(dir).inventory;
-  const header = `# drbook inventory of the sandbox in ${dir} (written by \`drbook sandbox up\`).\n# Every node is a local host; its vars are the kubeadm paths inside the node's folder.\n`;
-  await writeFile(file, header + stringify(buildSandboxInventory(dir, nodes)));
+  const how = ssh
+    ? `Every node is an SSH host: its own sshd on its own address (port ${ssh.port}), host keys checked\n# strictly against ${ssh.knownHostsFile}`
+    : 'Every node is a local host';
+  const header = `# drbook inventory of the sandbox in ${dir} (written by \`drbook sandbox up\`).\n# ${how}; its vars are the kubeadm paths inside the node's folder.\n`;
+  await writeFile(file, header + stringify(buildSandboxInventory(dir, nodes, ssh)));
   return file;
 }

@@ -3,7 +3,9 @@
 // containers orphaned), and be idempotent. Only PIDs the sandbox recorded are signalled,
 // and only after /proc shows they still run what was recorded (PIDs get reused); a last
 // sweep catches a container started in the instant between its spawn and the runner's
-// state write, recognised by flags that point inside this sandbox's folder.
+// state write, recognised by flags that point inside this sandbox's folder. The sshds of
+// an SSH sandbox go first (no new session may start while the nodes stop), each with
+// every process it forked (see ssh/servers.ts).
 
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -14,17 +16,21 @@ import { pathsOfNode } from './layout.js';
 import { findProcesses, isProcessAlive, processGroupOf, readCmdline, signalGroup, terminateGroup, waitForExit } from './processes.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
 import { readContainersState } from './runner/state.js';
+import type { NodeSshdInfo } from './ssh/files.js';
+import { stopSandboxSshds } from './ssh/servers.js';
 
 /** Enough for a runner to stop its containers (each gets 5 s of grace, in parallel). */
 const RUNNER_STOP_MS = 15_000;
 const CONTAINER_GRACE_MS = 3_000;
-const SANDBOX_ENTRY = /^(node\d+|sandbox\.json(\.tmp)?|inventory\.yaml|\.pki-work)$/;
+const SANDBOX_ENTRY = /^(node\d+|sandbox\.json(\.tmp)?|inventory\.yaml|\.pki-work|ssh)$/;
 
 export interface StopReport {
   /** Runner PIDs that were alive and have been stopped. */
   stoppedRunners: number[];
   /** Container PIDs left behind by a dead runner, killed here. */
   killedContainers: number[];
+  /** sshd PIDs (servers and the sessions they forked) that were alive and have been stopped. */
+  stoppedSshd: number[];
   /** PIDs that could not be stopped (a human must look). */
   stillAlive: number[];
 }
@@ -61,13 +67,15 @@ function referencesSandbox(argv: string[], dir: string): boolean {
 export async function stopSandboxProcesses(dirInput: string, info?: SandboxInfo): Promise<StopReport> {
   const dir = resolve(dirInput);
   const roots = await nodeRootsOf(dir, info);
+  const recordedSshd = new Map<string, NodeSshdInfo>((info?.nodes ?? []).filter((n) => n.sshd).map((n) => [n.root, n.sshd!]));
+  const sshd = await stopSandboxSshds(roots, recordedSshd);
   const candidates = new Set<number>([...(info?.pids ?? []), ...(info?.nodes.map((n) => n.runnerPid ?? 0) ?? [])]);
   for (const root of roots) candidates.add(readLiveRunnerPid(root) ?? 0);
   const runners = [...candidates].filter((pid) => pid > 0 && isProcessAlive(pid) && isRunnerOf(pid, dir));
 
   // SIGTERM to the runner itself: it stops its containers gracefully, then exits.
   for (const pid of runners) process.kill(pid, 'SIGTERM');
-  const stillAlive: number[] = [];
+  const stillAlive: number[] = [...sshd.stillAlive];
   await Promise.all(
     runners.map(async (pid) => {
       if (await waitForExit(pid, RUNNER_STOP_MS, 100)) return;
@@ -93,7 +101,7 @@ export async function stopSandboxProcesses(dirInput: string, info?: SandboxInfo)
       (gone ? killedContainers : stillAlive).push(pid);
     }),
   );
-  return { stoppedRunners: runners, killedContainers, stillAlive };
+  return { stoppedRunners: runners, killedContainers, stoppedSshd: sshd.stopped, stillAlive };
 }
 
 function referencesOrRuns(actual: string[], recorded: string[], dir: string): boolean {
@@ -130,7 +138,7 @@ async function assertSandboxFolder(dir: string, info: SandboxInfo | undefined): 
 
 export async function sandboxDown(options: { dir: string }): Promise<SandboxDownReport> {
   const dir = resolve(options.dir);
-  if (!existsSync(dir)) return { dir, existed: false, removed: false, stoppedRunners: [], killedContainers: [], stillAlive: [] };
+  if (!existsSync(dir)) return { dir, existed: false, removed: false, stoppedRunners: [], killedContainers: [], stoppedSshd: [], stillAlive: [] };
   let info: SandboxInfo | undefined;
   try {
     info = await readSandboxInfo(dir);

@@ -95,7 +95,7 @@ test('one node: etcd over TLS with client certs, crictl, static pods that follow
   assert.equal(existsSync(sbx.dir), false);
 });
 
-test('up refuses a port in use, a non-empty folder and --ssh, before starting anything', async (t) => {
+test('up refuses a port in use (etcd or --ssh-port), a non-empty folder and --ssh-port without --ssh, before starting anything', async (t) => {
   const sbx = await useSandboxDir(t);
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(2379, '127.0.64.11', resolve));
@@ -107,7 +107,12 @@ test('up refuses a port in use, a non-empty folder and --ssh, before starting an
   await writeFile(join(occupied, 'notes.txt'), 'mine');
   await assert.rejects(sandboxUp({ dir: occupied, ipPrefix: '127.0.65.' }), /exists and is not empty/);
   assert.deepEqual(await readdir(occupied), ['notes.txt']);
-  await assert.rejects(sandboxUp({ dir: sbx.dir, ssh: true }), /not yet supported/);
+  await assert.rejects(sandboxUp({ dir: sbx.dir, sshPort: 2222 }), /--ssh-port is only meaningful with --ssh/);
+  const sshBlocker = createServer();
+  await new Promise<void>((resolve) => sshBlocker.listen(2222, '127.0.65.12', resolve));
+  t.after(() => new Promise<void>((resolve) => sshBlocker.close(() => resolve())));
+  await assert.rejects(sandboxUp({ dir: sbx.dir, ipPrefix: '127.0.65.', nodes: 2, ssh: true, sshPort: 2222 }), /--ssh-port: port 2222 on 127\.0\.65\.12 is in use/);
+  assert.equal(existsSync(sbx.dir), false, 'nothing is created when the SSH port is taken');
 });
 
 test('an etcd that cannot start fails up with the node and its log named, and leaves no process behind', async (t) => {

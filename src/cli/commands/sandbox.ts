@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DrbookError, InputError, errorMessage } from '../../errors.js';
 import { defaultSandboxDir } from '../../sandbox/layout.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
+import { sshCommandOf } from '../../sandbox/ssh/access.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -39,10 +40,18 @@ function wholeNumber(flag: string, text: string | boolean | undefined, fallback:
 
 function describeUp(info: SandboxInfo): string {
   const lines = [`sandbox up: ${info.nodes.length} node(s) in ${info.dir}`];
-  for (const node of info.nodes) lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  runner pid ${node.runnerPid}`);
+  for (const node of info.nodes) {
+    const sshd = node.sshd ? `  sshd ${node.sshd.address}:${node.sshd.port} pid ${node.sshd.pid}` : '';
+    lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  runner pid ${node.runnerPid}${sshd}`);
+  }
   const first = info.nodes[0]!;
   if (info.seeded) lines.push(`cluster state: ${info.seeded.totalKeys} keys under /registry (nodes ${info.seeded.nodes.join(', ')})`);
-  lines.push(`inventory:  ${info.inventory}`, `kubectl:    kubectl --kubeconfig ${first.kubeconfig} get nodes`, `crictl:     ${first.crictl} ps`);
+  lines.push(`inventory:  ${info.inventory}${info.sshAccess ? ' (every node over SSH, strict host keys)' : ''}`);
+  if (info.sshAccess) {
+    lines.push(`ssh:        ${sshCommandOf(info.sshAccess, first.ip)}`);
+    if (info.nodes.length > 1) lines.push(`            (the other nodes: same command with ${info.nodes.slice(1).map((n) => `${info.sshAccess!.user}@${n.ip}`).join(', ')})`);
+  }
+  lines.push(`kubectl:    kubectl --kubeconfig ${first.kubeconfig} get nodes`, `crictl:     ${first.crictl} ps`);
   lines.push(`stop it:    drbook sandbox down --dir ${info.dir}`);
   return lines.join('\n') + '\n';
 }
@@ -52,7 +61,8 @@ function describeStatus(status: SandboxStatus): string {
   const lines = [`sandbox ${status.dir}: ${status.status}, ${status.healthy ? 'healthy' : 'NOT healthy'} (created ${status.createdAt})`];
   for (const node of status.nodes) {
     const runner = node.runner.alive ? `runner pid ${node.runner.pid}` : 'runner NOT running';
-    lines.push(`  ${node.name} ${node.ip}: ${runner}; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}`);
+    const sshd = node.sshd ? `; sshd ${node.sshd.address}:${node.sshd.port} ${node.sshd.alive ? `pid ${node.sshd.pid}` : `NOT running (pid ${node.sshd.pid ?? '?'})`}` : '';
+    lines.push(`  ${node.name} ${node.ip}: ${runner}${sshd}; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}`);
     for (const c of node.containers) lines.push(`    ${c.name.padEnd(24)} ${c.state.padEnd(8)} pid ${String(c.pid).padEnd(8)} attempt ${c.attempt}`);
   }
   return lines.join('\n') + '\n';
@@ -60,13 +70,14 @@ function describeStatus(status: SandboxStatus): string {
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   up: {
-    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--dir D] [--timeout S] [--json]',
+    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--dir D] [--timeout S] [--json]',
     summary: 'Create and start a local kubeadm-like control plane: per node real etcd (TLS, client-cert auth), a minimal API server, a static-pod runner and a crictl stand-in.',
-    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, timeout: { type: 'string' } },
+    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, timeout: { type: 'string' } },
     help: [
       ['--nodes N', 'Number of control-plane nodes (default 1): node1, node2, ...'],
       ['--ip-prefix P', 'Loopback prefix; node i listens on <P><10+i> (default 127.0.0. → 127.0.0.11, ...).'],
-      ['--ssh', 'One sshd per node (not yet supported).'],
+      ['--ssh', 'Give every node its own OpenSSH server on its own address, with generated host keys and one user key; the inventory then reaches the nodes over SSH (strict known_hosts), like real masters.'],
+      ['--ssh-port PORT', 'Port of every node\'s sshd (default 22 when free on the node addresses, else 2222).'],
       ['--timeout S', 'Seconds to wait for etcd and the API servers (default 90).'],
       ...COMMON_HELP,
     ],
@@ -77,6 +88,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
         nodes: wholeNumber('--nodes', values.nodes, 1),
         ipPrefix: typeof values['ip-prefix'] === 'string' ? values['ip-prefix'] : undefined,
         ssh: values.ssh === true,
+        sshPort: values['ssh-port'] === undefined ? undefined : wholeNumber('--ssh-port', values['ssh-port'], 0),
         timeoutMs: wholeNumber('--timeout', values.timeout, 90) * 1000,
         onProgress: (message) => err(`sandbox: ${message}\n`),
       });
@@ -96,14 +108,15 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       else if (!report.existed) out(`no sandbox in ${report.dir}: nothing to do\n`);
       else {
         const orphans = report.killedContainers.length ? `; killed ${report.killedContainers.length} leftover process(es): ${report.killedContainers.join(', ')}` : '';
-        out(`sandbox down: stopped ${report.stoppedRunners.length} runner(s)${orphans}; removed ${report.dir}\n`);
+        const sshd = report.stoppedSshd.length ? `, ${report.stoppedSshd.length} sshd process(es)` : '';
+        out(`sandbox down: stopped ${report.stoppedRunners.length} runner(s)${sshd}${orphans}; removed ${report.dir}\n`);
       }
       return 0;
     },
   },
   status: {
     usage: 'drbook sandbox status [--dir D] [--json]',
-    summary: 'Show each node\'s runner, containers and etcd health. Exit 0 when healthy, 1 otherwise.',
+    summary: 'Show each node\'s runner, sshd (with --ssh), containers and etcd health. Exit 0 when healthy, 1 otherwise.',
     options: COMMON,
     help: COMMON_HELP,
     positionals: [0, 0],

@@ -1,0 +1,76 @@
+// `drbook sandbox up --ssh` through the real CLI, as an operator would use it: the
+// printed ssh command logs in to each node (real OpenSSH client, strict known_hosts),
+// `status` shows every sshd, `down` leaves no process alive — also after `up` itself was
+// killed half-way. Addresses 127.0.6.x are used by no other test.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { readSandboxInfo } from '../../src/sandbox/info.js';
+import { isProcessAlive } from '../../src/sandbox/processes.js';
+import { sandboxDown } from '../../src/sandbox/teardown.js';
+import { runCli, startCli, waitForOutput } from './support/cli.js';
+
+const PREFIX = '127.0.6.';
+
+async function sandboxDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const base = await mkdtemp(join(tmpdir(), 'drbook-e2e-sshsbx-'));
+  const dir = join(base, 'sbx');
+  t.after(async () => {
+    await sandboxDown({ dir }).catch(() => undefined);
+    await rm(base, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status shows the sshds; down stops them', async (t) => {
+  const dir = await sandboxDir(t);
+  const up = await runCli(['sandbox', 'up', '--nodes', '3', '--ssh', '--ip-prefix', PREFIX, '--dir', dir]);
+  assert.equal(up.code, 0, up.stdout + up.stderr);
+  const printed = /^ssh: +(ssh .* -p (\d+) (\S+)@127\.0\.6\.11)$/m.exec(up.stdout);
+  assert.ok(printed, `an ssh command line in:\n${up.stdout}`);
+  const info = (await readSandboxInfo(dir))!;
+  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd!.pid!)];
+
+  // The printed command, as printed (only the node's address changes), runs a command on each node.
+  for (const node of info.nodes) {
+    const command: string = `${printed[1]!.replace('@127.0.6.11', `@${node.ip}`)} -o BatchMode=yes ls ${node.root}/etc/kubernetes/pki/etcd`;
+    const result: { exitCode?: number; stdout: string; stderr: string } = await execa('sh', ['-c', command], { reject: false });
+    assert.equal(result.exitCode, 0, `${command}\n${result.stderr}`);
+    assert.match(result.stdout, /^ca\.crt$/m);
+  }
+
+  const status = await runCli(['sandbox', 'status', '--dir', dir, '--json']);
+  assert.equal(status.code, 0, status.stderr);
+  const nodes = (JSON.parse(status.stdout) as { nodes: Array<{ sshd: { address: string; port: number; pid: number; alive: boolean } }> }).nodes;
+  assert.deepEqual(nodes.map((n) => `${n.sshd.address}:${n.sshd.port} ${n.sshd.alive}`), info.nodes.map((n) => `${n.ip}:${printed[2]} true`));
+  const human = await runCli(['sandbox', 'status', '--dir', dir]);
+  assert.match(human.stdout, new RegExp(`node2 127\\.0\\.6\\.12: runner pid \\d+; sshd 127\\.0\\.6\\.12:${printed[2]} pid ${info.nodes[1]!.sshd!.pid}`));
+
+  const down = await runCli(['sandbox', 'down', '--dir', dir, '--json']);
+  assert.equal(down.code, 0, down.stderr);
+  for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} is gone`);
+  assert.equal(existsSync(dir), false);
+});
+
+test('an `up --ssh` killed half-way is cleaned by the next down', async (t) => {
+  const dir = await sandboxDir(t);
+  const up = startCli(['sandbox', 'up', '--nodes', '3', '--ssh', '--ip-prefix', PREFIX, '--dir', dir]);
+  await waitForOutput(up.output, (text) => /node3: sshd pid \d+/.test(text) || /^error/m.test(text), 60_000);
+  up.child.kill('SIGKILL');
+  await up.done;
+  const info = (await readSandboxInfo(dir))!;
+  assert.equal(info.status, 'creating', 'up was stopped before it finished');
+  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd?.pid ?? 0)];
+  assert.equal(pids.filter((pid) => isProcessAlive(pid)).length, 6, 'three runners and three sshds outlived the killed up');
+
+  const down = await runCli(['sandbox', 'down', '--dir', dir]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.match(down.stdout, /stopped 3 runner\(s\), \d+ sshd process\(es\)/);
+  for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} is gone`);
+  assert.equal(existsSync(dir), false);
+});
