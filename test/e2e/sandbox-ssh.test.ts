@@ -1,7 +1,7 @@
 // `drbook sandbox up --ssh` through the real CLI, as an operator would use it: the
 // printed ssh command logs in to each node (real OpenSSH client, strict known_hosts),
 // `status` shows every sshd, `down` leaves no process alive — also after `up` itself was
-// killed half-way. Addresses 127.0.6.x are used by no other test.
+// killed half-way. Addresses 127.0.56.x are used by no other test.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { isProcessAlive } from '../../src/sandbox/processes.js';
 import { sandboxDown } from '../../src/sandbox/teardown.js';
 import { runCli, startCli, waitForOutput } from './support/cli.js';
 
-const PREFIX = '127.0.6.';
+const PREFIX = '127.0.56.';
 
 async function sandboxDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const base = await mkdtemp(join(tmpdir(), 'drbook-e2e-sshsbx-'));
@@ -31,14 +31,14 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
   const dir = await sandboxDir(t);
   const up = await runCli(['sandbox', 'up', '--nodes', '3', '--ssh', '--ip-prefix', PREFIX, '--dir', dir]);
   assert.equal(up.code, 0, up.stdout + up.stderr);
-  const printed = /^ssh: +(ssh .* -p (\d+) (\S+)@127\.0\.6\.11)$/m.exec(up.stdout);
+  const printed = /^ssh: +(ssh .* -p (\d+) (\S+)@127\.0\.56\.11)$/m.exec(up.stdout);
   assert.ok(printed, `an ssh command line in:\n${up.stdout}`);
   const info = (await readSandboxInfo(dir))!;
   const pids = [...info.pids, ...info.nodes.map((n) => n.sshd!.pid!)];
 
   // The printed command, as printed (only the node's address changes), runs a command on each node.
   for (const node of info.nodes) {
-    const command: string = `${printed[1]!.replace('@127.0.6.11', `@${node.ip}`)} -o BatchMode=yes ls ${node.root}/etc/kubernetes/pki/etcd`;
+    const command: string = `${printed[1]!.replace('@127.0.56.11', `@${node.ip}`)} -o BatchMode=yes ls ${node.root}/etc/kubernetes/pki/etcd`;
     const result: { exitCode?: number; stdout: string; stderr: string } = await execa('sh', ['-c', command], { reject: false });
     assert.equal(result.exitCode, 0, `${command}\n${result.stderr}`);
     assert.match(result.stdout, /^ca\.crt$/m);
@@ -49,7 +49,7 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
   const nodes = (JSON.parse(status.stdout) as { nodes: Array<{ sshd: { address: string; port: number; pid: number; alive: boolean } }> }).nodes;
   assert.deepEqual(nodes.map((n) => `${n.sshd.address}:${n.sshd.port} ${n.sshd.alive}`), info.nodes.map((n) => `${n.ip}:${printed[2]} true`));
   const human = await runCli(['sandbox', 'status', '--dir', dir]);
-  assert.match(human.stdout, new RegExp(`node2 127\\.0\\.6\\.12: runner pid \\d+; sshd 127\\.0\\.6\\.12:${printed[2]} pid ${info.nodes[1]!.sshd!.pid}`));
+  assert.match(human.stdout, new RegExp(`node2 127\\.0\\.56\\.12: runner pid \\d+; sshd 127\\.0\\.56\\.12:${printed[2]} pid ${info.nodes[1]!.sshd!.pid}`));
 
   const down = await runCli(['sandbox', 'down', '--dir', dir, '--json']);
   assert.equal(down.code, 0, down.stderr);

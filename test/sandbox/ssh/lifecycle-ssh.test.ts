@@ -1,5 +1,5 @@
 // `sandbox up --ssh` for real: three nodes, each with its own OpenSSH server on its own
-// address (127.0.5.11-13, used by no other test), reached through drbook's SSH transport
+// address (127.0.55.11-13, used by no other test), reached through drbook's SSH transport
 // with strict known_hosts and with the real `ssh` client; `down` stops every process,
 // also after an sshd was killed -9 with a session still open, and after an `up` failed.
 
@@ -20,7 +20,7 @@ import { sh } from '../../../src/shell/command.js';
 import { openTransportPool } from '../../../src/transport/pool.js';
 import { useSandboxDir } from '../support.js';
 
-const PREFIX = '127.0.5.';
+const PREFIX = '127.0.55.';
 
 function sshArgs(info: { sshAccess?: { identityFile: string; knownHostsFile: string; port: number; user: string } }, address: string, command: string): string[] {
   const a = info.sshAccess!;
@@ -33,7 +33,7 @@ test('sandbox up --nodes 3 --ssh: every node over SSH at its own address, strict
   const sshdPids = info.nodes.map((n) => n.sshd?.pid ?? 0);
   [...info.pids, ...sshdPids].forEach(sbx.track);
   assert.equal(info.ssh, true);
-  assert.deepEqual(info.nodes.map((n) => `${n.name} ${n.sshd?.address}`), ['node1 127.0.5.11', 'node2 127.0.5.12', 'node3 127.0.5.13']);
+  assert.deepEqual(info.nodes.map((n) => `${n.name} ${n.sshd?.address}`), ['node1 127.0.55.11', 'node2 127.0.55.12', 'node3 127.0.55.13']);
   assert.equal(new Set(sshdPids).size, 3);
   for (const pid of sshdPids) assert.ok(isProcessAlive(pid), `sshd ${pid} runs`);
 
@@ -48,7 +48,7 @@ test('sandbox up --nodes 3 --ssh: every node over SSH at its own address, strict
   const inventory = await loadInventory(info.inventory);
   const hosts = resolveTargets(inventory, 'masters');
   assert.deepEqual(hosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]), [
-    ['node1', 'ssh', '127.0.5.11', 'strict'], ['node2', 'ssh', '127.0.5.12', 'strict'], ['node3', 'ssh', '127.0.5.13', 'strict'],
+    ['node1', 'ssh', '127.0.55.11', 'strict'], ['node2', 'ssh', '127.0.55.12', 'strict'], ['node3', 'ssh', '127.0.55.13', 'strict'],
   ]);
   assert.equal(typeof hosts[0]!.vars.manifestsDir, 'string');
   const pool = await openTransportPool(hosts);
