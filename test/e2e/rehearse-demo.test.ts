@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { isProcessAlive } from '../../src/transport/local.js';
 import { runCli } from './support/cli.js';
 import {
-  PREFIX_REHEARSAL, PREFIX_SOURCE_AND_DEMO, RESTORE_RUNBOOK, processesUnder, readKeyspace, saveSnapshot, startSandbox,
+  PREFIX_REHEARSAL, PREFIX_SOURCE_AND_DEMO, RESTORE_RUNBOOK, processesUnder, readKeyspace, saveSnapshot, startSandbox, watchRecordedPids,
 } from './support/sandbox.js';
 
 /** The runner PIDs a sandbox's `up` reported in its progress lines. */
@@ -20,10 +20,17 @@ function runnerPids(output: string): number[] {
   return [...output.matchAll(/static-pod runner pid (\d+)/g)].map((m) => Number(m[1]));
 }
 
-/** Nothing of a torn-down sandbox survives: runners dead, no process mentions its folder, its ports free. */
-async function assertNothingLeft(dir: string, output: string, ip: string): Promise<void> {
+/**
+ * Nothing of a torn-down sandbox survives: none of the PIDs it recorded while it ran
+ * (runner and containers) is alive, no process mentions its folder, its ports are free.
+ */
+async function assertNothingLeft(dir: string, output: string, ip: string, watch: ReturnType<typeof watchRecordedPids>): Promise<void> {
+  const { seen, alive } = await watch.stop();
   const runners = runnerPids(output);
   assert.ok(runners.length > 0, `the sandbox's runner PID is reported:\n${output}`);
+  for (const pid of runners) assert.ok(seen.includes(pid), `runner ${pid} was recorded in sandbox.json`);
+  assert.ok(seen.length >= 1 + 4, `the runner and the four control-plane containers were recorded (saw ${seen.join(', ')})`);
+  assert.deepEqual(alive, [], 'a recorded PID of the sandbox is still alive');
   for (const pid of runners) assert.equal(isProcessAlive(pid), false, `runner ${pid} is still alive`);
   assert.deepEqual(processesUnder(dir), [], `processes of ${dir} still run`);
   assert.equal(existsSync(dir), false, `${dir} is removed`);
@@ -52,6 +59,8 @@ test('rehearse on a sandbox snapshot passes, serves the snapshot\'s state, repor
 
   const dir = join(source.base, 'rehearsal');
   const stateDir = join(source.base, 'state');
+  const watch = watchRecordedPids(dir);
+  t.after(() => watch.stop().then(() => undefined)); // a failed assertion must not leave the watcher polling
   const result = await runCli(
     ['rehearse', RESTORE_RUNBOOK, '--snapshot', snapshot.file, '--ip-prefix', PREFIX_REHEARSAL, '--dir', dir, '--state-dir', stateDir, '-o', 'plain'],
     { env: { KUBECACHEDIR: join(source.base, 'kube-cache') } },
@@ -71,7 +80,7 @@ test('rehearse on a sandbox snapshot passes, serves the snapshot\'s state, repor
   assert.match(out, /control plane down for: \d+\.\d\ds/);
   assert.match(out, /measured restore time: +\d+\.\d\ds/);
 
-  await assertNothingLeft(dir, out, `${PREFIX_REHEARSAL}11`);
+  await assertNothingLeft(dir, out, `${PREFIX_REHEARSAL}11`, watch);
   const runs = await readdir(join(stateDir, 'runs'));
   assert.equal(runs.length, 1, 'the rehearsal run has a journal');
   assert.match(await readFile(join(stateDir, 'runs', runs[0]!, 'journal.jsonl'), 'utf8'), /"t":"end".*"state":"done"/);
@@ -102,6 +111,8 @@ test('demo: the README\'s one command shows the cluster, the disaster and the sa
     await runCli(['sandbox', 'down', '--dir', dir]); // only if the demo could not
     await rm(home, { recursive: true, force: true });
   });
+  const watch = watchRecordedPids(dir);
+  t.after(() => watch.stop().then(() => undefined)); // a failed assertion must not leave the watcher polling
   const result = await runCli(['demo', '--ip-prefix', PREFIX_SOURCE_AND_DEMO, '-o', 'plain'], {
     env: { HOME: home, DRBOOK_STATE_DIR: '', XDG_STATE_HOME: '', KUBECACHEDIR: '' },
   });
@@ -124,7 +135,7 @@ test('demo: the README\'s one command shows the cluster, the disaster and the sa
   assert.deepEqual(names(kubectlTable(out, 'get pods -A', afterRestore), 2), names(kubectlTable(out, 'get pods -A', 0), 2), 'the same pods after the restore');
   assert.match(out, /control plane down for: \d+\.\d\ds/);
 
-  await assertNothingLeft(dir, out, `${PREFIX_SOURCE_AND_DEMO}11`);
+  await assertNothingLeft(dir, out, `${PREFIX_SOURCE_AND_DEMO}11`, watch);
   // Only drbook's state dir in the home: the run's journal, and no sandbox, cache or kubeconfig elsewhere.
   assert.deepEqual(await readdir(home), ['.local']);
   assert.deepEqual((await readdir(stateDir)).sort(), ['locks', 'runs']);

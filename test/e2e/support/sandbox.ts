@@ -118,6 +118,35 @@ export async function recordedPids(dir: string): Promise<number[]> {
   return [...pids];
 }
 
+/**
+ * Collects, while a command that builds its own sandbox in `dir` runs (rehearse, demo),
+ * every PID that sandbox records (runners in sandbox.json, containers in containers.json,
+ * which change as pods are stopped and started) with the command line it ran. stop()
+ * returns the ones still alive and still running that same command line (a PID reused
+ * by an unrelated process afterwards is not the sandbox's).
+ */
+export function watchRecordedPids(dir: string, intervalMs = 100): { stop(): Promise<{ seen: number[]; alive: Array<{ pid: number; cmdline: string }> }> } {
+  const seen = new Map<number, string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const pid of await recordedPids(dir).catch(() => [])) {
+        const cmdline = readCmdline(pid)?.join(' ');
+        if (!seen.has(pid) && cmdline && isProcessAlive(pid)) seen.set(pid, cmdline);
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const alive = [...seen].filter(([pid, cmdline]) => isProcessAlive(pid) && readCmdline(pid)?.join(' ') === cmdline).map(([pid, cmdline]) => ({ pid, cmdline }));
+      return { seen: [...seen.keys()], alive };
+    },
+  };
+}
+
 /** Live processes whose command line mentions `dir` (etcd's --data-dir, a runner's --node-dir, ...). */
 export function processesUnder(dir: string): number[] {
   return findProcesses((argv) => argv.some((arg) => arg.includes(dir)));
