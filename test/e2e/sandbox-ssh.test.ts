@@ -1,7 +1,8 @@
 // `drbook sandbox up --ssh` through the real CLI, as an operator would use it: the
 // printed ssh command logs in to each node (real OpenSSH client, strict known_hosts),
 // `status` shows every sshd, `down` leaves no process alive — also after `up` itself was
-// killed half-way. Addresses 127.0.56.x are used by no other test.
+// killed half-way. `rehearse --nodes 3` of the multi-master runbook goes over SSH, one
+// connection per node. Addresses 127.0.56.x are used by no other test.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,10 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
+import { rehearsalTransport } from '../../src/rehearsal/rehearse.js';
 import { readSandboxInfo } from '../../src/sandbox/info.js';
 import { isProcessAlive } from '../../src/sandbox/processes.js';
 import { sandboxDown } from '../../src/sandbox/teardown.js';
-import { runCli, startCli, waitForOutput } from './support/cli.js';
+import { REPO, runCli, startCli, waitForOutput } from './support/cli.js';
 
 const PREFIX = '127.0.56.';
 
@@ -73,4 +76,46 @@ test('an `up --ssh` killed half-way is cleaned by the next down', async (t) => {
   assert.match(down.stdout, /stopped 3 runner\(s\), \d+ sshd process\(es\)/);
   for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} is gone`);
   assert.equal(existsSync(dir), false);
+});
+
+test('rehearse --nodes 3 of the multi-master runbook goes over SSH (one connection per node) and passes', async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'drbook-e2e-sshreh-'));
+  const source = join(base, 'source');
+  const rehearsal = join(base, 'rehearsal');
+  t.after(async () => {
+    for (const dir of [source, rehearsal]) await sandboxDown({ dir }).catch(() => undefined);
+    await rm(base, { recursive: true, force: true });
+  });
+  const env = { KUBECACHEDIR: join(base, 'kube-cache') };
+  assert.equal((await runCli(['sandbox', 'up', '--nodes', '3', '--ip-prefix', PREFIX, '--dir', source])).code, 0);
+  const snapshot = join(base, 'etcd.db');
+  const saved = await runCli(['sandbox', 'snapshot', snapshot, '--dir', source]);
+  assert.equal(saved.code, 0, saved.stderr);
+  assert.equal((await runCli(['sandbox', 'down', '--dir', source])).code, 0);
+
+  const result = await runCli(
+    ['rehearse', join(REPO, 'runbooks/etcd-restore-ha.yaml'), '--snapshot', snapshot, '--nodes', '3', '--ip-prefix', PREFIX, '--dir', rehearsal, '--state-dir', join(base, 'state'), '--keep', '-o', 'plain'],
+    { env },
+  );
+  const out = result.stdout + result.stderr;
+  assert.equal(result.code, 0, out);
+  assert.match(out, /nodes reached over SSH, one sshd per node/);
+  assert.match(out, /rehearsal PASSED \(over SSH\)/);
+  const info = (await readSandboxInfo(rehearsal))!;
+  assert.equal(info.ssh, true);
+  for (const node of info.nodes) {
+    const log = await readFile(node.sshd!.logFile, 'utf8');
+    assert.equal([...log.matchAll(/Accepted publickey for /g)].length, 1, `${node.name}: one SSH connection for the whole run`);
+  }
+  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd!.pid!)];
+  assert.equal((await runCli(['sandbox', 'down', '--dir', rehearsal])).code, 0);
+  for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} is gone`);
+
+  // Over SSH by default when several masters are rehearsed; --local / --ssh decide otherwise.
+  assert.deepEqual([rehearsalTransport(1), rehearsalTransport(3), rehearsalTransport(3, 'local'), rehearsalTransport(1, 'ssh')], ['local', 'ssh', 'local', 'ssh']);
+  const contradiction = await runCli(['rehearse', join(REPO, 'runbooks/etcd-restore-ha.yaml'), '--snapshot', snapshot, '--nodes', '3', '--ssh', '--local']);
+  assert.equal(contradiction.code, 2);
+  assert.match(contradiction.stderr, /--ssh and --local contradict each other/);
+  const help = await runCli(['rehearse', '--help']);
+  assert.match(help.stdout, /--local +Reach the nodes as local hosts/);
 });
