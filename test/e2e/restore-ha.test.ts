@@ -15,8 +15,8 @@ import {
   waitForApiServers, waitForEtcd, writeFailingEtcdctl, type HaSandbox,
 } from './support/ha-sandbox.js';
 
-// Over SSH (one sshd per master) once the sandbox has it; DRBOOK_E2E_HA_LOCAL=1 runs the same tests on local hosts.
-const SSH = false && process.env.DRBOOK_E2E_HA_LOCAL !== '1';
+// Over SSH (one sshd per master, strict host keys); DRBOOK_E2E_HA_LOCAL=1 runs the same tests on local hosts.
+const SSH = process.env.DRBOOK_E2E_HA_LOCAL !== '1';
 const sandbox = useHaSandbox(PREFIX_HA, { ssh: SSH });
 const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
