@@ -57,16 +57,22 @@ test('rehearse on a sandbox snapshot passes, serves the snapshot\'s state, repor
   const down = await runCli(['sandbox', 'down', '--dir', source.dir]);
   assert.equal(down.code, 0, down.stderr);
 
-  const dir = join(source.base, 'rehearsal');
-  const stateDir = join(source.base, 'state');
+  // Its own temp folder, cleaned up on its own: whatever the order of the t.after hooks,
+  // a rehearsal sandbox left running is stopped before its folder goes.
+  const base = await mkdtemp(join(tmpdir(), 'drbook-e2e-rehearsal-'));
+  const dir = join(base, 'sandbox');
+  const stateDir = join(base, 'state');
   const watch = watchRecordedPids(dir);
-  t.after(() => watch.stop().then(() => undefined)); // a failed assertion must not leave the watcher polling
+  t.after(async () => {
+    await watch.stop(); // a failed assertion must not leave the watcher polling
+    await runCli(['sandbox', 'down', '--dir', dir]); // only if the rehearsal could not
+    await rm(base, { recursive: true, force: true });
+  });
   const result = await runCli(
     ['rehearse', RESTORE_RUNBOOK, '--snapshot', snapshot.file, '--ip-prefix', PREFIX_REHEARSAL, '--dir', dir, '--state-dir', stateDir, '-o', 'plain'],
-    { env: { KUBECACHEDIR: join(source.base, 'kube-cache') } },
+    { env: { KUBECACHEDIR: join(base, 'kube-cache') } },
   );
   const out = result.stdout + result.stderr;
-  t.after(() => runCli(['sandbox', 'down', '--dir', dir]).then(() => undefined)); // only if the rehearsal could not
   assert.equal(result.code, 0, out);
   assert.match(out, /rehearsal PASSED/);
   // The rehearsal's own verification saw the snapshot's keys, not the fresh sandbox's seed.
@@ -107,12 +113,12 @@ test('demo: the README\'s one command shows the cluster, the disaster and the sa
   const home = await mkdtemp(join(tmpdir(), 'drbook-e2e-home-'));
   const stateDir = join(home, '.local', 'state', 'drbook');
   const dir = join(stateDir, 'demo');
+  const watch = watchRecordedPids(dir);
   t.after(async () => {
+    await watch.stop(); // a failed assertion must not leave the watcher polling
     await runCli(['sandbox', 'down', '--dir', dir]); // only if the demo could not
     await rm(home, { recursive: true, force: true });
   });
-  const watch = watchRecordedPids(dir);
-  t.after(() => watch.stop().then(() => undefined)); // a failed assertion must not leave the watcher polling
   const result = await runCli(['demo', '--ip-prefix', PREFIX_SOURCE_AND_DEMO, '-o', 'plain'], {
     env: { HOME: home, DRBOOK_STATE_DIR: '', XDG_STATE_HOME: '', KUBECACHEDIR: '' },
   });
