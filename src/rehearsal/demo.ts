@@ -78,7 +78,9 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
     await waitForProbe(() => probeApiServerReady(node), 30_000);
     outcome.afterRestore = (await kubectl('get', 'nodes')) + (await kubectl('get', 'pods', '-A'));
     print(`${formatTimings(timings)}\n`);
-    print(`\n  The old data dir was kept (var/lib/etcd-old-${run.runId}); the journal: drbook report ${run.runId}\n`);
+    const oldDir = `${node.name}/var/lib/etcd-old-${run.runId}`;
+    print(request.keep ? `\n  The restore kept the old data dir: ${join(request.dir, oldDir)}\n` : `\n  The restore kept the old data dir (${oldDir}); the sandbox goes now (--keep keeps it).\n`);
+    print(`  The run's journal, as a Markdown timeline: drbook report ${run.runId} --state-dir ${request.stateDir}\n`);
     return outcome;
   } finally {
     if (callerCacheDir === undefined) delete process.env.KUBECACHEDIR;
