@@ -73,7 +73,18 @@ export async function planAcrossHosts(hostSteps: HostStep[], env: HostStepEnv, s
   const errors = new Map<string, DrbookError>();
   const action = hostSteps[0]?.action;
   if (!action?.planAcrossHosts) return { errors };
-  const hosts = await Promise.all(hostSteps.map(async (hostStep) => ({ ctx: await openContext(hostStep, env, signal), args: hostStep.args })));
+  // Every host is reached first; one that cannot be is reported as itself (not as a
+  // failure of the others), and the hosts are not compared without it.
+  const opened = await Promise.allSettled(hostSteps.map(async (hostStep) => ({ ctx: await openContext(hostStep, env, signal), args: hostStep.args })));
+  opened.forEach((result, i) => {
+    if (result.status === 'rejected') {
+      const { host, step } = hostSteps[i]!;
+      const error = result.reason;
+      errors.set(host.name, error instanceof DrbookError ? error : new DrbookError('step', errorMessage(error), { host: host.name, step: step.id, cause: error }));
+    }
+  });
+  if (errors.size > 0) return { errors };
+  const hosts = opened.map((result) => (result as PromiseFulfilledResult<{ ctx: ActionContext; args: unknown }>).value);
   const { value, findings } = await action.planAcrossHosts(hosts);
   for (const { host, finding } of findings) {
     const stepId = hostSteps[0]!.step.id;

@@ -45,7 +45,7 @@ export async function runStep(compiled: CompiledStep, env: HostStepEnv, alreadyD
       shared = across.shared;
       for (const hostStep of active) {
         const error = across.errors.get(hostStep.host.name);
-        if (error) await finishHost(hostStep, env, 'failed', Date.now() - started, outcomes, error);
+        if (error) await finishHost(hostStep, env, stateOf(error), Date.now() - started, outcomes, error);
       }
     } catch (error) {
       for (const hostStep of active) await finishHost(hostStep, env, stateOf(error), Date.now() - started, outcomes, error);

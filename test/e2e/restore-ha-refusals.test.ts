@@ -60,6 +60,8 @@ test('a changed host key on one master is refused, with its fingerprint, before 
   assert.ok(failure, 'node2 failed');
   assert.match(String(failure.error), /host key/i);
   assert.match(String(failure.error), /SHA256:[A-Za-z0-9+/]{43}/, 'the fingerprint is shown');
+  const others = events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight' && e.host !== 'node2');
+  assert.deepEqual(others.map((e) => e.state), ['cancelled', 'cancelled'], 'the other masters are not blamed');
 });
 
 test('a master whose sshd is gone fails the preflight before anything changes', async () => {
@@ -75,5 +77,7 @@ test('a master whose sshd is gone fails the preflight before anything changes', 
   const preflight = events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight');
   assert.equal(preflight.find((e) => e.host === 'node3')?.state, 'unreachable');
   assert.match(String(preflight.find((e) => e.host === 'node3')?.error), new RegExp(node3.ip.replaceAll('.', '\\.')));
+  // The reachable masters are not blamed for node3: they were not compared without it.
+  assert.deepEqual(preflight.filter((e) => e.host !== 'node3').map((e) => e.state), ['cancelled', 'cancelled']);
   assert.deepEqual(events.filter((e) => e.type === 'undo.started'), [], 'nothing to undo');
 });
