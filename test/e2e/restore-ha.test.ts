@@ -156,17 +156,30 @@ test('a restore that fails on one master rolls every master back: the old 3-memb
   await waitForApiServers(sbx);
 });
 
-test('a 3-member restore brings back exactly the snapshot on every member: 3 members, one leader, one new cluster, nodes Ready', async () => {
+test('a 3-member restore of a snapshot uploaded from the operator\'s machine brings back exactly that snapshot on every member: 3 members, one leader, one new cluster, nodes Ready', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
   const oldCluster = await readCluster(sbx);
+  // Each master gets its own copy, in its own folder (as on separate machines).
+  const destinations = Object.fromEntries(sbx.info.nodes.map((n) => [n.name, { snapshot: join(n.root, 'etcd-restore.db') }]));
+  const inventory = await inventoryCopy(sbx, 'upload', destinations);
+  // The dry-run plans the upload and judges the operator's file in its place.
+  const dry = await runHa(sbx, join(sbx.base, 'state-ok'), ['-p', `snapshotSource=${snap.file}`, '--dry-run', '-o', 'json'], { inventory });
+  assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+  const dryEvents = parseEvents(dry.stdout);
+  assert.equal(dryEvents.filter((e) => e.type === 'host.planned' && e.stepId === 'upload-snapshot' && /^upload /.test(e.changes[0]?.description)).length, 3);
+  assert.equal(dryEvents.filter((e) => e.type === 'host.finding' && e.stepId === 'preflight' && /is not there yet: an earlier step uploads/.test(e.finding.message)).length, 3);
   const logins = await sshLogins(sbx);
-  const result = await runHa(sbx, join(sbx.base, 'state-ok'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json']);
+  const result = await runHa(sbx, join(sbx.base, 'state-ok'), ['-p', `snapshotSource=${snap.file}`, '--yes', '-o', 'json'], { inventory });
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 0, out);
   const events = parseEvents(result.stdout);
   assert.equal(events.at(-1)!.state, 'done');
   const runId = String(events.find((e) => e.type === 'run.started')?.runId);
+  assert.deepEqual(events.filter((e) => e.type === 'change.finished' && e.stepId === 'upload-snapshot' && e.ok).map((e) => e.host).sort(), ['node1', 'node2', 'node3']);
+  for (const { snapshot: copy } of Object.values(destinations)) assert.deepEqual(await readFile(copy), await readFile(snap.file), `${copy} is the operator's file`);
+  const preflight = events.filter((e) => e.type === 'host.finding' && e.stepId === 'preflight').map((e) => e.finding.message).join('\n');
+  assert.match(preflight, new RegExp(`identical on node1, node2, node3 \\(sha256 ${snap.sha256}\\)`));
 
   await waitForEtcd(sbx);
   const cluster = await readCluster(sbx);
