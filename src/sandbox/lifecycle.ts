@@ -220,7 +220,11 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
   }
 }
 
-/** Every node's sshd, in parallel; each PID is recorded as soon as it is known (so `down` finds it). */
+/**
+ * Every node's sshd, in parallel; their PIDs go to sandbox.json once all listen. An `up`
+ * killed before that is still cleaned by `down`, which also finds each sshd by the pid
+ * file sshd writes and by the socket it listens on (ssh/servers.ts).
+ */
 async function startSshds(info: SandboxInfo, progress: (message: string) => void): Promise<void> {
   const failures: unknown[] = [];
   await Promise.all(

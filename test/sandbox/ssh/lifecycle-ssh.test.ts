@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import type { DrbookError } from '../../../src/errors.js';
 import { loadInventory } from '../../../src/inventory/load.js';
@@ -124,6 +125,18 @@ test('down after an sshd was killed -9 with a session open also stops the orphan
   assert.deepEqual(report.stillAlive, []);
   assert.ok(report.stoppedSshd.includes(remotePid), `the session's command ${remotePid} was found and stopped`);
   assert.equal(isProcessAlive(remotePid), false);
+  assert.equal(existsSync(sbx.dir), false);
+});
+
+test('down finds the sshds from the node folders when sandbox.json is torn', async (t) => {
+  const sbx = await useSandboxDir(t);
+  const info = await sandboxUp({ dir: sbx.dir, nodes: 1, ipPrefix: PREFIX, ssh: true });
+  const sshdPid = info.nodes[0]!.sshd!.pid!;
+  [...info.pids, sshdPid].forEach(sbx.track);
+  await writeFile(join(sbx.dir, 'sandbox.json'), '{"nodes": [');
+  const report = await sandboxDown({ dir: sbx.dir });
+  assert.ok(report.stoppedSshd.includes(sshdPid));
+  assert.equal(isProcessAlive(sshdPid), false);
   assert.equal(existsSync(sbx.dir), false);
 });
 
