@@ -88,7 +88,7 @@ function canonicalCluster(value: string): string {
     .join(',');
 }
 
-function rowOf(source: MemberSource, findings: MemberTable['findings']): MemberRow {
+function rowOf(source: MemberSource, findings: MemberTable['findings'], required: readonly MemberField[]): MemberRow {
   const { host, overrides, manifest } = source;
   const error = (message: string) => findings.push({ host, finding: { level: 'error', message } });
   const from = {} as Record<MemberField, ValueOrigin>;
@@ -110,7 +110,7 @@ function rowOf(source: MemberSource, findings: MemberTable['findings']): MemberR
   };
 
   const noManifest = source.manifestProblem ?? 'no etcd manifest on the host';
-  for (const field of ['name', 'peerUrl', 'dataDir'] as const) {
+  for (const field of required) {
     if (from[field] === 'missing') {
       error(`${host}: no etcd member ${field}: the inventory gives no ${INVENTORY_VAR[field]} and ${manifest ? `${manifest.file} has no --${flagName(field)}` : noManifest}`);
     }
@@ -138,10 +138,16 @@ function flagName(field: MemberField): string {
   return { name: 'name', peerUrl: 'initial-advertise-peer-urls', clientUrl: 'advertise-client-urls', dataDir: 'data-dir' }[field];
 }
 
+export interface MemberTableOptions {
+  /** Values every host must have (default name, peer URL and data dir; a restore alone needs no data dir). */
+  required?: readonly MemberField[];
+}
+
 /** Build and check the table. Pure: the sources are read beforehand (readMemberSource). */
-export function buildMemberTable(sources: MemberSource[]): MemberTable {
+export function buildMemberTable(sources: MemberSource[], options: MemberTableOptions = {}): MemberTable {
   const findings: MemberTable['findings'] = [];
-  const rows = sources.map((source) => rowOf(source, findings));
+  const required = options.required ?? (['name', 'peerUrl', 'dataDir'] as const);
+  const rows = sources.map((source) => rowOf(source, findings, required));
   const error = (hosts: string[], message: string) => {
     for (const host of new Set(hosts)) findings.push({ host, finding: { level: 'error', message } });
   };

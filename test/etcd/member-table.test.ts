@@ -122,3 +122,11 @@ test('readMemberSource reads the manifest from the stash when static-pods.stop h
   assert.equal(failed.manifest, null);
   assert.match(failed.manifestProblem ?? '', /not valid YAML/);
 });
+
+test('a table for the restore alone does not require the data dir', () => {
+  const noDataDir = (n: number): MemberSource => ({ host: `host${n}`, overrides: { name: `m${n}`, peerUrl: `https://10.0.0.1${n}:2380` }, manifest: null });
+  const sources = [noDataDir(1), noDataDir(2), noDataDir(3)];
+  assert.ok(errors(buildMemberTable(sources)).every((f) => /no etcd member dataDir/.test(f.finding.message)));
+  assert.equal(errors(buildMemberTable(sources)).length, 3);
+  assert.deepEqual(errors(buildMemberTable(sources, { required: ['name', 'peerUrl'] })), []);
+});

@@ -147,9 +147,9 @@ export const restoreAction: ActionDefinition<Args> = {
     const sources = await Promise.all(
       hosts.map(({ ctx, args }) => readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.initialAdvertisePeerUrls } })),
     );
-    const table = buildMemberTable(sources);
-    // Only the restore's own concerns: the data dir it swaps is dir.swap's business.
-    const findings = table.findings.filter((f) => !/dataDir|--data-dir|no etcd member dataDir/.test(f.finding.message));
+    // The restore writes a new dir of its own: the live data dir is the preflight's and dir.swap's concern.
+    const table = buildMemberTable(sources, { required: ['name', 'peerUrl'] });
+    const findings = [...table.findings];
     const first = hosts[0]!.ctx.host.name;
     findings.push({ host: first, finding: { level: 'info', message: `every member restores with --initial-cluster ${table.initialCluster}:\n${formatMemberTable(table).join('\n')}` } });
     return { value: table, findings };
