@@ -156,6 +156,46 @@ test('a restore that fails on one master rolls every master back: the old 3-memb
   await waitForApiServers(sbx);
 });
 
+test('a failure on one master after the restored cluster ran rolls every master back: restored members stopped, old data dirs and the old cluster back', async () => {
+  const sbx = sandbox();
+  const snap = await snapshot(sbx);
+  // The last step fails on node2 only: by then the restored 3-member cluster and its API servers have run.
+  const inventory = await inventoryCopy(sbx, 'node2-late-failure', { node2: { kubeletRestart: 'echo "kubelet restart failed (injected)" >&2; false' } });
+  const oldCluster = await readCluster(sbx);
+  const keys = await readKeys(sbx);
+  const result = await runHa(sbx, join(sbx.base, 'state-late'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json'], { inventory });
+  const out = result.stdout + result.stderr;
+  assert.equal(result.code, 1, out);
+  const events = parseEvents(result.stdout);
+  const done = (step: string) => events.filter((e) => e.type === 'host.finished' && e.stepId === step && e.state === 'done').length;
+  assert.equal(done('wait-quorum'), 3, 'the restored cluster had reached quorum');
+  assert.equal(done('verify-etcd'), 3);
+  assert.match(String(events.find((e) => e.type === 'host.finished' && e.stepId === 'restart-kubelet' && e.host === 'node2')?.error), /kubelet restart failed \(injected\)/);
+  const undone = events.filter((e) => e.type === 'undo.finished');
+  assert.ok(undone.every((e) => e.ok), JSON.stringify(undone.filter((e) => !e.ok)));
+  for (const step of ['start-control-plane', 'start-etcd', 'swap-data-dir', 'restore', 'stop-control-plane']) {
+    assert.deepEqual([...new Set(undone.filter((e) => e.stepId === step).map((e) => e.host))].sort(), ['node1', 'node2', 'node3'], `${step} undone on every master`);
+  }
+  // Undone step by step across the masters: no old member started before every restored one stopped.
+  const order = undone.map((e) => e.stepId).filter((id, i, all) => all.indexOf(id) === i);
+  assert.deepEqual(order, ['start-control-plane', 'start-etcd', 'swap-data-dir', 'restore', 'stop-control-plane']);
+  assert.equal(events.at(-1)!.state, 'rolled-back');
+
+  await waitForEtcd(sbx);
+  const cluster = await readCluster(sbx);
+  assert.deepEqual(cluster.members, oldCluster.members);
+  assert.deepEqual(cluster.memberIds, oldCluster.memberIds, 'the old members, not the restored ones');
+  assert.deepEqual(new Set(cluster.clusterIds), new Set(oldCluster.clusterIds));
+  assert.equal(new Set(cluster.leaders).size, 1);
+  for (let node = 0; node < 3; node++) {
+    assert.deepEqual(await readKeys(sbx, node), keys, `${sbx.info.nodes[node]!.name} serves its pre-restore data again`);
+    assert.deepEqual(await runningOn(sbx, node), CONTROL_PLANE);
+    const p = pathsOfNode(sbx.info.nodes[node]!.root);
+    assert.deepEqual((await readdir(join(p.dataDir, '..'))).filter((name) => name !== 'etcd'), []);
+  }
+  await waitForApiServers(sbx);
+});
+
 test('a 3-member restore of a snapshot uploaded from the operator\'s machine brings back exactly that snapshot on every member: 3 members, one leader, one new cluster, nodes Ready', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
