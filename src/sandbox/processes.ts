@@ -93,7 +93,8 @@ export function processGroupOf(pid: number): number | undefined {
   }
 }
 
-function parentOf(pid: number): number | undefined {
+/** Parent PID (field 4 of /proc/<pid>/stat), or undefined if it is gone. */
+export function parentOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);

@@ -4,7 +4,7 @@
 // socket they still hold on the node's address and SSH port (see socket-holders.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { isProcessAlive, readCmdline } from '../processes.js';
+import { isProcessAlive, parentOf, readCmdline } from '../processes.js';
 import { sshFilesOfNode, type NodeSshdInfo } from './files.js';
 import { findSocketHolders } from './socket-holders.js';
 import { isSshdOf, launchSshd, stopProcessTree } from './sshd-process.js';
@@ -56,13 +56,26 @@ export async function stopSandboxSshds(roots: string[], recorded: Map<string, No
     if (!server) continue;
     if (server.pid && isSshdOf(server.pid, server.configFile)) targets.add(server.pid);
     if (server.address && server.port) {
-      for (const pid of findSocketHolders(server.address, server.port)) {
-        if (isProcessAlive(pid) && /sshd/.test((readCmdline(pid) ?? []).join(' '))) targets.add(pid);
-      }
+      for (const pid of findSocketHolders(server.address, server.port)) if (isOurs(pid, server.configFile)) targets.add(pid);
     }
   }
   if (targets.size === 0) return { stopped: [], stillAlive: [] };
   return stopProcessTree([...targets]);
+}
+
+/**
+ * An sshd holding a socket on this node's address is ours when it runs our config, or
+ * when it is an orphaned session (its parent is no sshd). A session whose parent is
+ * another live sshd belongs to another sandbox that took the same addresses after this
+ * one crashed: never touched.
+ */
+function isOurs(pid: number, configFile: string): boolean {
+  const cmdline = (readCmdline(pid) ?? []).join(' ');
+  if (!isProcessAlive(pid) || !/sshd/.test(cmdline)) return false;
+  if (cmdline.includes(configFile)) return true;
+  if (/ -f /.test(cmdline)) return false; // a listener started with another config
+  const parent = parentOf(pid);
+  return !(parent && parent > 1 && isProcessAlive(parent) && /sshd/.test((readCmdline(parent) ?? []).join(' ')));
 }
 
 /** Is the node's recorded sshd running? */

@@ -14,6 +14,7 @@ import type { DrbookError } from '../../../src/errors.js';
 import { loadInventory } from '../../../src/inventory/load.js';
 import { resolveTargets } from '../../../src/inventory/targets.js';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../../../src/sandbox/lifecycle.js';
+import { stopSandboxProcesses } from '../../../src/sandbox/teardown.js';
 import { readSandboxInfo } from '../../../src/sandbox/info.js';
 import { isProcessAlive } from '../../../src/sandbox/processes.js';
 import { sshFilesOfSandbox } from '../../../src/sandbox/ssh/files.js';
@@ -126,6 +127,28 @@ test('down after an sshd was killed -9 with a session open also stops the orphan
   assert.ok(report.stoppedSshd.includes(remotePid), `the session's command ${remotePid} was found and stopped`);
   assert.equal(isProcessAlive(remotePid), false);
   assert.equal(existsSync(sbx.dir), false);
+});
+
+test('down of a dead sandbox never touches the sshd (or sessions) of a newer sandbox on the same addresses', async (t) => {
+  const old = await useSandboxDir(t);
+  const stale = await sandboxUp({ dir: old.dir, nodes: 1, ipPrefix: PREFIX, ssh: true });
+  [...stale.pids, stale.nodes[0]!.sshd!.pid].forEach(old.track);
+  await stopSandboxProcesses(old.dir, stale); // its processes are gone, its folder stays (like after a failed up)
+
+  const sbx = await useSandboxDir(t);
+  const info = await sandboxUp({ dir: sbx.dir, nodes: 1, ipPrefix: PREFIX, ssh: true });
+  const sshdPid = info.nodes[0]!.sshd!.pid!;
+  [...info.pids, sshdPid].forEach(sbx.track);
+  const client = spawn('ssh', sshArgs(info, info.nodes[0]!.ip, 'echo $$; exec sleep 300'), { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => void client.kill('SIGKILL'));
+  const remotePid = await new Promise<number>((resolve) => client.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  sbx.track(remotePid);
+
+  const report = await sandboxDown({ dir: old.dir });
+  assert.deepEqual(report.stoppedSshd, []);
+  assert.ok(isProcessAlive(sshdPid) && isProcessAlive(remotePid), 'the newer sandbox\'s sshd and session still run');
+  const down = await sandboxDown({ dir: sbx.dir });
+  assert.ok(down.stoppedSshd.includes(sshdPid) && down.stoppedSshd.includes(remotePid));
 });
 
 test('down finds the sshds from the node folders when sandbox.json is torn', async (t) => {
