@@ -3,6 +3,8 @@
 // --on-interrupt stop). A second one abandons the rollback: the journal stays, and
 // `drbook rollback RUN_ID` finishes it later.
 
+import { setMaxListeners } from 'node:events';
+
 export interface Interrupts {
   interrupt: AbortSignal;
   abandon: AbortSignal;
@@ -12,6 +14,9 @@ export interface Interrupts {
 export function installInterrupts(say: (text: string) => void): Interrupts {
   const interrupt = new AbortController();
   const abandon = new AbortController();
+  // Every command in flight on every host listens to these (a plan of a 3- or 5-master
+  // run probes dozens at once): many listeners, removed as the commands end, not a leak.
+  setMaxListeners(0, interrupt.signal, abandon.signal);
   const handler = (signal: NodeJS.Signals) => {
     if (!interrupt.signal.aborted) {
       say(`${signal}: stopping the commands in flight; the run will be journaled and rolled back (send it again to abandon the rollback)`);
