@@ -162,7 +162,7 @@ function compareHosts(facts: HostFacts[], args: Args, local: { sha256: string } 
   const table = buildMemberTable(facts.map((f) => f.source));
   findings.push(...table.findings);
   const first = facts[0]!.host;
-  add(first, 'info', `member table (${table.rows.length} member(s); every member restores with --initial-cluster ${table.initialCluster || '?'}):\n${formatMemberTable(table).join('\n')}`);
+  add(first, 'info', `member table (${table.rows.length} member(s); every member restores with --initial-cluster ${table.initialCluster || '?'}):\n${formatMemberTable(table).map((line) => `    ${line}`).join('\n')}`);
   if (args.expectedMembers !== undefined && table.rows.length !== args.expectedMembers) {
     for (const f of facts) add(f.host, 'error', `${table.rows.length} host(s) in this step but ${args.expectedMembers} etcd member(s) expected: every member must be restored in the same run`);
   }

@@ -151,7 +151,7 @@ export const restoreAction: ActionDefinition<Args> = {
     const table = buildMemberTable(sources, { required: ['name', 'peerUrl'] });
     const findings = [...table.findings];
     const first = hosts[0]!.ctx.host.name;
-    findings.push({ host: first, finding: { level: 'info', message: `every member restores with --initial-cluster ${table.initialCluster}:\n${formatMemberTable(table).join('\n')}` } });
+    findings.push({ host: first, finding: { level: 'info', message: `every member restores with --initial-cluster ${table.initialCluster}:\n${formatMemberTable(table).map((line) => `    ${line}`).join('\n')}` } });
     return { value: table, findings };
   },
   async plan(ctx, args, shared) {

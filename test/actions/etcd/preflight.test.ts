@@ -80,7 +80,7 @@ test('three sound masters pass: same snapshot everywhere, the tool, the disk, an
   assert.match(all, new RegExp(`identical on host1, host2, host3 \\(sha256 ${sha(GOOD)}\\)`));
   assert.match(all, /host2: restore tool etcdctl 3\.4\.23 at \/usr\/bin\/etcdctl/);
   assert.match(all, /host3 reachable \(ssh\): it answers as master3/);
-  assert.match(all, /member table \(3 member\(s\); every member restores with --initial-cluster m1=https:\/\/10\.0\.0\.11:2380,m2=.*,m3=https:\/\/10\.0\.0\.13:2380\):\nHOST\s+MEMBER/);
+  assert.match(all, /member table \(3 member\(s\); every member restores with --initial-cluster m1=https:\/\/10\.0\.0\.11:2380,m2=.*,m3=https:\/\/10\.0\.0\.13:2380\):\n\s+HOST\s+MEMBER/);
   const table = (shared.value as PreflightShared).table;
   assert.deepEqual(table.rows.map((r) => r.name), ['m1', 'm2', 'm3']);
   const plan = await preflightAction.plan(master(2).ctx(), preflightAction.schema.parse({ snapshot: SNAPSHOT }), shared.value);
