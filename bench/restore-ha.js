@@ -23,7 +23,7 @@
 // --keep (leave the sandbox up and print where). Imports from dist/ only.
 
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +46,7 @@ const asJson = args.includes('--json');
 const keep = args.includes('--keep');
 const IP_PREFIX = '127.0.9.';
 const say = (text) => process.stderr.write(`bench: ${text}\n`);
+const loadAverage = () => (os.loadavg()[0] ?? 0).toFixed(2);
 
 /** A transport whose every remote operation is timed, per host. */
 function timedTransport(transport, record) {
@@ -172,11 +173,12 @@ try {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } else {
     const ms = (n) => `${Math.round(n)} ms`;
+    console.log(`machine: ${os.cpus().length} CPU(s), load average ${loadAverage()} (other work on the machine inflates every figure)`);
     for (const [i, r] of results.entries()) {
       console.log(`run ${i + 1}: 3-member etcd restore over SSH`);
       console.log(`  total        ${ms(r.totalMs)}`);
       console.log(`  commands     ${ms(r.commandMs)}  (per step, the busiest host's time in remote operations and changes, summed)`);
-      console.log(`  overhead     ${ms(r.overheadMs)}  (${r.overheadPct.toFixed(1)} % of total; includes SSH set-up, ${ms(r.connectMs)} on the slowest host)`);
+      console.log(`  overhead     ${ms(r.overheadMs)}  (${r.overheadPct.toFixed(1)} % of total; includes SSH set-up, ${ms(r.connectMs)} on the slowest host: ${(((r.overheadMs - r.connectMs) / r.totalMs) * 100).toFixed(1)} % without it)`);
       console.log(`  connections  ${Object.entries(r.connections).map(([h, n]) => `${h} ${n}`).join(', ')}`);
       console.log('  per step (wall / commands on the critical host):');
       for (const s of r.steps) console.log(`    ${s.step.padEnd(20)} ${ms(s.wallMs).padStart(8)} / ${ms(s.commandMs).padStart(8)}  ${s.criticalHost}`);
