@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { isProcessAlive } from '../../src/transport/local.js';
 import { parseEvents } from './support/cli.js';
 import {
@@ -38,6 +39,19 @@ async function assertRefusedBeforeAnyChange(sbx: HaSandbox, args: string[], inve
   for (let node = 0; node < 3; node++) assert.deepEqual(await runningOn(sbx, node), CONTROL_PLANE);
   return events;
 }
+
+test('an inventory that leaves out one master is refused by the preflight: its member would never be restored', async () => {
+  const sbx = sandbox();
+  const inventory = await inventoryCopy(sbx, 'two-of-three', {});
+  const doc = parse(await readFile(inventory, 'utf8')) as { groups: { masters: { hosts: string[] } } };
+  doc.groups.masters.hosts = ['node1', 'node2'];
+  await writeFile(inventory, stringify(doc));
+  const node3 = sbx.info.nodes[2]!;
+  const events = await assertRefusedBeforeAnyChange(sbx, [], inventory, /no host in the inventory covers it/);
+  const failed = events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight');
+  assert.deepEqual(failed.map((e) => `${e.host} ${e.state}`), ['node1 failed', 'node2 failed']);
+  assert.match(String(failed[0]!.error), new RegExp(`member node3 \\(https://${node3.ip.replaceAll('.', '\\.')}:2380\\) is listed in the etcd manifests' --initial-cluster \\(node1, node2\\)`));
+});
 
 test('a changed host key on one master is refused, with its fingerprint, before anything changes', async () => {
   const sbx = sandbox();
