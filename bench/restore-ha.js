@@ -6,11 +6,13 @@
 // process (so the SSH pool can be asked how many connections it opened), tears the
 // sandbox down, and prints:
 //
-//   total         wall time of the run, from the first connection to the last event;
+//   total         wall time of the run: from the call into the engine (compile, lock,
+//                 journal, connections included) to its return;
 //   commands      the time spent in the commands themselves, on the critical path:
 //                 for each step, the busiest host's time in remote operations (every
 //                 exec, stat, read, write, upload of its transport: probes included)
-//                 and in its changes (a change's whole duration: a wait for pods or for
+//                 and in its changes (each change's own duration as the engine measures it
+//                 around the change, without the journal writes; a wait for pods or for
 //                 etcd's quorum is the command's own time, not the engine's), with
 //                 overlapping intervals counted once; summed over the steps;
 //   connect       SSH connection set-up (handshake + auth), the slowest host;
@@ -113,8 +115,11 @@ async function measureRun(sandbox, snapshotFile, stateDir) {
     if (event.type === 'step.finished') steps.find((s) => s.id === event.stepId && s.end === s.start).end = now;
     if (event.type === 'change.started') open.set(`${event.stepId}/${event.host}/${event.index}`, now);
     if (event.type === 'change.finished') {
+      // The change's own duration (measured around its command alone, as the engine
+      // reports it), not up to this event: the journal's fsync of the result is the engine's time.
       const key = `${event.stepId}/${event.host}/${event.index}`;
-      changes.push({ step: event.stepId, host: event.host, start: open.get(key), end: now });
+      const start = open.get(key);
+      changes.push({ step: event.stepId, host: event.host, start, end: Math.min(now, start + event.durationMs) });
       open.delete(key);
     }
   });
