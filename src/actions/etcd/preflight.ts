@@ -50,7 +50,7 @@ interface HostFacts {
   findings: Finding[];
   source: MemberSource;
   tool: EtcdTool | null;
-  snapshot?: SnapshotFileCheck;
+  snapshot: SnapshotFileCheck;
   /** The SHA-256 this host has (or will have, in a dry-run, once the upload ran). */
   sha256?: string;
 }
@@ -70,17 +70,17 @@ async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string
   if (alive.exitCode !== 0) say('error', `${host} does not run commands: uname -n exited with ${alive.exitCode ?? alive.signal}: ${alive.stderr.trim()}`);
   else say('ok', `${host} reachable (${ctx.transport.kind}): it answers as ${alive.stdout.trim()} in ${Date.now() - started} ms`);
 
-  const [detection, source] = await Promise.all([
+  // Independent probes at once: the connection's channel limit keeps them within bounds.
+  const [detection, source, snapshot] = await Promise.all([
     detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl }),
     readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.peerUrl, clientUrl: args.clientUrl, dataDir: args.dataDir } }),
+    checkSnapshotFile(ctx.transport, args.snapshot),
   ]);
   const tool = detection.tool;
   if (!tool) say('error', `${host}: cannot restore: ${detection.problem}`);
   else say('ok', `${host}: restore tool ${describeTool(tool)}`);
 
-  const facts: HostFacts = { host, findings, source, tool };
-  const snapshot = await checkSnapshotFile(ctx.transport, args.snapshot);
-  facts.snapshot = snapshot;
+  const facts: HostFacts = { host, findings, source, tool, snapshot };
   let size = snapshot.size;
   if (snapshot.status === 'missing' && local && ctx.run.dryRun) {
     say('info', `${host}: ${args.snapshot} is not there yet: an earlier step uploads ${args.source} (${local.size} bytes, sha256 ${local.sha256})`);
@@ -95,7 +95,7 @@ async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string
   } else {
     say('error', `${host}: ${snapshot.message}`);
   }
-  if (tool && facts.snapshot.fileSha256) {
+  if (tool && snapshot.fileSha256) {
     try {
       const status = await snapshotStatus(ctx, tool, args.snapshot);
       say('info', `${host}: ${tool.name} reads the snapshot: revision ${status.revision}, ${status.totalKey} keys, ${status.totalSize} bytes`);
@@ -106,11 +106,10 @@ async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string
 
   const dataDir = source.overrides.dataDir ?? source.manifest?.values.dataDir;
   if (dataDir) {
-    const current = await ctx.transport.stat(dataDir);
+    const parent = posix.dirname(dataDir);
+    const [current, free] = await Promise.all([ctx.transport.stat(dataDir), freeBytes(ctx, parent)]);
     if (!current) say('error', `${host}: the data dir ${dataDir} does not exist: the swap keeps it as the old data (create it empty if the data is lost)`);
     else if (current.type !== 'dir') say('error', `${host}: the data dir ${dataDir} is a ${current.type}, not a folder`);
-    const parent = posix.dirname(dataDir);
-    const free = await freeBytes(ctx, parent);
     if (free === null) say('warn', `${host}: cannot tell the free space under ${parent} (df failed)`);
     else if (size > 0) {
       const needed = restoreNeedsBytes(size);
