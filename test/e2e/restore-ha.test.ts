@@ -9,9 +9,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSnapshotKeys } from '../../src/etcd/snapshot-keys.js';
 import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { parseEvents } from './support/cli.js';
+import { parseEvents, runCli } from './support/cli.js';
 import {
-  PREFIX_HA, fingerprintNodes, inventoryCopy, readCluster, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox,
+  HA_RUNBOOK, PREFIX_HA, fingerprintNodes, inventoryCopy, readCluster, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox,
   waitForApiServers, waitForEtcd, writeFailingEtcdctl, type HaSandbox,
 } from './support/ha-sandbox.js';
 
@@ -52,13 +52,15 @@ async function sshLogins(sbx: HaSandbox): Promise<number[]> {
   );
 }
 
-test('a dry-run changes nothing on any master and plans one cluster: the member table, the same --initial-cluster and token, each host its own member', async () => {
+test('validate accepts the runbook; its plan (a dry-run) changes nothing on any master and plans one cluster: the member table, the same --initial-cluster and token, each host its own member', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
   const before = await fingerprintNodes(sbx);
   const keys = await readKeys(sbx);
   const logins = await sshLogins(sbx);
-  const result = await runHa(sbx, join(sbx.base, 'state-dry'), ['-p', `snapshot=${snap.file}`, '--dry-run', '-o', 'json']);
+  const valid = await runCli(['validate', HA_RUNBOOK, sbx.info.inventory]);
+  assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+  const result = await runHa(sbx, join(sbx.base, 'state-dry'), ['-p', `snapshot=${snap.file}`, '-o', 'json'], { command: ['plan'] });
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 0, out);
   const events = parseEvents(result.stdout);
