@@ -19,9 +19,8 @@ import { buildMemberTable, formatMemberTable, readMemberSource, type MemberSourc
 import { checkSnapshotFile, type SnapshotFileCheck } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';
 import { freeBytes, mib, restoreNeedsBytes } from './disk.js';
+import { optionalText } from './fields.js';
 
-/** A value a template may render empty: empty means "not given". */
-export const optionalText = () => z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
 const schema = z.strictObject({
   /** The snapshot's path on every host. */

@@ -22,7 +22,7 @@ import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
 import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable } from '../../etcd/member-table.js';
 import { WAL_BYTES, freeBytes } from './disk.js';
-import { optionalText } from './preflight.js';
+import { optionalText } from './fields.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),
