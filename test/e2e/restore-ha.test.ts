@@ -198,6 +198,35 @@ test('a failure on one master after the restored cluster ran rolls every master 
   await waitForApiServers(sbx);
 });
 
+test('--no-rollback leaves the restored cluster for a human; `drbook rollback RUN_ID` later brings the old cluster back on every master, from the journal', async () => {
+  const sbx = sandbox();
+  const snap = await snapshot(sbx);
+  const inventory = await inventoryCopy(sbx, 'node2-late-failure-kept', { node2: { kubeletRestart: 'false' } });
+  const oldCluster = await readCluster(sbx);
+  const keys = await readKeys(sbx);
+  const stateDir = join(sbx.base, 'state-kept');
+  const failed = await runHa(sbx, stateDir, ['-p', `snapshot=${snap.file}`, '--yes', '--no-rollback', '-o', 'json'], { inventory });
+  assert.equal(failed.code, 3, failed.stdout + failed.stderr);
+  const runId = String(parseEvents(failed.stdout).find((e) => e.type === 'run.started')?.runId);
+  await waitForEtcd(sbx);
+  const restored = await readCluster(sbx);
+  assert.notDeepEqual(restored.memberIds, oldCluster.memberIds, 'the restored cluster was left running');
+  assert.equal((await readKeys(sbx))['/drbook-e2e/after-snapshot'], undefined);
+
+  const rollback = await runCli(['rollback', runId, '--state-dir', stateDir, '-o', 'plain'], { env: sbx.env });
+  assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
+  await waitForEtcd(sbx);
+  const cluster = await readCluster(sbx);
+  assert.deepEqual(cluster.memberIds, oldCluster.memberIds, 'the old members are back');
+  assert.deepEqual(new Set(cluster.clusterIds), new Set(oldCluster.clusterIds));
+  assert.equal(new Set(cluster.leaders).size, 1);
+  for (let node = 0; node < 3; node++) {
+    assert.deepEqual(await readKeys(sbx, node), keys, `${sbx.info.nodes[node]!.name} serves its pre-restore data again`);
+    assert.deepEqual(await runningOn(sbx, node), CONTROL_PLANE);
+  }
+  await waitForApiServers(sbx);
+});
+
 test('a 3-member restore of a snapshot uploaded from the operator\'s machine brings back exactly that snapshot on every member: 3 members, one leader, one new cluster, nodes Ready', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
