@@ -63,7 +63,9 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
 test('an `up --ssh` killed half-way is cleaned by the next down', async (t) => {
   const dir = await sandboxDir(t);
   const up = startCli(['sandbox', 'up', '--nodes', '3', '--ssh', '--ip-prefix', PREFIX, '--dir', dir]);
-  await waitForOutput(up.output, (text) => /node3: sshd pid \d+/.test(text) || /^error/m.test(text), 60_000);
+  // Killed once every runner and sshd has started and been recorded (sandbox.json gets the
+  // sshd PIDs when all of them listen, just before this line), before etcd is ready.
+  await waitForOutput(up.output, (text) => /waiting for etcd on every node/.test(text) || /^error/m.test(text), 60_000);
   up.child.kill('SIGKILL');
   await up.done;
   const info = (await readSandboxInfo(dir))!;
