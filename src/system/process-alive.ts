@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 export type IsAlive = (pid: number, startTime?: string) => boolean;
 
 /** True while the process exists and is not a zombie; false when `startTime` is given and differs (pid reused). */
-export function isProcessAlive(pid: number, startTime?: string): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+export function isProcessAlive(pid: number | undefined, startTime?: string): boolean {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {
@@ -17,7 +17,7 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
   }
   const stat = readProcStat(pid);
   if (!stat) return true; // no /proc (macOS): trust kill(0)
-  if (stat.state === 'Z') return false;
+  if (stat.state === 'Z' || stat.state === 'X') return false; // a zombie or a dying process runs nothing
   return startTime === undefined || stat.startTime === startTime;
 }
 

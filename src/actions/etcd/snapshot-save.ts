@@ -10,6 +10,7 @@ import type { ISnapshotResponse } from 'etcd3';
 import type { ActionContext, ActionDefinition, Finding } from '../action.js';
 import { DrbookError } from '../../errors.js';
 import { sh } from '../../shell/command.js';
+import { syncPath } from '../../system/durable-files.js';
 import { LocalTransport } from '../../transport/local.js';
 import { explainEtcdError, loadEtcdCredentials, withEtcdClient, type EtcdCredentialPlan } from '../../etcd/client.js';
 import { booleanField, listField } from '../../etcd/duration.js';
@@ -67,7 +68,7 @@ export async function saveSnapshot(ctx: ActionContext, plan: EtcdCredentialPlan,
       });
       if (ctx.signal.aborted) throw new DrbookError('cancelled', 'snapshot save cancelled');
       await rename(part, file);
-      await syncDir(dirname(file));
+      await syncPath(dirname(file));
       return { ...saved, endpoint };
     } catch (error) {
       await rm(part, { force: true });
@@ -76,15 +77,6 @@ export async function saveSnapshot(ctx: ActionContext, plan: EtcdCredentialPlan,
     }
   }
   throw new DrbookError('step', `snapshot save failed on every endpoint: ${errors.join('; ')}`, { host: ctx.host.name });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 export const snapshotSaveAction: ActionDefinition<Args> = {
