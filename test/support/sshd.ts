@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, rm, mkdir, chmod } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from './ports.js';
 import type { Host, SshSettings } from '../../src/inventory/types.js';
 import { listDescendants } from '../../src/sandbox/processes.js';
 import { generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType } from '../../src/sandbox/ssh/keys.js';
@@ -66,7 +66,7 @@ export async function startSshd(options: SshdOptions): Promise<TestSshd> {
     generateKey(hostKey, hostKeyType);
     generateKey(userKeyFile, 'ed25519');
     await writeFile(join(dir, 'authorized_keys'), await readFile(`${userKeyFile}.pub`));
-    const port = options.port ?? (await pickFreePort(options.address));
+    const port = options.port ?? (await findFreePort(options.address));
     const logFile = join(dir, 'sshd.log');
     const configFile = join(dir, 'sshd_config');
     const config = renderSshdConfig({
@@ -145,17 +145,6 @@ export async function writeScript(path: string, body: string): Promise<void> {
 
 function countMatches(text: string, pattern: RegExp): number {
   return [...text.matchAll(pattern)].length;
-}
-
-async function pickFreePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, address, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Live (non-zombie) processes whose command line contains `tag` (a unique argument a test chose), by `pgrep -f`. */

@@ -3,11 +3,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { isProcessAlive } from '../../../src/transport/local.js';
+import { findFreePort } from '../../support/ports.js';
 
 export interface TestPki {
   dir: string;
@@ -37,16 +37,7 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
   return { dir, ca: p('ca.crt'), serverCert: p('server.crt'), serverKey: p('server.key'), clientCert: p('healthcheck-client.crt'), clientKey: p('healthcheck-client.key') };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export const freePort = (): Promise<number> => findFreePort('127.0.0.1');
 
 export interface EtcdOptions {
   dataDir: string;
