@@ -8,6 +8,7 @@ import { DrbookError } from '../../errors.js';
 import type { ChannelLimiter } from './channel-limiter.js';
 import { openConnection, type ConnectDeps, type SshConnection } from './connect.js';
 import type { SshTarget } from './resolve-target.js';
+import { retryOpenRefusals } from './run-channel.js';
 
 export interface Live {
   conn: SshConnection;
@@ -134,9 +135,9 @@ export class ConnectionKeeper {
         throw this.unreachable(live, 'open the SFTP session');
       }
       try {
-        const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-          live.conn.client.sftp((error, s) => (error ? reject(error) : resolve(s)));
-        });
+        const sftp = await retryOpenRefusals(
+          () => new Promise<SFTPWrapper>((resolve, reject) => live.conn.client.sftp((error, s) => (error ? reject(error) : resolve(s)))),
+        );
         sftp.on('close', () => {
           if (live.sftp === session) live.sftp = undefined;
           release();

@@ -3,6 +3,7 @@
 
 import { Readable, type Writable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
+import { sleep } from '../../system/sleep.js';
 
 export interface ChannelExit {
   /** undefined when the server sent no exit status (the channel just closed). */
@@ -31,8 +32,37 @@ export interface RunningChannel {
 /** How long a channel we closed may take to confirm before we stop waiting for it. */
 const CLOSE_CONFIRM_MS = 2000;
 
-/** Open an exec channel; rejects if the server refuses it (or the connection is gone). */
+/**
+ * Open an exec channel; rejects if the server refuses it for good (or the connection is gone).
+ * sshd frees a session slot only after it has finished closing the channel, a moment
+ * after our side saw the close: a channel opened at once into the freed slot can be
+ * refused with "open failed" although the limiter kept us within MaxSessions. That
+ * refusal is retried briefly; nothing was sent on the refused channel, so it is safe.
+ */
 export function startChannel(client: Client, command: string, options: RunChannelOptions): Promise<RunningChannel> {
+  return retryOpenRefusals(() => openExecChannel(client, command, options));
+}
+
+/** Open a channel (exec or SFTP), retrying briefly while the server refuses it with "open failed". */
+export async function retryOpenRefusals<T>(open: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (error) {
+      if (attempt >= OPEN_RETRY_DELAYS_MS.length || !isChannelOpenRefusal(error)) throw error;
+      await sleep(OPEN_RETRY_DELAYS_MS[attempt]!);
+    }
+  }
+}
+
+const OPEN_RETRY_DELAYS_MS = [20, 50, 100, 200, 400];
+
+/** ssh2's error for SSH_MSG_CHANNEL_OPEN_FAILURE (e.g. "(SSH) Channel open failure: open failed"). */
+export function isChannelOpenRefusal(error: unknown): boolean {
+  return error instanceof Error && /Channel open failure/i.test(error.message);
+}
+
+function openExecChannel(client: Client, command: string, options: RunChannelOptions): Promise<RunningChannel> {
   return new Promise((resolve, reject) => {
     try {
       client.exec(command, (error, channel) => {
