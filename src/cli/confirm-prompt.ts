@@ -3,25 +3,30 @@
 
 import { createInterface } from 'node:readline/promises';
 
-export function createConfirm(options: { yes: boolean; interactive: boolean }): (message: string) => Promise<boolean> {
+export function createConfirm(options: {
+  yes: boolean;
+  interactive: boolean;
+  /** The renderer's own prompt (listr2), else a readline prompt on stderr. */
+  ask?: (question: string) => Promise<string>;
+}): (message: string) => Promise<boolean> {
+  const askLine = options.ask ?? askOnStderr;
   const answers = new Map<string, Promise<boolean>>();
   return (message) => {
     if (options.yes) return Promise.resolve(true);
     if (!options.interactive) return Promise.resolve(false);
     let answer = answers.get(message);
     if (!answer) {
-      answer = ask(message);
+      answer = askLine(`${message} [y/N] `).then((reply) => /^y(es)?$/i.test(reply.trim()));
       answers.set(message, answer);
     }
     return answer;
   };
 }
 
-async function ask(message: string): Promise<boolean> {
+async function askOnStderr(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const reply = await rl.question(`\n? ${message} [y/N] `);
-    return /^y(es)?$/i.test(reply.trim());
+    return await rl.question(`\n? ${question}`);
   } finally {
     rl.close();
   }

@@ -63,7 +63,7 @@ export default async function resumeCommand(argv: string[]): Promise<number> {
       abandon: interrupts.abandon,
       rollbackOnFailure: values['no-rollback'] !== true && header.rollbackOnFailure,
       onInterrupt: choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback'),
-      confirm: createConfirm({ yes, interactive }),
+      confirm: createConfirm({ yes, interactive, ask: output.ask }),
       runId: header.runId,
       startedAt: header.at,
       resumeFrom: stored.entries,

@@ -47,7 +47,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
     bus: output.bus,
     interrupt: interrupts.interrupt,
     abandon: interrupts.abandon,
-    confirm: createConfirm({ yes, interactive }),
+    confirm: createConfirm({ yes, interactive, ask: output.ask }),
     runId: newRunId(),
     startedAt: new Date().toISOString(),
   };

@@ -2,7 +2,8 @@
 // engine's events (the engine does not know listr2 exists; rollback stays the
 // engine's). Tasks wait on the events that start and finish them.
 
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { createInterface } from 'node:readline';
+import { Listr, ListrPromptAdapter, ListrTaskEventType, type ListrTaskWrapper } from 'listr2';
 import type { EventListener, StepState, TimedEvent } from '../../engine/events.js';
 
 interface Deferred<T> {
@@ -16,15 +17,45 @@ function deferred<T>(): Deferred<T> {
 }
 
 type HostEnd = { state: StepState; error?: string } | 'never';
+
+/**
+ * A one-line question inside listr2's screen: listr2 redraws the whole task tree, so a
+ * prompt written to the terminal beside it would be drawn over. The question is shown as
+ * the task's prompt line (listr2 keeps it at the bottom) and the answer is read as a line
+ * from stdin (the terminal echoes what is typed).
+ */
+class LinePrompt extends ListrPromptAdapter {
+  // listr2 declares run() generic over its answer; ours is always the line typed.
+  async run<T = string>(question: string): Promise<T> {
+    this.reportStarted();
+    this.wrapper.stdout(ListrTaskEventType.PROMPT).write(`? ${question}`);
+    const input = createInterface({ input: process.stdin, terminal: false });
+    try {
+      const line = await new Promise<string>((resolve) => {
+        input.once('line', resolve);
+        input.once('close', () => resolve('')); // stdin closed: no answer is a no
+      });
+      this.reportCompleted();
+      return line as T;
+    } catch (error) {
+      this.reportFailed();
+      throw error;
+    } finally {
+      input.close();
+    }
+  }
+}
 type Task = ListrTaskWrapper<unknown, any, any>;
 
-export function createListrRenderer(): { listener: EventListener; finished: Promise<void> } {
+export function createListrRenderer(): { listener: EventListener; finished: Promise<void>; ask: (question: string) => Promise<string> } {
   const stepStarts = new Map<string, Deferred<string[] | 'never'>>();
   const hostEnds = new Map<string, Deferred<HostEnd>>();
   const hostTasks = new Map<string, Task>();
   const rollbackStart = deferred<string | 'never'>();
   const rollbackEnd = deferred<{ ok: boolean; left: string[] }>();
   let rollbackTask: Task | undefined;
+  /** The task of the step being run: questions (the confirm gate) are asked in it. */
+  let currentStep = deferred<Task>();
   const finished = deferred<void>();
   let listr: Listr | undefined;
   const hostEnd = (key: string) => hostEnds.get(key) ?? hostEnds.set(key, deferred()).get(key)!;
@@ -38,6 +69,7 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
           task: async (_ctx: unknown, task: Task) => {
             const hosts = await stepStarts.get(step.id)!.promise;
             if (hosts === 'never') return task.skip(`${step.name} (not run)`);
+            currentStep.resolve(task);
             return task.newListr(
               hosts.map((host) => ({
                 title: host,
@@ -76,6 +108,7 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
         start(event);
         break;
       case 'step.started':
+        currentStep = deferred(); // listr2 starts the step's task a moment after this event
         stepStarts.get(event.stepId)?.resolve(event.hosts);
         break;
       case 'output':
@@ -106,5 +139,6 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
         break;
     }
   };
-  return { listener, finished: finished.promise };
+  const ask = async (question: string): Promise<string> => (await currentStep.promise).prompt(LinePrompt).run<string>(question);
+  return { listener, finished: finished.promise, ask };
 }

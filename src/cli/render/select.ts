@@ -13,6 +13,12 @@ export interface Output {
   finished(): Promise<void>;
   /** A line for the operator outside the event stream (stderr, so JSON on stdout stays clean). */
   say(text: string): void;
+  /**
+   * Asks the operator a question and resolves with the line typed, when the renderer
+   * owns the screen (listr2 redraws over anything else written to the terminal).
+   * Absent: a plain prompt on stderr is fine.
+   */
+  ask?: (question: string) => Promise<string>;
 }
 
 export async function createOutput(mode: OutputMode, options: { dryRun: boolean }): Promise<Output> {
@@ -27,7 +33,7 @@ export async function createOutput(mode: OutputMode, options: { dryRun: boolean 
     const { createListrRenderer } = await import('./listr.js');
     const renderer = createListrRenderer();
     bus.subscribe(renderer.listener);
-    return { bus, say, finished: () => renderer.finished };
+    return { bus, say, finished: () => renderer.finished, ask: renderer.ask };
   }
   bus.subscribe(createPlainRenderer(write));
   return { bus, say, finished: async () => undefined };
