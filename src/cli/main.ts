@@ -57,7 +57,7 @@ export function reportError(error: unknown): number {
   }
   if (error instanceof DrbookError) {
     process.stderr.write(`error: ${error.describe()}\n`);
-    return error.kind === 'locked' ? 2 : 1;
+    return error.kind === 'locked' || error.kind === 'input' ? 2 : 1;
   }
   process.stderr.write(`error: ${errorMessage(error)}\n(this is a bug in drbook; run with DRBOOK_DEBUG=1 for details)\n`);
   return 1;

@@ -146,7 +146,7 @@ async function readJournalText(stateDir: string, runId: string): Promise<string>
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new DrbookError('journal', `no run ${runId} in the state dir ${stateDir} (no ${path})`, {
+      throw new DrbookError('input', `no run ${runId} in the state dir ${stateDir} (no ${path})`, {
         hint: `run \`drbook runs --state-dir ${stateDir}\` to list the runs and their ids`,
       });
     }

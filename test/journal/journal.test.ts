@@ -141,15 +141,15 @@ test('a well-formed line of the wrong shape is refused with the line and the fie
   await assert.rejects(readJournal(stateDir, runId), isJournalError(/:8: corrupt journal entry: unknown entry type "mystery"/));
 });
 
-test('an unknown run id says how to list the runs', async (t) => {
+test('an unknown run id is invalid input (exit 2) and says how to list the runs', async (t) => {
   const stateDir = await tempStateDir(t);
   await assert.rejects(readJournal(stateDir, '20991231T000000Z-dead'), (e: unknown) => {
-    assert.ok(e instanceof DrbookError && e.kind === 'journal');
+    assert.ok(e instanceof DrbookError && e.kind === 'input');
     assert.match(e.message, /no run 20991231T000000Z-dead/);
     assert.match(e.hint ?? '', /drbook runs/);
     return true;
   });
-  await assert.rejects(JournalWriter.append(stateDir, '20991231T000000Z-dead'), isJournalError(/no run/));
+  await assert.rejects(JournalWriter.append(stateDir, '20991231T000000Z-dead'), (e: unknown) => e instanceof DrbookError && /no run/.test(e.message));
 });
 
 test('a journal whose header is missing or names another run is refused', async (t) => {
