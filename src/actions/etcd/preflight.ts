@@ -2,11 +2,15 @@
 // before anything changes, so that the run stops while the old cluster still runs:
 // the host answers; its etcd restore tool (and version) is there; the snapshot is on
 // the host, intact, and the SAME file (SHA-256) on every host (and the expected one,
-// or the operator's file an earlier file.upload step put there); the filesystem of
+// or the operator's file an earlier file.upload step put there, or the file of the
+// host an earlier file.copy-from-host step copied it from); the filesystem of
 // the data dir has room for the restore; the data dir is the one etcd runs with; and
 // the member table (who restores which member, from the inventory or each host's own
 // etcd manifest) is consistent. Every host is probed before any is judged
 // (planAcrossHosts): one bad host stops the step on all. Read-only: runs in dry-run.
+// In a dry-run the earlier upload or copy has not happened: a host where the snapshot
+// is missing is judged by the file that will land there (the operator's, or the source
+// host's); in a run every host's own file is checked as usual.
 
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
@@ -27,6 +31,8 @@ const schema = z.strictObject({
   snapshot: z.string().min(1),
   /** The file on the operator's machine an earlier file.upload step copies to `snapshot`: the hosts must hold exactly it. */
   source: optionalText(),
+  /** The host (of this step) an earlier file.copy-from-host step copies `snapshot` from: the other hosts must hold exactly its file. */
+  copiedFrom: optionalText(),
   expectedSha256: optionalText().pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').transform((v) => v.toLowerCase()).optional()),
   skipHashCheck: booleanField(false),
   manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
@@ -40,6 +46,14 @@ const schema = z.strictObject({
   expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number), z.literal('').transform(() => undefined)]).optional(),
   etcdctl: optionalText(),
   etcdutl: optionalText(),
+}).superRefine((args, ctx) => {
+  if (args.source && args.copiedFrom) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['copiedFrom'],
+      message: `the snapshot comes either from this machine (source ${args.source}) or from one host (copiedFrom ${args.copiedFrom}), not both`,
+    });
+  }
 });
 
 type Args = z.infer<typeof schema>;
@@ -54,12 +68,27 @@ interface HostFacts {
   sha256?: string;
 }
 
+/** The file an earlier step puts on the hosts, by which a dry-run judges a host that has no snapshot yet. */
+interface Incoming {
+  sha256: string;
+  size: number;
+  /** "uploads ./etcd.db", "copies it from node1". */
+  how: string;
+}
+
 export interface PreflightShared {
   table: MemberTable;
   sha256?: string;
 }
 
-async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string; size: number } | null): Promise<HostFacts> {
+interface ProbeOptions {
+  /** What will land where the snapshot is missing (asked only then, in a dry-run). */
+  incoming?: () => Promise<Incoming | null>;
+  /** This host's snapshot check when it was started already (the copy source's, shared with the others). */
+  snapshotCheck?: Promise<SnapshotFileCheck>;
+}
+
+async function probeHost(ctx: ActionContext, args: Args, options: ProbeOptions): Promise<HostFacts> {
   const host = ctx.host.name;
   const findings: Finding[] = [];
   const say = (level: Finding['level'], message: string) => findings.push({ level, message });
@@ -73,7 +102,7 @@ async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string
   const [detection, source, snapshot] = await Promise.all([
     detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl }),
     readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.peerUrl, clientUrl: args.clientUrl, dataDir: args.dataDir } }),
-    checkSnapshotFile(ctx.transport, args.snapshot),
+    options.snapshotCheck ?? checkSnapshotFile(ctx.transport, args.snapshot),
   ]);
   const tool = detection.tool;
   if (!tool) say('error', `${host}: cannot restore: ${detection.problem}`);
@@ -81,10 +110,11 @@ async function probeHost(ctx: ActionContext, args: Args, local: { sha256: string
 
   const facts: HostFacts = { host, findings, source, tool, snapshot };
   let size = snapshot.size;
-  if (snapshot.status === 'missing' && local && ctx.run.dryRun) {
-    say('info', `${host}: ${args.snapshot} is not there yet: an earlier step uploads ${args.source} (${local.size} bytes, sha256 ${local.sha256})`);
-    facts.sha256 = local.sha256;
-    size = local.size;
+  const incoming = snapshot.status === 'missing' && ctx.run.dryRun ? await options.incoming?.() : null;
+  if (incoming) {
+    say('info', `${host}: ${args.snapshot} is not there yet: an earlier step ${incoming.how} (${incoming.size} bytes, sha256 ${incoming.sha256})`);
+    facts.sha256 = incoming.sha256;
+    size = incoming.size;
   } else if (snapshot.status === 'ok') {
     say('ok', `${host}: ${snapshot.message}`);
     facts.sha256 = snapshot.fileSha256;
@@ -131,8 +161,10 @@ function compareHosts(facts: HostFacts[], args: Args, local: { sha256: string } 
   const findings: SharedPlan['findings'] = [];
   const add = (host: string, level: Finding['level'], message: string) => findings.push({ host, finding: { level, message } });
 
-  const expected = args.expectedSha256 ?? local?.sha256;
-  const why = args.expectedSha256 ? 'expectedSha256' : `the operator's ${args.source}`;
+  // The copy source's own file is the reference of the others (its own checks judge it).
+  const copied = args.copiedFrom ? facts.find((f) => f.host === args.copiedFrom)?.sha256 : undefined;
+  const expected = args.expectedSha256 ?? local?.sha256 ?? copied;
+  const why = args.expectedSha256 ? 'expectedSha256' : local ? `the operator's ${args.source}` : `the file of ${args.copiedFrom}, copied from there`;
   const hashed = facts.filter((f) => f.sha256);
   if (expected) {
     for (const f of hashed) {
@@ -187,7 +219,25 @@ export const preflightAction: ActionDefinition<Args> = {
     if (typeof local === 'string') {
       return { findings: hosts.map(({ ctx }) => ({ host: ctx.host.name, finding: { level: 'error' as const, message: `source ${local}` } })) };
     }
-    const facts = await Promise.all(hosts.map(({ ctx, args: hostArgs }) => probeHost(ctx, hostArgs, local)));
+    let copySource: { name: string; check: Promise<SnapshotFileCheck> } | undefined;
+    if (args.copiedFrom) {
+      const from = hosts.find(({ ctx }) => ctx.host.name === args.copiedFrom);
+      const names = hosts.map(({ ctx }) => ctx.host.name);
+      if (!from) {
+        const message = `copiedFrom ${args.copiedFrom} is not one of this step's hosts (${names.join(', ')}): the snapshot is copied from one of them`;
+        return { findings: names.map((host) => ({ host, finding: { level: 'error' as const, message } })) };
+      }
+      copySource = { name: args.copiedFrom, check: checkSnapshotFile(from.ctx.transport, from.args.snapshot) };
+    }
+    const incoming = async (): Promise<Incoming | null> => {
+      if (local) return { ...local, how: `uploads ${args.source}` };
+      if (!copySource) return null;
+      const check = await copySource.check;
+      return check.fileSha256 ? { sha256: check.fileSha256, size: check.size, how: `copies it from ${copySource.name}` } : null;
+    };
+    const facts = await Promise.all(
+      hosts.map(({ ctx, args: hostArgs }) => probeHost(ctx, hostArgs, { incoming, snapshotCheck: ctx.host.name === copySource?.name ? copySource.check : undefined })),
+    );
     const own = facts.flatMap((f) => f.findings.map((finding) => ({ host: f.host, finding })));
     const { findings, shared } = compareHosts(facts, args, local);
     return { value: shared, findings: [...own, ...findings] };

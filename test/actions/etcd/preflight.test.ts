@@ -120,6 +120,31 @@ test('the upload path: in a dry-run a missing snapshot is judged by the operator
   assert.match(errorsOn(unreadable, 'host1').join('\n'), /nope\.db cannot be read on this machine \(ENOENT\)/);
 });
 
+test('the copy path: in a dry-run a missing snapshot is judged by the copiedFrom host\'s file; in a run, and for another file, it is an error', async () => {
+  const dry = await across(preflightAction, [master(1), master(2, { snapshot: null }), master(3, { snapshot: null })], { snapshot: SNAPSHOT, copiedFrom: 'host1' }, true);
+  assert.deepEqual(allErrors(dry), []);
+  for (const host of ['host2', 'host3']) {
+    assert.match(text(dry.findings), new RegExp(`${host}: ${SNAPSHOT} is not there yet: an earlier step copies it from host1 \\(${GOOD.length} bytes, sha256 ${sha(GOOD)}\\)`));
+  }
+  assert.match(text(dry.findings), new RegExp(`identical on host1, host2, host3 \\(sha256 ${sha(GOOD)}\\)`));
+  // A real run after the copy step: every host's own file counts; a missing one is an error.
+  const run = await across(preflightAction, [master(1), master(2, { snapshot: null }), master(3)], { snapshot: SNAPSHOT, copiedFrom: 'host1' });
+  assert.match(errorsOn(run, 'host2').join('\n'), /snapshot \/backup\/snap\.db does not exist on fake/);
+  assert.deepEqual(errorsOn(run, 'host3'), []);
+  // Another file already on a host (the copy step refuses it too): not the source's.
+  const odd = fakeSnapshot(5);
+  const other = await across(preflightAction, [master(1), master(2, { snapshot: odd }), master(3, { snapshot: null })], { snapshot: SNAPSHOT, copiedFrom: 'host1' }, true);
+  assert.match(errorsOn(other, 'host2').join('\n'), new RegExp(`has sha256 ${sha(odd)}, but ${sha(GOOD)} is expected \\(the file of host1, copied from there\\)`));
+  assert.deepEqual(errorsOn(other, 'host1'), []);
+  // The source host must be one of the step's hosts; source and copiedFrom exclude each other.
+  const outside = await across(preflightAction, [master(1), master(2)], { snapshot: SNAPSHOT, copiedFrom: 'host7' }, true);
+  assert.deepEqual(allErrors(outside), ['host1', 'host2'].map((h) => `${h}: copiedFrom host7 is not one of this step's hosts (host1, host2): the snapshot is copied from one of them`));
+  const both = preflightAction.schema.safeParse({ snapshot: SNAPSHOT, source: './etcd.db', copiedFrom: 'host1' });
+  assert.equal(both.success, false);
+  assert.match(both.error!.issues[0]!.message, /either from this machine \(source \.\/etcd\.db\) or from one host \(copiedFrom host1\), not both/);
+  assert.deepEqual(both.error!.issues[0]!.path, ['copiedFrom']);
+});
+
 test('a full disk, a data dir etcd does not use and a member no host covers are errors before any change', async () => {
   const shared = await across(preflightAction, [master(1, { freeKiB: 10 }), master(2)], [
     { snapshot: SNAPSHOT },
