@@ -101,7 +101,7 @@ test('a snapshot that differs on one master is refused by the preflight, before 
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 1, out);
   const events = parseEvents(result.stdout);
-  assert.deepEqual(stepsStarted(events), ['upload-snapshot', 'preflight'], 'no step after the preflight started');
+  assert.deepEqual(stepsStarted(events), ['upload-snapshot', 'copy-snapshot', 'preflight'], 'no step after the preflight started');
   assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing was changed');
   const finished = Object.fromEntries(events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight').map((e) => [e.host, e]));
   assert.equal(finished.node2?.state, 'failed');
