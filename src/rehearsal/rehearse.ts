@@ -14,6 +14,7 @@ import { InputError } from '../errors.js';
 import type { EventBus } from '../engine/events.js';
 import { newRunId } from '../journal/state-dir.js';
 import { loadRunbook } from '../runbook/load.js';
+import type { Runbook } from '../runbook/types.js';
 import { sandboxDown, sandboxUp } from '../sandbox/lifecycle.js';
 import { runOnSandbox } from './sandbox-run.js';
 import type { RunTimings } from './timings.js';
@@ -50,6 +51,16 @@ export interface RehearseOutcome {
 }
 
 /** SSH whenever the runbook targets several masters, unless told otherwise. */
+/**
+ * How many masters a rehearsal builds when --nodes is not given: a runbook that runs on
+ * the master itself (`targets: local`) gets one; a runbook aimed at a group of masters
+ * gets three, the smallest control plane that keeps quorum with one member down, so
+ * the multi-host path (over SSH) is what gets rehearsed.
+ */
+export function defaultRehearsalNodes(runbook: Pick<Runbook, 'targets'>): number {
+  return runbook.targets === 'local' ? 1 : 3;
+}
+
 export function rehearsalTransport(nodes: number, requested?: 'ssh' | 'local'): 'ssh' | 'local' {
   return requested ?? (nodes > 1 ? 'ssh' : 'local');
 }

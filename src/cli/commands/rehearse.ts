@@ -1,6 +1,7 @@
 // drbook rehearse RUNBOOK --snapshot FILE: prove the restore on a throw-away sandbox.
 import { InputError } from '../../errors.js';
-import { rehearsalTransport, rehearse } from '../../rehearsal/rehearse.js';
+import { defaultRehearsalNodes, rehearsalTransport, rehearse } from '../../rehearsal/rehearse.js';
+import { loadRunbook } from '../../runbook/load.js';
 import { formatTimings, seconds } from '../../rehearsal/timings.js';
 import { parseParamFlags } from '../../runbook/params.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
@@ -20,8 +21,10 @@ it with the snapshot, lets the runbook's own verification steps check the result
 per-step timings and the measured restore time, and tears the sandbox down.
 The runbook must declare a \`snapshot\` parameter. Exit code: the run's.
 
-With --nodes N > 1 (a multi-master runbook) the rehearsal goes over SSH: every node
-gets its own OpenSSH server on its own loopback address (127.0.0.11, .12, ...), with
+A runbook aimed at a group of masters (not \`targets: local\`) is rehearsed on three
+nodes unless --nodes says otherwise. With more than one node the rehearsal goes over
+SSH: every node gets its own OpenSSH server on its own loopback address (127.0.0.11,
+.12, ...), with
 generated host keys and a user key, and the runbook reaches the nodes through drbook's
 SSH transport with strict known_hosts checking, one connection per host — the same
 path as a real multi-master restore. --local reaches the nodes as local hosts instead
@@ -29,7 +32,8 @@ path as a real multi-master restore. --local reaches the nodes as local hosts in
 
 Examples:
   drbook rehearse runbooks/etcd-restore.yaml --snapshot /backup/etcd.db
-  drbook rehearse runbooks/etcd-restore-ha.yaml --snapshot /backup/etcd.db --nodes 3`,
+  drbook rehearse runbooks/etcd-restore-ha.yaml --snapshot /backup/etcd.db        # 3 masters, over SSH
+  drbook rehearse runbooks/etcd-restore-ha.yaml --snapshot /backup/etcd.db --nodes 5`,
   options: {
     ...COMMON_OPTIONS,
     snapshot: { type: 'string', short: 's' },
@@ -45,7 +49,7 @@ Examples:
   optionHelp: [
     ['-s, --snapshot FILE', 'The snapshot to restore (required).'],
     ['-p, --param NAME=VALUE', 'Another runbook parameter (repeatable).'],
-    ['--nodes N', 'Masters in the sandbox (default 1). More than one: over SSH unless --local.'],
+    ['--nodes N', 'Masters in the sandbox (default: 1 for a runbook with `targets: local`, else 3). More than one: over SSH unless --local.'],
     ['--ssh', 'Reach the nodes over SSH (one sshd per node; the default when --nodes > 1).'],
     ['--local', 'Reach the nodes as local hosts, even with --nodes > 1 (the SSH path is not rehearsed).'],
     ['--ssh-port PORT', 'Port of the nodes\' sshd (default 22 when free on the node addresses, else 2222).'],
@@ -62,7 +66,8 @@ export default async function rehearseCommand(argv: string[]): Promise<number> {
   requirePositionals(spec, positionals, 1);
   const snapshot = stringOption(values, 'snapshot');
   if (!snapshot) throw new InputError('drbook rehearse: --snapshot FILE is required', `usage: ${spec.usage}`);
-  const nodes = Number(stringOption(values, 'nodes') ?? '1');
+  const nodesText = stringOption(values, 'nodes');
+  const nodes = nodesText === undefined ? defaultRehearsalNodes(await loadRunbook(positionals[0]!)) : Number(nodesText);
   if (!Number.isInteger(nodes) || nodes < 1) throw new InputError(`--nodes: expected a whole number ≥ 1, got "${stringOption(values, 'nodes')}"`);
   if (values.ssh === true && values.local === true) throw new InputError('drbook rehearse: --ssh and --local contradict each other; give one');
   const transport = values.ssh === true ? 'ssh' : values.local === true ? 'local' : undefined;
