@@ -8,6 +8,7 @@
 //   restore-ha.test.ts           127.0.7.
 //   restore-ha-refusals.test.ts  127.0.8.
 //   bench/restore-ha.js          127.0.9.
+//   restore-ha-copy.test.ts      127.0.10.
 
 import { mkdtemp, readFile, rm, writeFile, chmod, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import { fingerprintTree } from './tree.js';
 
 export const PREFIX_HA = '127.0.7.';
 export const PREFIX_HA_REFUSALS = '127.0.8.';
+export const PREFIX_HA_COPY = '127.0.10.';
 
 export const HA_RUNBOOK = join(REPO, 'runbooks', 'etcd-restore-ha.yaml');
 
