@@ -13,9 +13,9 @@ import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../ac
 import { readMemberSource } from '../../etcd/member-table.js';
 import { DrbookError } from '../../errors.js';
 import { loadEtcdCredentials, type EtcdCredentialPlan } from '../../etcd/client.js';
-import { booleanField, durationField, formatDuration, listField } from '../../etcd/duration.js';
+import { booleanField, durationField, formatDuration, listField } from '../fields.js';
 import { checkClusterHealth, describeEndpoints, hex, type ClusterHealth } from '../../etcd/health.js';
-import { pollUntil } from '../../etcd/poll.js';
+import { pollUntil } from '../poll.js';
 import {
   DEFAULT_PREFIX, VOLATILE_RESOURCES, compareRegistryCounts, countRegistryKeys, formatCounts, formatDifferences, type RegistryCounts,
 } from '../../etcd/registry-counts.js';

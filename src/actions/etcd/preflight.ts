@@ -18,12 +18,12 @@ import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
 import { sh } from '../../shell/command.js';
 import { sha256File } from '../../system/durable-files.js';
-import { booleanField } from '../../etcd/duration.js';
+import { booleanField } from '../fields.js';
 import { buildMemberTable, formatMemberTable, readMemberSource, type MemberSource, type MemberTable } from '../../etcd/member-table.js';
 import { checkSnapshotFile, type SnapshotFileCheck } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';
 import { freeBytes, mib, restoreNeedsBytes } from './disk.js';
-import { optionalText } from './fields.js';
+import { optionalText } from '../fields.js';
 
 
 const schema = z.strictObject({

@@ -16,13 +16,13 @@ import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
 import { InputError } from '../../errors.js';
 import { ShellCommand, sh } from '../../shell/command.js';
-import { booleanField } from '../../etcd/duration.js';
+import { booleanField } from '../fields.js';
 import { parseInitialCluster, readEtcdManifest, type FoundManifest } from '../../etcd/manifest.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
 import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable } from '../../etcd/member-table.js';
 import { WAL_BYTES, freeBytes } from './disk.js';
-import { optionalText } from './fields.js';
+import { optionalText } from '../fields.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),

@@ -13,7 +13,7 @@ import { sh } from '../../shell/command.js';
 import { syncPath } from '../../system/durable-files.js';
 import { LocalTransport } from '../../transport/local.js';
 import { explainEtcdError, loadEtcdCredentials, withEtcdClient, type EtcdCredentialPlan } from '../../etcd/client.js';
-import { booleanField, listField } from '../../etcd/duration.js';
+import { booleanField, listField } from '../fields.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { planCredentials } from './credentials.js';
 

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Finding } from '../action.js';
-import { booleanField, optionalBooleanField } from '../../etcd/duration.js';
+import { booleanField, optionalBooleanField } from '../fields.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { countRegistryKeys, formatCounts } from '../../etcd/registry-counts.js';
 import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';

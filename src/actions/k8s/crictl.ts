@@ -6,8 +6,8 @@
 import type { ActionContext } from '../action.js';
 import { DrbookError } from '../../errors.js';
 import { sh } from '../../shell/command.js';
-import { formatDuration } from '../../etcd/duration.js';
-import { pollUntil } from '../../etcd/poll.js';
+import { formatDuration } from '../fields.js';
+import { pollUntil } from '../poll.js';
 
 export type PodState = 'stopped' | 'running';
 

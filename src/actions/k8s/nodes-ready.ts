@@ -6,8 +6,8 @@ import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Finding } from '../action.js';
 import { DrbookError } from '../../errors.js';
 import { sh } from '../../shell/command.js';
-import { durationField, formatDuration, listField } from '../../etcd/duration.js';
-import { pollUntil, type Attempt } from '../../etcd/poll.js';
+import { durationField, formatDuration, listField } from '../fields.js';
+import { pollUntil, type Attempt } from '../poll.js';
 
 const schema = z.strictObject({
   kubeconfig: z.string().min(1).default('/etc/kubernetes/admin.conf'),

@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import type { ActionContext, Finding } from '../action.js';
 import { InputError } from '../../errors.js';
-import { durationField, listField } from '../../etcd/duration.js';
+import { durationField, listField } from '../fields.js';
 
 export const STOP_ORDER = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
 export const START_ORDER = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];

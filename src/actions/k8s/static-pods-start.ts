@@ -4,7 +4,7 @@
 
 import type { ActionDefinition, Change, Finding } from '../action.js';
 import { sh } from '../../shell/command.js';
-import { formatDuration } from '../../etcd/duration.js';
+import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';
 import {
   START_ORDER, checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs,

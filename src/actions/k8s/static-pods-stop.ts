@@ -8,7 +8,7 @@
 import { posix } from 'node:path';
 import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
 import { sh } from '../../shell/command.js';
-import { formatDuration } from '../../etcd/duration.js';
+import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';
 import {
   STOP_ORDER, checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs,

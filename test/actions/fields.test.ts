@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { durationField, formatDuration, listField, parseDuration } from '../../src/etcd/duration.js';
+import { durationField, formatDuration, listField, parseDuration } from '../../src/actions/fields.js';
 
 test('parseDuration reads units, combinations and plain seconds', () => {
   assert.equal(parseDuration('90s'), 90_000);

@@ -1,5 +1,5 @@
-// The zod fields of action arguments (durations, booleans, lists) that accept what a
-// rendered template gives: strings. Durations parse with the runbook's own parser.
+// The zod fields of action arguments (durations, booleans, lists, optional texts) that
+// accept what a rendered template gives: strings. Durations parse with the runbook's own parser.
 
 import { z } from 'zod';
 import { parseDuration } from '../runbook/duration.js';
@@ -55,3 +55,10 @@ export function listField() {
     .union([z.array(z.string().min(1)), z.string()])
     .transform((value) => (Array.isArray(value) ? value : value.split(',').map((s) => s.trim()).filter(Boolean)));
 }
+
+/**
+ * An optional text that a template may render empty: empty (or blank) means "not
+ * given", so a runbook can pass `"{{ params.etcdName }}"` whose default is "" and let
+ * the action read the value from the host's etcd manifest instead.
+ */
+export const optionalText = () => z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
