@@ -17,10 +17,10 @@ import { booleanField, durationField, formatDuration, listField } from '../field
 import { checkClusterHealth, describeEndpoints, hex, type ClusterHealth } from '../../etcd/health.js';
 import { pollUntil } from '../poll.js';
 import {
-  DEFAULT_PREFIX, VOLATILE_RESOURCES, compareRegistryCounts, countRegistryKeys, formatCounts, formatDifferences, type RegistryCounts,
+  DEFAULT_PREFIX, VOLATILE_RESOURCES, compareRegistryCounts, formatCounts, formatDifferences, type RegistryCounts,
 } from '../../etcd/registry-counts.js';
-import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';
 import { planCredentials } from './credentials.js';
+import { snapshotCounts } from './snapshot-counts.js';
 
 const schema = z.strictObject({
   endpoints: listField().optional(),
@@ -60,8 +60,7 @@ async function countSnapshot(ctx: ActionContext, args: Args, findings: Finding[]
     return null;
   }
   try {
-    const { keys, revision } = readSnapshotKeys(await ctx.transport.readFile(args.compareSnapshot));
-    const counts = countRegistryKeys(keys, args.prefix);
+    const { counts, revision } = await snapshotCounts(ctx, args.compareSnapshot, args.prefix);
     findings.push({ level: 'info', message: `snapshot ${args.compareSnapshot} at revision ${revision}: ${counts.total} keys under ${args.prefix} (${formatCounts(counts)})` });
     return counts;
   } catch (error) {

@@ -1,0 +1,40 @@
+// The /registry key counts of a snapshot on a host, for etcd.health's comparison. The
+// snapshot is read into drbook's memory to be parsed (bbolt), over SSH for a remote
+// host: for a multi-master restore the same snapshot sits on every master, so the
+// counts are kept by the file's SHA-256 (computed on the host, where it is cheap) and
+// the file is fetched and parsed once per run, not once per master.
+
+import type { ActionContext } from '../action.js';
+import { countRegistryKeys, type RegistryCounts } from '../../etcd/registry-counts.js';
+import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';
+import { sh } from '../../shell/command.js';
+
+export interface SnapshotCounts {
+  counts: RegistryCounts;
+  revision: number;
+}
+
+const bySha256 = new Map<string, Promise<SnapshotCounts>>();
+
+export async function snapshotCounts(ctx: ActionContext, path: string, prefix: string): Promise<SnapshotCounts> {
+  const parse = async () => {
+    const { keys, revision } = readSnapshotKeys(await ctx.transport.readFile(path));
+    return { counts: countRegistryKeys(keys, prefix), revision };
+  };
+  const sha256 = await hostSha256(ctx, path);
+  if (!sha256) return parse(); // no sha256sum on the host: no way to know it is the same file
+  const key = `${sha256} ${prefix}`;
+  let counts = bySha256.get(key);
+  if (!counts) {
+    counts = parse();
+    bySha256.set(key, counts);
+    counts.catch(() => bySha256.delete(key)); // a failed read is not remembered
+  }
+  return counts;
+}
+
+async function hostSha256(ctx: ActionContext, path: string): Promise<string | undefined> {
+  const result = await ctx.probe(sh`sha256sum -- ${path}`, { timeoutMs: 10 * 60_000 });
+  const sha256 = result.exitCode === 0 ? result.stdout.trim().split(/\s+/)[0] : undefined;
+  return sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined;
+}
