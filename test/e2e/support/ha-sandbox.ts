@@ -10,19 +10,15 @@
 //   bench/restore-ha.js          127.0.9.
 //   restore-ha-copy.test.ts      127.0.10.
 
-import { mkdtemp, readFile, rm, writeFile, chmod, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, chmod, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import type { SandboxInfo } from '../../../src/sandbox/info.js';
 import { pathsOfNode } from '../../../src/sandbox/layout.js';
-import { readCmdline } from '../../../src/sandbox/processes.js';
-import { sandboxDown } from '../../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../../src/transport/local.js';
 import { REPO, runCli, type CliResult } from './cli.js';
-import { recordedPids } from './sandbox.js';
+import { tearDown, useSharedSandbox } from './sandbox.js';
 import { fingerprintTree } from './tree.js';
 
 export const PREFIX_HA = '127.0.7.';
@@ -74,31 +70,7 @@ export async function startHaSandbox(ipPrefix: string, onCleanup: (fn: () => Pro
 
 /** One sandbox for the tests of a file: up before the first, down after the last. */
 export function useHaSandbox(ipPrefix: string, options: { ssh: boolean }): () => HaSandbox {
-  let sbx: HaSandbox | undefined;
-  const cleanups: Array<() => Promise<void>> = [];
-  before(async () => {
-    sbx = await startHaSandbox(ipPrefix, (fn) => cleanups.push(fn), options);
-  });
-  after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
-  });
-  return () => {
-    if (!sbx) throw new Error('the 3-node sandbox of this file did not come up');
-    return sbx;
-  };
-}
-
-/** Every PID the sandbox recorded (runners, containers) and its sshds, then `sandbox down`, then SIGKILL to survivors of this sandbox. */
-async function tearDown(base: string, dir: string): Promise<void> {
-  const recorded = await recordedPids(dir);
-  const info = await readFile(join(dir, 'sandbox.json'), 'utf8').then((t) => JSON.parse(t) as SandboxInfo, () => undefined);
-  for (const node of info?.nodes ?? []) if (node.sshd?.pid) recorded.push(node.sshd.pid);
-  const down = await runCli(['sandbox', 'down', '--dir', dir]).catch((error: Error) => ({ code: 1, stdout: '', stderr: error.message }) as CliResult);
-  if (down.code !== 0) await sandboxDown({ dir }).catch(() => undefined);
-  for (const pid of recorded) {
-    if (isProcessAlive(pid) && (readCmdline(pid) ?? []).some((arg) => arg.includes(dir))) process.kill(pid, 'SIGKILL');
-  }
-  await rm(base, { recursive: true, force: true });
+  return useSharedSandbox((onCleanup) => startHaSandbox(ipPrefix, onCleanup, options), 'the 3-node sandbox of this file');
 }
 
 /** A copy of the sandbox's inventory with per-host vars changed (the sandbox's own file stays as it is). */

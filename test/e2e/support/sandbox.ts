@@ -79,22 +79,27 @@ function toolsFor(node: SandboxNodeInfo, base: string): Pick<E2eSandbox, 'etcdct
  * last (node:test's file-level hooks). Returns a getter for the tests.
  */
 export function useFileSandbox(ipPrefix: string): () => E2eSandbox {
-  let sbx: E2eSandbox | undefined;
+  return useSharedSandbox((onCleanup) => startSandbox(ipPrefix, onCleanup), 'the sandbox of this file');
+}
+
+/** A sandbox shared by the tests of a file: started before the first, its cleanups run after the last. */
+export function useSharedSandbox<T>(start: (onCleanup: OnCleanup) => Promise<T>, what: string): () => T {
+  let sbx: T | undefined;
   const cleanups: Array<() => Promise<void>> = [];
   before(async () => {
-    sbx = await startSandbox(ipPrefix, (fn) => cleanups.push(fn));
+    sbx = await start((fn) => cleanups.push(fn));
   });
   after(async () => {
     for (const fn of cleanups.reverse()) await fn();
   });
   return () => {
-    if (!sbx) throw new Error('the sandbox of this file did not come up');
+    if (sbx === undefined) throw new Error(`${what} did not come up`);
     return sbx;
   };
 }
 
 /** `sandbox down` through the CLI; then make sure no PID the sandbox recorded survived it. */
-async function tearDown(base: string, dir: string): Promise<void> {
+export async function tearDown(base: string, dir: string): Promise<void> {
   const recorded = await recordedPids(dir);
   const down = await runCli(['sandbox', 'down', '--dir', dir]).catch((error: Error) => ({ code: 1, stdout: '', stderr: error.message }) as CliResult);
   if (down.code !== 0) await sandboxDown({ dir }).catch(() => undefined);
@@ -105,13 +110,14 @@ async function tearDown(base: string, dir: string): Promise<void> {
   await rm(base, { recursive: true, force: true });
 }
 
-/** The runners sandbox.json lists and the containers each node's runner recorded. */
+/** The runners and sshds sandbox.json lists and the containers each node's runner recorded. */
 export async function recordedPids(dir: string): Promise<number[]> {
   const pids = new Set<number>();
   const info = await readFile(join(dir, 'sandbox.json'), 'utf8').then((text) => JSON.parse(text) as SandboxInfo, () => undefined);
   for (const pid of info?.pids ?? []) pids.add(pid);
   for (const node of info?.nodes ?? []) {
     if (node.runnerPid) pids.add(node.runnerPid);
+    if (node.sshd?.pid) pids.add(node.sshd.pid);
     const containers = await readFile(pathsOfNode(node.root).containersFile, 'utf8').then((text) => JSON.parse(text) as Array<{ pid: number }>, () => []);
     for (const container of containers) if (container.pid > 0) pids.add(container.pid);
   }
