@@ -18,6 +18,7 @@ import { sha256File } from '../../system/durable-files.js';
 import { runDir } from '../../journal/state-dir.js';
 import type { Transport } from '../../transport/transport.js';
 import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../action.js';
+import { sha256OnHost } from '../sha256-on-host.js';
 
 const schema = z.strictObject({
   /** The host (of this step) that has the file. */
@@ -61,13 +62,6 @@ async function probeSourceFile(ctx: ActionContext, path: string): Promise<Omit<C
     return `${where} cannot be read (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}`;
   }
   return { host: ctx.host.name, path, size: Number(size), mode: parseInt(mode!, 8), sha256: hash! };
-}
-
-async function sha256Remote(ctx: ActionContext, path: string): Promise<string> {
-  const result = await ctx.probe(sh`sha256sum -- ${path}`, { timeoutMs: 30 * 60_000 });
-  const hash = result.stdout.trim().split(/\s+/)[0] ?? '';
-  if (result.exitCode !== 0 || !/^[0-9a-f]{64}$/.test(hash)) throw new Error(`sha256sum ${path} on ${ctx.host.name} failed: ${result.stderr.trim() || 'no hash'}`);
-  return hash;
 }
 
 /** The run's own folder for transfers (0700: a snapshot holds the cluster's secrets). */
@@ -145,7 +139,7 @@ export const fileCopyFromHostAction: ActionDefinition<Args> = {
       return { simulated: true, changes, findings: [{ level: 'error', message: `${ctx.host.name}:${target} is a ${existing.type}, not a file: refusing to replace it` }] };
     }
     if (existing) {
-      const there = await sha256Remote(ctx, target);
+      const there = await sha256OnHost(ctx, target, 30 * 60_000);
       if (there === source.sha256) return { simulated: true, changes, findings: [{ level: 'ok', message: `${ctx.host.name}:${target} is already identical to ${from}` }] };
       if (!overwrite) {
         return { simulated: true, changes, findings: [{ level: 'error', message: `${ctx.host.name}:${target} exists with another content (sha256 ${there}, ${source.host}'s is ${source.sha256}); set overwrite: true to replace it` }] };

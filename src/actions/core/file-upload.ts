@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import { sha256File } from '../../transport/local.js';
-import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+import type { ActionDefinition, Change, Finding } from '../action.js';
+import { sha256OnHost } from '../sha256-on-host.js';
 
 const schema = z.strictObject({
   /** Path on the operator's machine. */
@@ -35,7 +36,7 @@ export const fileUploadAction: ActionDefinition<z.infer<typeof schema>> = {
     findings.push({ level: 'info', message: `${source}: ${local.size} bytes, sha256 ${local.sha256}` });
     const existing = await ctx.transport.stat(destination);
     if (existing) {
-      const remote = await sha256Remote(ctx, destination);
+      const remote = await sha256OnHost(ctx, destination, 10 * 60_000);
       if (remote === local.sha256) return { simulated: true, changes, findings: [...findings, { level: 'ok', message: `${destination} on ${ctx.host.name} is already identical` }] };
       if (!overwrite) return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${destination} on ${ctx.host.name} exists with another content (sha256 ${remote}); set overwrite: true to replace it` }] };
     }
@@ -51,9 +52,3 @@ export const fileUploadAction: ActionDefinition<z.infer<typeof schema>> = {
     return { simulated: true, findings, changes };
   },
 };
-
-async function sha256Remote(ctx: ActionContext, path: string): Promise<string> {
-  const result = await ctx.probe(sh`sha256sum -- ${path}`, { timeoutMs: 10 * 60_000 });
-  if (result.exitCode !== 0) throw new Error(`sha256sum ${path} on ${ctx.host.name} failed: ${result.stderr.trim()}`);
-  return result.stdout.trim().split(/\s+/)[0]!;
-}

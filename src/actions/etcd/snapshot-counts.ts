@@ -7,7 +7,7 @@
 import type { ActionContext } from '../action.js';
 import { countRegistryKeys, type RegistryCounts } from '../../etcd/registry-counts.js';
 import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';
-import { sh } from '../../shell/command.js';
+import { sha256OnHost } from '../sha256-on-host.js';
 
 export interface SnapshotCounts {
   counts: RegistryCounts;
@@ -21,7 +21,7 @@ export async function snapshotCounts(ctx: ActionContext, path: string, prefix: s
     const { keys, revision } = readSnapshotKeys(await ctx.transport.readFile(path));
     return { counts: countRegistryKeys(keys, prefix), revision };
   };
-  const sha256 = await hostSha256(ctx, path);
+  const sha256 = await sha256OnHost(ctx, path, 10 * 60_000).catch(() => undefined);
   if (!sha256) return parse(); // no sha256sum on the host: no way to know it is the same file
   const key = `${sha256} ${prefix}`;
   let counts = bySha256.get(key);
@@ -31,10 +31,4 @@ export async function snapshotCounts(ctx: ActionContext, path: string, prefix: s
     counts.catch(() => bySha256.delete(key)); // a failed read is not remembered
   }
   return counts;
-}
-
-async function hostSha256(ctx: ActionContext, path: string): Promise<string | undefined> {
-  const result = await ctx.probe(sh`sha256sum -- ${path}`, { timeoutMs: 10 * 60_000 });
-  const sha256 = result.exitCode === 0 ? result.stdout.trim().split(/\s+/)[0] : undefined;
-  return sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined;
 }
