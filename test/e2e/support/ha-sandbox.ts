@@ -18,7 +18,7 @@ import { parse, stringify } from 'yaml';
 import type { SandboxInfo } from '../../../src/sandbox/info.js';
 import { pathsOfNode } from '../../../src/sandbox/layout.js';
 import { REPO, runCli, type CliResult } from './cli.js';
-import { tearDown, useSharedSandbox } from './sandbox.js';
+import { retryUntilSuccess, tearDown, useSharedSandbox } from './sandbox.js';
 import { fingerprintTree } from './tree.js';
 
 export const PREFIX_HA = '127.0.7.';
@@ -183,23 +183,12 @@ export async function writeFailingEtcdctl(sbx: HaSandbox): Promise<string> {
 /** Wait (no timing asserted) until every API server answers /readyz: the kubelet restart restarts them. */
 export async function waitForApiServers(sbx: HaSandbox, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < sbx.info.nodes.length; i++) {
-    for (;;) {
-      const result = await sbx.kubectl(i, ['get', '--raw', '/readyz']);
-      if (result.exitCode === 0) break;
-      if (Date.now() > deadline) throw new Error(`the API server of ${sbx.info.nodes[i]!.name} did not answer /readyz: ${result.stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+  for (const [i, node] of sbx.info.nodes.entries()) {
+    await retryUntilSuccess(() => sbx.kubectl(i, ['get', '--raw', '/readyz']), deadline, (last) => `the API server of ${node.name} did not answer /readyz: ${last.stderr}`);
   }
 }
 
 /** Wait (no timing asserted) until every member answers a linearizable read: after a restart the members elect a leader first. */
 export async function waitForEtcd(sbx: HaSandbox, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await sbx.etcdctl(['endpoint', 'health']);
-    if (result.exitCode === 0) return;
-    if (Date.now() > deadline) throw new Error(`etcd did not become healthy: ${result.stderr || result.stdout}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await retryUntilSuccess(() => sbx.etcdctl(['endpoint', 'health']), Date.now() + timeoutMs, (last) => `etcd did not become healthy: ${last.stderr || last.stdout}`);
 }

@@ -222,11 +222,21 @@ export async function fingerprintNode(sbx: E2eSandbox): Promise<Record<string, s
  * server with the controllers, so it is briefly away right after a run.
  */
 export async function waitForApiServer(sbx: E2eSandbox, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  await retryUntilSuccess(() => sbx.kubectl(['get', '--raw', '/readyz']), Date.now() + timeoutMs, (last) => `the API server of ${sbx.node.name} did not answer /readyz: ${last.stderr}`);
+}
+
+interface CommandOutcome {
+  exitCode?: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `attempt` every 200 ms until it exits 0; past `deadline` (epoch ms) throws what `failure` says of the last try. */
+export async function retryUntilSuccess(attempt: () => Promise<CommandOutcome>, deadline: number, failure: (last: CommandOutcome) => string): Promise<void> {
   for (;;) {
-    const result = await sbx.kubectl(['get', '--raw', '/readyz']);
+    const result = await attempt();
     if (result.exitCode === 0) return;
-    if (Date.now() > deadline) throw new Error(`the API server of ${sbx.node.name} did not answer /readyz: ${result.stderr}`);
+    if (Date.now() > deadline) throw new Error(failure(result));
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
