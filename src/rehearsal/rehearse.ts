@@ -13,7 +13,6 @@ import { access } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import type { EventBus } from '../engine/events.js';
 import { newRunId } from '../journal/state-dir.js';
-import { loadRunbook } from '../runbook/load.js';
 import type { Runbook } from '../runbook/types.js';
 import { sandboxDown, sandboxUp } from '../sandbox/lifecycle.js';
 import { runOnSandbox } from './sandbox-run.js';
@@ -21,6 +20,8 @@ import type { RunTimings } from './timings.js';
 
 export interface RehearseRequest {
   runbookFile: string;
+  /** The runbook of runbookFile, loaded (and so validated) by the caller before any sandbox exists. */
+  runbook: Runbook;
   snapshot: string;
   params: Record<string, string>;
   nodes: number;
@@ -66,7 +67,7 @@ export function rehearsalTransport(nodes: number, requested?: 'ssh' | 'local'): 
 }
 
 export async function rehearse(request: RehearseRequest): Promise<RehearseOutcome> {
-  const runbook = await loadRunbook(request.runbookFile); // invalid input fails before any sandbox exists
+  const { runbook } = request;
   if (!runbook.params.snapshot) throw new InputError(`${request.runbookFile}: a rehearsal gives the snapshot as the parameter \`snapshot\`, which this runbook does not declare`);
   const snapshot = await absoluteReadable(request.snapshot);
   const dir = request.dir ?? join(request.stateDir, 'rehearsals', newRunId());

@@ -67,7 +67,8 @@ export default async function rehearseCommand(argv: string[]): Promise<number> {
   const snapshot = stringOption(values, 'snapshot');
   if (!snapshot) throw new InputError('drbook rehearse: --snapshot FILE is required', `usage: ${spec.usage}`);
   const nodesText = stringOption(values, 'nodes');
-  const nodes = nodesText === undefined ? defaultRehearsalNodes(await loadRunbook(positionals[0]!)) : Number(nodesText);
+  const runbook = await loadRunbook(positionals[0]!); // invalid input fails before any sandbox exists
+  const nodes = nodesText === undefined ? defaultRehearsalNodes(runbook) : Number(nodesText);
   if (!Number.isInteger(nodes) || nodes < 1) throw new InputError(`--nodes: expected a whole number ≥ 1, got "${stringOption(values, 'nodes')}"`);
   if (values.ssh === true && values.local === true) throw new InputError('drbook rehearse: --ssh and --local contradict each other; give one');
   const transport = values.ssh === true ? 'ssh' : values.local === true ? 'local' : undefined;
@@ -81,6 +82,7 @@ export default async function rehearseCommand(argv: string[]): Promise<number> {
   try {
     const result = await rehearse({
       runbookFile: positionals[0]!,
+      runbook,
       snapshot,
       params: parseParamFlags(listOption(values, 'param')),
       nodes,
