@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive } from '../system/process-alive.js';
+import { isProcessAlive, readProcStat } from '../system/process-alive.js';
 
 export { isProcessAlive };
 
@@ -67,25 +67,14 @@ export async function terminateGroup(pid: number, graceMs: number): Promise<bool
   return waitForExit(pid, 5000);
 }
 
-/** Process group of a PID (field 5 of /proc/<pid>/stat), or undefined if it is gone. */
+/** Process group of a PID, or undefined if it is gone. */
 export function processGroupOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[2]);
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.pgid;
 }
 
-/** Parent PID (field 4 of /proc/<pid>/stat), or undefined if it is gone. */
+/** Parent PID, or undefined if it is gone. */
 export function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.ppid;
 }
 
 /** This process and its ancestors: never to be signalled by a sweep. */
@@ -114,15 +103,9 @@ export function listDescendants(pid: number): number[] {
   const childrenOf = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z' || fields[0] === 'X') continue;
-      const parent = Number(fields[1]);
-      childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // exited while we looked
-    }
+    const stat = readProcStat(Number(entry)); // undefined: exited while we looked
+    if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
+    childrenOf.set(stat.ppid, [...(childrenOf.get(stat.ppid) ?? []), Number(entry)]);
   }
   const found: number[] = [];
   const queue = [pid];

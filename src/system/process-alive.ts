@@ -16,7 +16,7 @@ export function isProcessAlive(pid: number | undefined, startTime?: string): boo
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   const stat = readProcStat(pid);
-  if (!stat) return true; // no /proc (macOS): trust kill(0)
+  if (!stat) return true; // no /proc (macOS), or gone between the two reads: trust kill(0)
   if (stat.state === 'Z' || stat.state === 'X') return false; // a zombie or a dying process runs nothing
   return startTime === undefined || stat.startTime === startTime;
 }
@@ -26,13 +26,23 @@ export function processStartTime(pid: number = process.pid): string | undefined 
   return readProcStat(pid)?.startTime;
 }
 
-function readProcStat(pid: number): { state: string; startTime: string } | undefined {
+export interface ProcStat {
+  /** R, S, D, Z (zombie), X (dead), ... */
+  state: string;
+  ppid: number;
+  pgid: number;
+  /** Clock ticks since boot: with the PID, it names one process (PIDs are reused). */
+  startTime: string;
+}
+
+/** The fields drbook reads from /proc/<pid>/stat, or undefined when the process is gone (or there is no /proc). */
+export function readProcStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    // fields[0] is field 3 (state), then ppid (4), pgrp (5); starttime (22) is fields[19].
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
-    return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
+    return { state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19] ?? '' };
   } catch {
     return undefined;
   }

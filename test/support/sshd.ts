@@ -6,12 +6,11 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, rm, mkdir, chmod } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './ports.js';
 import type { Host, SshSettings } from '../../src/inventory/types.js';
-import { listDescendants } from '../../src/sandbox/processes.js';
+import { isProcessAlive, listDescendants } from '../../src/sandbox/processes.js';
 import { generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType } from '../../src/sandbox/ssh/keys.js';
 import { renderSshdConfig } from '../../src/sandbox/ssh/sshd-config.js';
 import { SSHD_BINARY, crashSshd, launchSshd, stopSshd } from '../../src/sandbox/ssh/sshd-process.js';
@@ -159,17 +158,7 @@ export function livePidsMatching(tag: string): number[] {
     .split('\n')
     .filter(Boolean)
     .map(Number)
-    .filter((pid) => pid !== process.pid && !isZombieOrGone(pid));
-}
-
-// A container's init may never reap: a zombie is dead for our purposes.
-function isZombieOrGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
+    .filter((pid) => pid !== process.pid && isProcessAlive(pid)); // a zombie (never reaped here) is dead for our purposes
 }
 
 /** SIGKILL, by PID, whatever still runs with `tag` in its command line (test cleanup). */

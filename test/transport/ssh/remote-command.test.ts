@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { InputError } from '../../../src/errors.js';
+import { readProcStat } from '../../../src/system/process-alive.js';
 import { buildExecCommand, buildKillCommand, isSudoPasswordFailure, markerPrefix, MarkerFilter } from '../../../src/transport/ssh/remote-command.js';
 
 const run = promisify(execFile);
@@ -99,13 +100,8 @@ function groupMembers(pgid: number): number[] {
   const found: number[] = [];
   for (const entry of readdirSyncSafe('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) found.push(Number(entry));
-    } catch {
-      // gone
-    }
+    const stat = readProcStat(Number(entry)); // undefined: gone
+    if (stat && stat.state !== 'Z' && stat.pgid === pgid) found.push(Number(entry));
   }
   return found;
 }
