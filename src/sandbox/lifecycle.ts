@@ -20,7 +20,7 @@ import {
 import { apiServerUrlOf, clientUrlOf, writeNodeManifests } from './manifests.js';
 import { createNodeFolders, writeCrictlWrapper, writeSandboxInventory } from './node-files.js';
 import { generateSandboxPki } from './pki.js';
-import { isProcessAlive } from './processes.js';
+import { isProcessAlive } from '../system/process-alive.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
 import { liveState, readContainersState } from './runner/state.js';
 import { stopSandboxProcesses } from './teardown.js';

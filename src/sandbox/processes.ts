@@ -7,7 +7,6 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isProcessAlive, readProcStat } from '../system/process-alive.js';
 
-export { isProcessAlive };
 
 export function readCmdline(pid: number): string[] | undefined {
   try {

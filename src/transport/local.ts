@@ -8,10 +8,6 @@ import { execa } from 'execa';
 import { syncPath, sha256File } from '../system/durable-files.js';
 import type { ExecRequest, ExecResult, FileInfo, Transport } from './transport.js';
 
-// Re-exported: callers that hold a local transport check PIDs and hashes through it.
-export { isProcessAlive } from '../system/process-alive.js';
-export { sha256File } from '../system/durable-files.js';
-
 /** Grace period between SIGTERM and SIGKILL of a command's process group. */
 const KILL_GRACE_MS = 2000;
 

@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { rehearsalTransport } from '../../src/rehearsal/rehearse.js';
 import { readSandboxInfo } from '../../src/sandbox/info.js';
-import { isProcessAlive } from '../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../src/system/process-alive.js';
 import { sandboxDown } from '../../src/sandbox/teardown.js';
 import { REPO, runCli, startCli, waitForOutput } from './support/cli.js';
 

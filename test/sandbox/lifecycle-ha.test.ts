@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../src/system/process-alive.js';
 import { crictl, etcdctlFor, useSandboxDir } from './support.js';
 
 test('three nodes form one 3-member etcd cluster with exactly one leader', async (t) => {

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { DrbookError, InputError } from '../../src/errors.js';
 import { pathsOfNode } from '../../src/sandbox/layout.js';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../src/system/process-alive.js';
 import { crictl, etcdctlFor, useSandboxDir } from './support.js';
 
 const PREFIX = '127.0.61.';

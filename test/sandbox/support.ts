@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { isProcessAlive, readCmdline } from '../../src/sandbox/processes.js';
+import { readCmdline } from '../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../src/system/process-alive.js';
 import { sandboxDown } from '../../src/sandbox/teardown.js';
 
 export interface SandboxFixture {

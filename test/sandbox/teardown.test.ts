@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { isProcessAlive, waitForExit } from '../../src/sandbox/processes.js';
+import { waitForExit } from '../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../src/system/process-alive.js';
 import { writeContainersState, type ContainerRecord } from '../../src/sandbox/runner/state.js';
 import { sandboxDown } from '../../src/sandbox/teardown.js';
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalTransport, isProcessAlive } from '../../src/transport/local.js';
+import { LocalTransport } from '../../src/transport/local.js';
+import { isProcessAlive } from '../../src/system/process-alive.js';
 import { sh } from '../../src/shell/command.js';
 
 const transport = new LocalTransport();

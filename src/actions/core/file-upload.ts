@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
-import { sha256File } from '../../transport/local.js';
+import { sha256File } from '../../system/durable-files.js';
 import type { ActionDefinition, Change, Finding } from '../action.js';
 import { sha256OnHost } from '../sha256-on-host.js';
 

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathsOfNode } from '../layout.js';
-import { isProcessAlive, readCmdline } from '../processes.js';
+import { readCmdline } from '../processes.js';
+import { isProcessAlive } from '../../system/process-alive.js';
 
 export function runnerPidFile(nodeDir: string): string {
   return join(pathsOfNode(nodeDir).runDir, 'runner.pid');

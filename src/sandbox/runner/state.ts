@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { DrbookError } from '../../errors.js';
-import { isProcessAlive, processRuns } from '../processes.js';
+import { processRuns } from '../processes.js';
+import { isProcessAlive } from '../../system/process-alive.js';
 
 export type ContainerState = 'running' | 'exited';
 

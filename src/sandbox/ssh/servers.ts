@@ -4,7 +4,8 @@
 // socket they still hold on the node's address and SSH port (see socket-holders.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { isProcessAlive, parentOf, readCmdline } from '../processes.js';
+import { parentOf, readCmdline } from '../processes.js';
+import { isProcessAlive } from '../../system/process-alive.js';
 import { sshFilesOfNode, type NodeSshdInfo } from './files.js';
 import { findSocketHolders } from './socket-holders.js';
 import { isSshdOf, launchSshd, stopProcessTree } from './sshd-process.js';

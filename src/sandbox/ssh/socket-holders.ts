@@ -5,7 +5,8 @@
 // (the kernel's own tables), never from process names.
 
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { isProcessAlive, selfAndAncestors } from '../processes.js';
+import { selfAndAncestors } from '../processes.js';
+import { isProcessAlive } from '../../system/process-alive.js';
 
 /** /proc/net/tcp writes an IPv4 address as the 32-bit value in host (little-endian) order. */
 function procHexOf(address: string, port: number): string {

@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DrbookError } from '../../errors.js';
-import { isProcessAlive, listDescendants, readCmdline } from '../processes.js';
+import { listDescendants, readCmdline } from '../processes.js';
+import { isProcessAlive } from '../../system/process-alive.js';
 
 /** sshd refuses to start unless given by absolute path (it re-executes itself). */
 export const SSHD_BINARY = '/usr/sbin/sshd';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandboxCommand } from '../../../src/cli/commands/sandbox.js';
 import { sandboxDown } from '../../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../../src/system/process-alive.js';
 
 /** Runs the command with stdout/stderr captured. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -19,7 +19,7 @@ import type { SandboxInfo, SandboxNodeInfo } from '../../../src/sandbox/info.js'
 import { pathsOfNode, type NodePaths } from '../../../src/sandbox/layout.js';
 import { findProcesses, readCmdline } from '../../../src/sandbox/processes.js';
 import { sandboxDown } from '../../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../../src/transport/local.js';
+import { isProcessAlive } from '../../../src/system/process-alive.js';
 import { REPO, runCli, type CliResult } from './cli.js';
 import { fingerprintTree } from './tree.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { pathsOfNode } from '../../../src/sandbox/layout.js';
-import { isProcessAlive } from '../../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../../src/system/process-alive.js';
 import { StaticPodRunner } from '../../../src/sandbox/runner/kubelet.js';
 import type { ContainerRecord } from '../../../src/sandbox/runner/state.js';
 

@@ -16,7 +16,7 @@ import { resolveTargets } from '../../../src/inventory/targets.js';
 import { sandboxDown, sandboxStatus, sandboxUp } from '../../../src/sandbox/lifecycle.js';
 import { stopSandboxProcesses } from '../../../src/sandbox/teardown.js';
 import { readSandboxInfo } from '../../../src/sandbox/info.js';
-import { isProcessAlive } from '../../../src/sandbox/processes.js';
+import { isProcessAlive } from '../../../src/system/process-alive.js';
 import { sshFilesOfSandbox } from '../../../src/sandbox/ssh/files.js';
 import { sh } from '../../../src/shell/command.js';
 import { openTransportPool } from '../../../src/transport/pool.js';
