@@ -6,7 +6,7 @@
 // DecodeError naming the field's path.
 
 import { isMapType, isMessageType, isVarintType, type Field, type MapType, type Message } from './schema.js';
-import { ProtoReader, WIRE_BYTES, WIRE_VARINT, WireError } from './wire.js';
+import { base64Of, ProtoReader, utf8Of, WIRE_BYTES, WIRE_VARINT, WireError } from './wire.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -128,9 +128,9 @@ function decodeValue(field: Field, raw: Uint8Array | number | boolean, path: str
   if (isMessageType(type)) return decodeMessage(raw, type(), path);
   switch (type) {
     case 'string':
-      return Buffer.from(raw).toString('utf8');
+      return utf8Of(raw);
     case 'bytes':
-      return Buffer.from(raw).toString('base64');
+      return base64Of(raw);
     case 'time':
       return decodeTime(raw, path);
     case 'quantity':
@@ -168,14 +168,14 @@ function decodeTime(bytes: Uint8Array, path: string): string | null {
 function decodeQuantity(bytes: Uint8Array, path: string): string {
   const fields = readSmallMessage(bytes, path, 'Quantity');
   const text = fields.get(1);
-  return text instanceof Uint8Array && text.length > 0 ? Buffer.from(text).toString('utf8') : '0';
+  return text instanceof Uint8Array && text.length > 0 ? utf8Of(text) : '0';
 }
 
 function decodeIntOrString(bytes: Uint8Array, path: string): number | string {
   const fields = readSmallMessage(bytes, path, 'IntOrString');
   if (fields.get(1) === 1) {
     const text = fields.get(3);
-    return text instanceof Uint8Array ? Buffer.from(text).toString('utf8') : '';
+    return text instanceof Uint8Array ? utf8Of(text) : '';
   }
   const value = fields.get(2);
   return typeof value === 'number' ? value : 0;
@@ -185,7 +185,7 @@ function decodeFieldsV1(bytes: Uint8Array, path: string): Json {
   const raw = readSmallMessage(bytes, path, 'FieldsV1').get(1);
   if (!(raw instanceof Uint8Array) || raw.length === 0) return null;
   try {
-    return JSON.parse(Buffer.from(raw).toString('utf8')) as Json;
+    return JSON.parse(utf8Of(raw)) as Json;
   } catch (error) {
     throw new DecodeError(`${path} (FieldsV1): not valid JSON: ${(error as Error).message}`);
   }
@@ -215,11 +215,11 @@ function decodeMap(entries: Uint8Array[], type: MapType, path: string): JsonObje
   for (const entry of entries) {
     const fields = readSmallMessage(entry, path, 'map entry');
     const key = fields.get(1);
-    const keyText = key instanceof Uint8Array ? Buffer.from(key).toString('utf8') : '';
+    const keyText = key instanceof Uint8Array ? utf8Of(key) : '';
     const value = fields.get(2);
     const bytes = value instanceof Uint8Array ? value : EMPTY;
     const at = `${path}[${JSON.stringify(keyText)}]`;
-    pairs.push([keyText, type === 'map<string>' ? Buffer.from(bytes).toString('utf8') : type === 'map<bytes>' ? Buffer.from(bytes).toString('base64') : decodeQuantity(bytes, at)]);
+    pairs.push([keyText, type === 'map<string>' ? utf8Of(bytes) : type === 'map<bytes>' ? base64Of(bytes) : decodeQuantity(bytes, at)]);
   }
   pairs.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return Object.fromEntries(pairs);

@@ -12,6 +12,16 @@ export const WIRE_FIXED32 = 5;
 export class WireError extends Error {}
 
 const TWO_32 = 2 ** 32;
+const MAX_NUMBER_VARINT_BYTES = 7;
+
+/** UTF-8 text of a view, without copying it first. */
+export function utf8Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+export function base64Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
 
 export class ProtoReader {
   pos: number;
@@ -54,11 +64,14 @@ export class ProtoReader {
   readVarint(): number {
     const start = this.pos;
     let result = 0;
-    for (let i = 0; i < 4; i++) {
+    let scale = 1;
+    // Up to 7 bytes (49 bits) stay exact in a double, which covers timestamps and sizes.
+    for (let i = 0; i < MAX_NUMBER_VARINT_BYTES; i++) {
       if (this.pos >= this.end) throw new WireError(`truncated varint at byte ${start}`);
       const byte = this.buf[this.pos++]!;
-      result += (byte & 0x7f) * 2 ** (7 * i);
+      result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
+      scale *= 128;
     }
     this.pos = start;
     return Number(this.readVarintBig());
@@ -67,8 +80,8 @@ export class ProtoReader {
   /** int64 and int32 (negative values are sign-extended to 64 bits on the wire). */
   readSigned(): number {
     const start = this.pos;
-    const small = this.readVarint();
-    if (this.pos - start < 5) return small;
+    const value = this.readVarint();
+    if (this.pos - start <= MAX_NUMBER_VARINT_BYTES) return value;
     this.pos = start;
     return Number(BigInt.asIntN(64, this.readVarintBig()));
   }
@@ -84,7 +97,7 @@ export class ProtoReader {
   }
 
   readString(): string {
-    return Buffer.from(this.readBytes()).toString('utf8');
+    return utf8Of(this.readBytes());
   }
 
   /** Skips a field this reader does not know: what keeps new fields of newer API servers harmless. */
