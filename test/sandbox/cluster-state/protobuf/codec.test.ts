@@ -105,7 +105,7 @@ test('fields the subset does not know are skipped, whatever their wire type and 
     w.writeMessage(2, spec);
   });
   const withFixed = Buffer.concat([value, Buffer.from([0x99, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, 0x9d, 0x06, 1, 2, 3, 4])]);
-  // The extra bytes sit after the envelope's last field: they are envelope fields 99 and 100 (fixed64, fixed32).
+  // The extra bytes sit after the envelope's last field: envelope field 99 as a fixed64, then as a fixed32.
   for (const bytes of [value, withFixed]) {
     const node = decodeStoredObject(bytes) as { metadata: object; spec: object };
     assert.deepEqual(node.metadata, { name: 'n1' });
