@@ -9,7 +9,7 @@
 
 import { posix } from 'node:path';
 import type { EtcdConfigFile } from './etcd-config-file.js';
-import { parseQuota, settingsFromEnv, settingsFromFlags, splitList, type EtcdSettings, type QuotaSetting } from './etcd-settings.js';
+import { envNameOfFlag, parseQuota, settingsFromEnv, settingsFromFlags, splitList, type EtcdSettings, type QuotaSetting } from './etcd-settings.js';
 import { hostPathOf, type PodFacts } from './manifest-pod.js';
 
 export type EtcdLayoutKind = 'kubeadm' | 'minikube' | 'rke2' | 'static-pod' | 'systemd';
@@ -202,15 +202,18 @@ export interface SystemdInput {
   /** The flags of ExecStart (after expansion) and the environment etcd gets. */
   flags: Record<string, string>;
   env: Record<string, string>;
+  /** Where each variable was set (mergeServiceEnvironment's origin). */
+  envOrigin: Record<string, string>;
   envFiles: string[];
   binary: string;
+  /** The unit file whose ExecStart= runs etcd. */
+  execStartFile?: string;
   /** The config file named by --config-file / ETCD_CONFIG_FILE, when there is one. */
   configFile?: EtcdConfigFile;
 }
 
 export function memberFactsFromSystemd(input: SystemdInput): MemberFactsResult {
   const { flags, env } = input;
-  const envWhere = input.envFiles.length ? input.envFiles.join(', ') : `the Environment= of ${input.unitFiles[0]}`;
   const configPath = flags['config-file'] || env.ETCD_CONFIG_FILE;
   if (configPath && !input.configFile) return { ok: false, problem: `unsupported layout: etcd is configured by systemd unit ${input.unit} with the config file ${configPath}, which was not read` };
   const fromFlags = (flag: string) => flags[flag] !== undefined && flags[flag] !== '';
@@ -218,7 +221,11 @@ export function memberFactsFromSystemd(input: SystemdInput): MemberFactsResult {
     ? { values: input.configFile.values, describe: (flag) => `${flag} in ${input.configFile!.file}` }
     : {
         values: mergeFlagsOverEnv(flags, env),
-        describe: (flag) => (fromFlags(flag) ? `--${flag} in the ExecStart of ${input.unitFiles[0]}` : `ETCD_${flag.toUpperCase().replace(/-/g, '_')} in ${envWhere}`),
+        describe: (flag) => {
+          if (fromFlags(flag)) return `--${flag} in the ExecStart of ${input.execStartFile ?? input.unitFiles[0]}`;
+          const name = envNameOfFlag(flag);
+          return `${name} in ${input.envOrigin[name] ?? (input.envFiles.join(', ') || `the environment of ${input.unit}`)}`;
+        },
       };
   const what = `systemd unit ${input.unit}`;
   const member = resolveMember(source, {}, '', what);
