@@ -1,5 +1,6 @@
 // Facts that come from etcd itself, on a real etcd 3.4.23 cluster built the way kubeadm
-// builds one (m1 bootstraps, m2..m4 join with `member add`, then m4 is removed): the
+// builds one (m1 bootstraps, m2..m4 join with `member add`, then m2 is removed, so the
+// manifests of m3 and m4 still list it, as on a real cluster that lost a master): the
 // members a snapshot records (read page by page, locally and through the command path
 // a remote host takes), the live member list, and the ids etcd derives.
 // Loopback prefix: 127.0.120.x (run under /tmp/drbook-tests.lock).
@@ -14,6 +15,8 @@ import { computeClusterId, computeMemberId } from '../../src/etcd/member-id.js';
 import { probeLiveMembership } from '../../src/etcd/live-members.js';
 import { readSnapshotMembership, readSnapshotMembershipFromBuffer } from '../../src/etcd/snapshot-members.js';
 import { LocalTransport } from '../../src/transport/local.js';
+import { combineMembership, type HostMember } from '../../src/etcd/membership-facts.js';
+import { formatMembership } from '../../src/etcd/membership-format.js';
 import { startKubeadmLikeCluster, type TestCluster } from './helpers/etcd-cluster.js';
 import { remoteLooking } from './helpers/context.js';
 
@@ -36,8 +39,9 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
   });
   cluster = await startKubeadmLikeCluster({ dir, ips: ['127.0.120.1', '127.0.120.2', '127.0.120.3', '127.0.120.4'] });
   const removedTable = await cluster.etcdctl(['member', 'list']);
-  const m4Id = removedTable.split('\n').find((l) => l.includes(', m4, '))!.split(', ')[0]!;
-  await cluster.remove('m4');
+  const m2Id = removedTable.split('\n').find((l) => l.includes(', m2, '))!.split(', ')[0]!;
+  await cluster.remove('m2');
+  const running = cluster.members.filter((m) => m.name !== 'm2');
   // Enough data that the snapshot is several MB: the membership must not need the whole file.
   const value = 'x'.repeat(100_000);
   for (let i = 0; i < 40; i++) await cluster.etcdctl(['put', `/registry/configmaps/default/big-${i}`, value]);
@@ -50,7 +54,7 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     const fromBuffer = readSnapshotMembershipFromBuffer(await readFile(snapshot));
     const members = fromBuffer.members.map((m) => ({ id: m.id, name: m.name, peerUrls: m.peerUrls, clientUrls: m.clientUrls })).sort((a, b) => a.id.localeCompare(b.id));
     assert.deepEqual(members, listed);
-    assert.deepEqual(fromBuffer.removedIds, [m4Id]);
+    assert.deepEqual(fromBuffer.removedIds, [m2Id]);
     assert.equal(fromBuffer.clusterVersion, '3.4.0');
     assert.deepEqual(fromBuffer.problems, []);
     assert.ok(fromBuffer.members.every((m) => m.isLearner === false));
@@ -93,10 +97,10 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     assert.deepEqual(live.clusterIds, [clusterId]);
     assert.equal(live.leader, leader);
     assert.equal(live.noLeader, false);
-    // m4 was stopped by its removal: its endpoint says why it did not answer.
-    const m4 = live.endpoints.find((e) => e.endpoint === cluster!.members[3]!.clientUrl)!;
-    assert.equal(m4.ok, false);
-    assert.match(m4.error!, /nothing listens there|no answer/);
+    // m2 was stopped by its removal: its endpoint says why it did not answer.
+    const m2 = live.endpoints.find((e) => e.endpoint === cluster!.members[1]!.clientUrl)!;
+    assert.equal(m2.ok, false);
+    assert.match(m2.error!, /nothing listens there|no answer/);
     assert.equal(live.endpoints.filter((e) => e.ok).length, 3);
     assert.ok(live.endpoints.filter((e) => e.ok).every((e) => e.version === '3.4.23' && e.memberCount === 3));
   });
@@ -106,8 +110,26 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     assert.equal(computeMemberId(m1.peerUrls, cluster!.token), m1.id);
     const live = await probeLiveMembership({ endpoints: [cluster!.members[0]!.clientUrl], ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey) });
     assert.equal(live.clusterId, computeClusterId([m1.id]), 'adding members does not change the cluster id');
-    const m2 = listed.find((m) => m.name === 'm2')!;
-    assert.notEqual(computeMemberId(m2.peerUrls, cluster!.token), m2.id, '`member add` mixes the time into the id');
+    const m3 = listed.find((m) => m.name === 'm3')!;
+    assert.notEqual(computeMemberId(m3.peerUrls, cluster!.token), m3.id, '`member add` mixes the time into the id');
+  });
+
+  await t.test('combined: the hosts m1, m3, m4 restore themselves; the removed m2 in their manifests is history', async () => {
+    const credentials = { ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey) };
+    const live = await probeLiveMembership({ endpoints: running.map((m) => m.clientUrl), ...credentials });
+    const snapshotMembers = await readSnapshotMembership(remoteLooking(), snapshot);
+    const hosts: HostMember[] = running.map((m) => ({
+      host: `host-${m.name}`,
+      own: { name: m.name, peerUrls: [m.peerUrl], clientUrls: [m.clientUrl], dataDir: m.dataDir, hostDataDir: m.dataDir, layout: 'static-pod', initialCluster: m.initialCluster },
+    }));
+    const facts = combineMembership({ hosts, live, snapshot: snapshotMembers });
+    assert.deepEqual(facts.disagreements.map((d) => [d.level, d.code, d.hosts]), [['info', 'history-only', ['host-m3', 'host-m4']]]);
+    const m2 = cluster!.members[1]!;
+    assert.equal(facts.disagreements[0]!.message, `the manifests of host-m3, host-m4 list m2 (${m2.peerUrl}), which is neither a live member nor in the snapshot: history (a removed member?)`);
+    assert.deepEqual(facts.rows.filter((r) => r.host).map((r) => [r.name, r.live?.id === r.snapshot?.id && r.live !== undefined]), [['m1', true], ['m3', true], ['m4', true]]);
+    assert.equal(facts.restore.initialCluster, running.map((m) => `${m.name}=${m.peerUrl}`).join(','));
+    assert.equal(facts.leader, live.leader);
+    t.diagnostic(formatMembership(facts).join('\n'));
   });
 
   await t.test('nobody answers: stopped members and a port that accepts but never speaks, told apart, within the deadline', async () => {
@@ -120,13 +142,13 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
       silent.close(() => resolve());
     }));
     const port = (silent.address() as { port: number }).port;
-    const endpoints = [...cluster!.members.slice(0, 3).map((m) => m.clientUrl), `https://127.0.120.5:${port}`];
+    const endpoints = [...running.map((m) => m.clientUrl), `https://127.0.120.5:${port}`];
     const live = await probeLiveMembership({ endpoints, ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey) }, { timeoutMs: 2_000 });
     assert.equal(live.answered, false);
     assert.ok(live.elapsedMs < 3_500, `took ${live.elapsedMs} ms`);
     t.diagnostic(`no member answered: told after ${live.elapsedMs} ms`);
     assert.match(live.problem!, /^no etcd member answered within 2\.0 s: /);
-    for (const m of cluster!.members.slice(0, 3)) assert.match(live.problem!, new RegExp(`${m.clientUrl.replace(/\./g, '\\.')}: nothing listens there`));
+    for (const m of running) assert.match(live.problem!, new RegExp(`${m.clientUrl.replace(/\./g, '\\.')}: nothing listens there`));
     assert.match(live.problem!, new RegExp(`127\\.0\\.120\\.5:${port}: (no answer|.*DEADLINE|.*timed out)`, 'i'));
     assert.deepEqual(live.members, []);
   });
