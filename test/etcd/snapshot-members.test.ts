@@ -129,7 +129,7 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     assert.deepEqual(facts.rows.filter((r) => r.host).map((r) => [r.name, r.live?.id === r.snapshot?.id && r.live !== undefined]), [['m1', true], ['m3', true], ['m4', true]]);
     assert.equal(facts.restore.initialCluster, running.map((m) => `${m.name}=${m.peerUrl}`).join(','));
     assert.equal(facts.leader, live.leader);
-    t.diagnostic(formatMembership(facts).join('\n'));
+    for (const line of formatMembership(facts)) t.diagnostic(line);
   });
 
   await t.test('nobody answers: stopped members and a port that accepts but never speaks, told apart, within the deadline', async () => {
