@@ -12,7 +12,8 @@ import { errorMessage } from '../errors.js';
 import { sh } from '../shell/command.js';
 import { parseEtcdConfigFile, type EtcdConfigFile } from './etcd-config-file.js';
 import { parseFlags, readEtcdManifest, type FoundManifest } from './manifest.js';
-import { configFileHostPath, memberFactsFromStaticPod, memberFactsFromSystemd, type EtcdMemberFacts } from './member-facts.js';
+import { configFileHostPath, memberFactsFromStaticPod, type EtcdMemberFacts } from './member-facts.js';
+import { memberFactsFromSystemd } from './member-facts-systemd.js';
 import { expandExecStart, mergeServiceEnvironment, parseEnvironmentFile, parseServiceUnit, type UnitFragment } from './systemd-unit.js';
 import { probeEtcdBinaryVersion, versionOfImage } from './version-skew.js';
 

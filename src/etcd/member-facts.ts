@@ -5,11 +5,12 @@
 // etcd uses and the dir on the host behind it, who must own it, its quota and version.
 // Pure: the files are read beforehand (layout-discovery.ts). A value etcd would take
 // from its own defaults is named as such; a value drbook cannot know is a refusal, never
-// an empty string (which would render `--name ''`).
+// an empty string (which would render `--name ''`). The systemd layout's reading is in
+// member-facts-systemd.ts.
 
 import { posix } from 'node:path';
 import type { EtcdConfigFile } from './etcd-config-file.js';
-import { envNameOfFlag, parseQuota, settingsFromEnv, settingsFromFlags, splitList, type EtcdSettings, type QuotaSetting } from './etcd-settings.js';
+import { parseQuota, splitList, type EtcdSettings, type QuotaSetting } from './etcd-settings.js';
 import { hostPathOf, type PodFacts } from './manifest-pod.js';
 
 export type EtcdLayoutKind = 'kubeadm' | 'minikube' | 'rke2' | 'static-pod' | 'systemd';
@@ -42,6 +43,14 @@ export interface EtcdMemberFacts {
   initialClusterToken?: string;
   /** TLS files as host paths. */
   tls: EtcdTlsFiles;
+  /**
+   * A client cert pair that layout puts beside etcd's CA, for asking the live cluster
+   * (probeLiveMembershipVia): kubeadm's healthcheck-client, RKE2's client pair, the
+   * ETCDCTL_* of kubespray's etcd.env. Not checked for existence here.
+   */
+  client?: { caFile: string; certFile: string; keyFile: string; from: string };
+  /** The SELinux type the pod asks for (RKE2: rke2_service_db_t): the restored dir needs a matching context. */
+  seLinuxType?: string;
   /** Who etcd runs as: the restored dir must be owned by them. */
   owner: { uid?: number; gid?: number; user?: string; group?: string; from: string };
   quota: QuotaSetting & { from: string };
@@ -62,13 +71,13 @@ export interface EtcdMemberFacts {
 export type MemberFactsResult = { ok: true; facts: EtcdMemberFacts } | { ok: false; problem: string };
 
 /** Where the settings came from, for origins and notes. */
-interface SettingsSource {
+export interface SettingsSource {
   values: EtcdSettings;
   /** "--name in X" / "ETCD_NAME in X" / "name in X" */
   describe: (flag: string) => string;
 }
 
-function resolveMember(source: SettingsSource, fallback: EtcdSettings, fallbackWhere: string, what: string): { ok: false; problem: string } | {
+export function resolveMember(source: SettingsSource, fallback: EtcdSettings, fallbackWhere: string, what: string): { ok: false; problem: string } | {
   ok: true; name: string; peerUrls: string[]; clientUrls: string[]; dataDir: string; origin: EtcdMemberFacts['origin']; notes: string[];
 } {
   const notes: string[] = [];
@@ -94,7 +103,7 @@ function resolveMember(source: SettingsSource, fallback: EtcdSettings, fallbackW
   };
 }
 
-function tlsOf(values: EtcdSettings, toHost: (path: string) => string): EtcdTlsFiles {
+export function tlsOf(values: EtcdSettings, toHost: (path: string) => string): EtcdTlsFiles {
   const map = (path: string | undefined) => (path ? toHost(path) : undefined);
   return {
     trustedCaFile: map(values.trustedCaFile), certFile: map(values.certFile), keyFile: map(values.keyFile),
@@ -180,6 +189,8 @@ export function memberFactsFromStaticPod(input: StaticPodInput): MemberFactsResu
       dataDir: member.dataDir, hostDataDir: data.hostPath,
       initialCluster: values.initialCluster, initialClusterState: values.initialClusterState, initialClusterToken: values.initialClusterToken,
       tls: tlsOf(values, toHost),
+      client: clientPairOf(layout, tlsOf(values, toHost)),
+      seLinuxType: pod.seLinuxType,
       owner: pod.user.runAsUser !== undefined || pod.user.runAsGroup !== undefined
         ? { uid: pod.user.runAsUser, gid: pod.user.runAsGroup, from: `${pod.user.from} of ${manifest.file}` }
         : { uid: 0, gid: 0, from: `root: no runAsUser in ${manifest.file} (the etcd images run as root)` },
@@ -193,72 +204,17 @@ export function memberFactsFromStaticPod(input: StaticPodInput): MemberFactsResu
   };
 }
 
-export interface SystemdInput {
-  unit: string;
-  /** Unit files read (main file first, then drop-ins). */
-  unitFiles: string[];
-  user?: string;
-  group?: string;
-  /** The flags of ExecStart (after expansion) and the environment etcd gets. */
-  flags: Record<string, string>;
-  env: Record<string, string>;
-  /** Where each variable was set (mergeServiceEnvironment's origin). */
-  envOrigin: Record<string, string>;
-  envFiles: string[];
-  binary: string;
-  /** The unit file whose ExecStart= runs etcd. */
-  execStartFile?: string;
-  /** The config file named by --config-file / ETCD_CONFIG_FILE, when there is one. */
-  configFile?: EtcdConfigFile;
+/** The client pair a static-pod layout keeps beside etcd's CA. */
+function clientPairOf(layout: EtcdLayoutKind, tls: EtcdTlsFiles): EtcdMemberFacts['client'] {
+  if (!tls.trustedCaFile) return undefined;
+  const dir = posix.dirname(tls.trustedCaFile);
+  if (layout === 'rke2') return { caFile: tls.trustedCaFile, certFile: `${dir}/client.crt`, keyFile: `${dir}/client.key`, from: "RKE2's etcd client pair (kube-apiserver's) beside the CA" };
+  if (layout === 'kubeadm' || layout === 'minikube') {
+    return { caFile: tls.trustedCaFile, certFile: `${dir}/healthcheck-client.crt`, keyFile: `${dir}/healthcheck-client.key`, from: "kubeadm's healthcheck-client pair beside the CA" };
+  }
+  return undefined;
 }
 
-export function memberFactsFromSystemd(input: SystemdInput): MemberFactsResult {
-  const { flags, env } = input;
-  const configPath = flags['config-file'] || env.ETCD_CONFIG_FILE;
-  if (configPath && !input.configFile) return { ok: false, problem: `unsupported layout: etcd is configured by systemd unit ${input.unit} with the config file ${configPath}, which was not read` };
-  const fromFlags = (flag: string) => flags[flag] !== undefined && flags[flag] !== '';
-  const source: SettingsSource = input.configFile
-    ? { values: input.configFile.values, describe: (flag) => `${flag} in ${input.configFile!.file}` }
-    : {
-        values: mergeFlagsOverEnv(flags, env),
-        describe: (flag) => {
-          if (fromFlags(flag)) return `--${flag} in the ExecStart of ${input.execStartFile ?? input.unitFiles[0]}`;
-          const name = envNameOfFlag(flag);
-          return `${name} in ${input.envOrigin[name] ?? (input.envFiles.join(', ') || `the environment of ${input.unit}`)}`;
-        },
-      };
-  const what = `systemd unit ${input.unit}`;
-  const member = resolveMember(source, {}, '', what);
-  if (!member.ok) return member;
-  if (!member.dataDir.startsWith('/')) return { ok: false, problem: `${what}: the data dir ${member.dataDir} is relative (to the unit's working dir): drbook needs an absolute --data-dir` };
-  const values = source.values;
-  const quota = parseQuota(values.quotaBackendBytes);
-  const kubespray = input.envFiles.includes('/etc/etcd.env');
-  return {
-    ok: true,
-    facts: {
-      layout: 'systemd',
-      configuredBy: `systemd unit ${input.unit} (${input.unitFiles.join(', ')})${input.envFiles.length ? ` with ${input.envFiles.join(', ')}` : ''}${kubespray ? ' (kubespray)' : ''}${input.configFile ? ` and --config-file ${input.configFile.file}` : ''}`,
-      files: [...input.unitFiles, ...input.envFiles, ...(input.configFile ? [input.configFile.file] : [])],
-      name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls,
-      dataDir: member.dataDir, hostDataDir: posix.normalize(member.dataDir).replace(/(.)\/+$/, '$1'),
-      initialCluster: values.initialCluster, initialClusterState: values.initialClusterState, initialClusterToken: values.initialClusterToken,
-      tls: tlsOf(values, (path) => path),
-      owner: { user: input.user ?? 'root', group: input.group, from: input.user ? `User= of ${input.unit}` : `root: no User= in ${input.unit}` },
-      quota: { ...quota, from: values.quotaBackendBytes ? source.describe('quota-backend-bytes') : "etcd's default (2 GiB)" },
-      unit: input.unit,
-      binary: input.binary,
-      origin: member.origin,
-      notes: quota.problem ? [...member.notes, quota.problem] : member.notes,
-    },
-  };
-}
-
-/** etcd's own precedence without a config file: a flag wins over its ETCD_* variable. */
-function mergeFlagsOverEnv(flags: Record<string, string>, env: Record<string, string>): EtcdSettings {
-  return { ...settingsFromEnv(env), ...stripEmpty(settingsFromFlags(flags)) };
-}
-
-function stripEmpty(values: EtcdSettings): EtcdSettings {
+export function stripEmpty(values: EtcdSettings): EtcdSettings {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as EtcdSettings;
 }

@@ -60,6 +60,7 @@ test('kubespray: etcd.service + /etc/etcd.env; the version from the binary (an E
   assert.deepEqual({ user: f.owner.user, uid: f.owner.uid, gid: f.owner.gid }, { user: 'root', uid: 0, gid: 0 });
   assert.deepEqual(f.version, { version: '3.6.14', from: '/usr/local/bin/etcd --version' });
   assert.equal(f.binary, '/usr/local/bin/etcd');
+  assert.deepEqual(f.client, { caFile: '/etc/ssl/etcd/ssl/ca.pem', certFile: '/etc/ssl/etcd/ssl/admin-node2.pem', keyFile: '/etc/ssl/etcd/ssl/admin-node2-key.pem', from: 'ETCDCTL_CACERT/CERT/KEY in /etc/etcd.env' });
 });
 
 test("kubespray's docker mode: the unit starts a wrapper script; it is never run to ask its version", async () => {

@@ -44,6 +44,7 @@ test('kubeadm init master: its own member, the host dir behind --data-dir, root,
   assert.equal(f.tls.peerKeyFile, '/etc/kubernetes/pki/etcd/peer.key');
   assert.equal(f.tls.clientCertAuth, true);
   assert.equal(f.origin.name, `--name in ${KUBEADM}`);
+  assert.deepEqual(f.client, { caFile: '/etc/kubernetes/pki/etcd/ca.crt', certFile: '/etc/kubernetes/pki/etcd/healthcheck-client.crt', keyFile: '/etc/kubernetes/pki/etcd/healthcheck-client.key', from: "kubeadm's healthcheck-client pair beside the CA" });
   assert.deepEqual(f.notes, []);
 });
 
@@ -101,6 +102,8 @@ test('RKE2: only --config-file on the command line; the member comes from the co
   assert.equal(f.version?.version, '3.5.26');
   assert.ok(f.notes.some((n) => /lives inside the data dir \/var\/lib\/rancher\/rke2\/server\/db\/etcd/.test(n)), f.notes.join('\n'));
   assert.deepEqual(f.files, [RKE2, RKE2_CONFIG]);
+  assert.equal(f.seLinuxType, 'rke2_service_db_t');
+  assert.equal(f.client?.certFile, '/var/lib/rancher/rke2/server/tls/etcd/client.crt');
 });
 
 test('RKE2 with a config that has no initial-* keys: the peer URL comes from the etcd.k3s.io/initial annotation, and says so', () => {
