@@ -60,6 +60,9 @@ export interface LiveProbeOptions {
 export async function probeLiveMembership(credentials: EtcdClientOptions, options: LiveProbeOptions = {}): Promise<LiveMembership> {
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 3_000;
+  if (credentials.endpoints.length === 0) {
+    return { answered: false, endpoints: [], members: [], clusterIds: [], noLeader: false, problem: 'no etcd endpoint to ask', elapsedMs: 0 };
+  }
   const clients = credentials.endpoints.map((endpoint) => ({
     endpoint,
     client: openEtcdClient({ ...credentials, endpoints: [endpoint], dialTimeoutMs: timeoutMs, callTimeoutMs: timeoutMs }),

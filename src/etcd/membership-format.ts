@@ -5,6 +5,13 @@
 
 import type { MembershipFacts } from './membership-facts.js';
 
+const AUTHORITY: Record<MembershipFacts['authority'], string> = {
+  live: "the live cluster's member list",
+  snapshot: "the snapshot's members (no live member answered)",
+  history: "only the manifests' history (neither the live cluster nor the snapshot was read)",
+  none: 'unknown',
+};
+
 export function formatMembership(facts: MembershipFacts): string[] {
   const { sources } = facts;
   const cells = facts.rows.map((row) => [
@@ -25,7 +32,7 @@ export function formatMembership(facts: MembershipFacts): string[] {
     `${facts.counts.history} in manifests' --initial-cluster`,
   ].join(', ');
   return [
-    `etcd membership (${counts}; the members now: ${facts.authority === 'none' ? 'unknown' : `the ${facts.authority === 'history' ? "manifests' history" : facts.authority}`})`,
+    `etcd membership (${counts}; who the members are: ${AUTHORITY[facts.authority]})`,
     line(header),
     ...cells.map(line),
     ...facts.disagreements.map((d) => `${d.level}: ${d.message}`),

@@ -58,7 +58,7 @@ test('a real kubeadm HA cluster whose manifests differ per master: one table, no
   assert.equal(facts.restore.initialCluster, 'cp-1-dev=https://192.168.130.3:2380,cp-2-dev=https://192.168.130.4:2380,cp-3-dev=https://192.168.130.5:2380');
   assert.deepEqual(facts.counts, { hosts: 3, live: 3, snapshot: 3, history: 3, largestHistory: 3 });
   const lines = formatMembership(facts);
-  assert.equal(lines[0], "etcd membership (3 inventory host(s), 3 live member(s), 3 in the snapshot, 3 in manifests' --initial-cluster; the members now: the live)");
+  assert.equal(lines[0], "etcd membership (3 inventory host(s), 3 live member(s), 3 in the snapshot, 3 in manifests' --initial-cluster; who the members are: the live cluster's member list)");
   assert.match(lines[1]!, /^MEMBER\s+PEER URL\s+HOST\s+LIVE\s+SNAPSHOT\s+LISTED BY$/);
   assert.match(lines[2]!, /^cp-1-dev\s+https:\/\/192\.168\.130\.3:2380\s+cp-1\s+4b6caaf9b0c02dc8 leader\s+4b6caaf9b0c02dc8\s+cp-1,cp-2,cp-3$/);
 });

@@ -11,7 +11,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeClusterId, computeMemberId } from '../../src/etcd/member-id.js';
-import { probeLiveMembership } from '../../src/etcd/live-members.js';
+import { probeLiveMembership, probeLiveMembershipVia } from '../../src/etcd/live-members.js';
 import { readSnapshotMembership, readSnapshotMembershipFromBuffer } from '../../src/etcd/snapshot-members.js';
 import { LocalTransport } from '../../src/transport/local.js';
 import { combineMembership, type HostMember } from '../../src/etcd/membership-facts.js';
@@ -100,6 +100,10 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     assert.match(m2.error!, /nothing listens there|no answer/);
     assert.equal(live.endpoints.filter((e) => e.ok).length, 3);
     assert.ok(live.endpoints.filter((e) => e.ok).every((e) => e.version === '3.4.23' && e.memberCount === 3));
+    // The same through a host: credentials resolved as etcd.health does, cert files read over the transport.
+    const via = await probeLiveMembershipVia(remoteLooking(), { endpoints: running.map((m) => m.clientUrl), caFile: cluster!.pki.ca, certFile: cluster!.pki.clientCert, keyFile: cluster!.pki.clientKey });
+    assert.equal(via.clusterId, clusterId);
+    assert.equal(via.members.length, 3);
   });
 
   await t.test("ids: the bootstrap member's id is sha1(peer URL + token); the cluster id is fixed at bootstrap; joined members' ids are not derivable", async () => {

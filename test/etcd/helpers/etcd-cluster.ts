@@ -64,24 +64,25 @@ export async function startKubeadmLikeCluster(options: StartClusterOptions): Pro
     if (result.exitCode !== 0) throw new Error(`etcdctl ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
     return result.stdout;
   };
+  // etcd refuses a membership change until every member has been connected for a while
+  // ("unhealthy cluster", etcd's strict reconfig check); kubeadm retries the same way.
+  const reconfigure = async (args: string[], targets?: ClusterMember[]) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await ctl(args, targets);
+      } catch (error) {
+        if (!/unhealthy cluster/.test(String(error)) || attempt > 80) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
   const cluster: TestCluster = {
     dir: options.dir, pki, token, members,
     etcdctl: ctl,
     join: async (name, ip) => {
       const peerUrl = `http://${ip}:${await findFreePort(ip)}`;
       // kubeadm builds the joining member's --initial-cluster from what `member add` answers.
-      // etcd refuses to add a voting member until every member has been connected for a
-      // while ("unhealthy cluster"); kubeadm retries the same way.
-      let out = '';
-      for (let attempt = 0; ; attempt++) {
-        try {
-          out = await ctl(['member', 'add', name, `--peer-urls=${peerUrl}`]);
-          break;
-        } catch (error) {
-          if (!/unhealthy cluster/.test(String(error)) || attempt > 60) throw error;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+      const out = await reconfigure(['member', 'add', name, `--peer-urls=${peerUrl}`]);
       const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(out)?.[1];
       if (!initialCluster) throw new Error(`member add printed no ETCD_INITIAL_CLUSTER: ${out}`);
       const member = await startMember({ dir: options.dir, pki, name, ip, peerUrl, initialCluster, state: 'existing', token });
@@ -95,7 +96,7 @@ export async function startKubeadmLikeCluster(options: StartClusterOptions): Pro
       const table = await ctl(['member', 'list'], running().filter((m) => m !== member));
       const id = table.split('\n').find((line) => line.split(', ')[2] === name)?.split(', ')[0];
       if (!id) throw new Error(`member ${name} is not in the member list:\n${table}`);
-      await ctl(['member', 'remove', id], running().filter((m) => m !== member));
+      await reconfigure(['member', 'remove', id], running().filter((m) => m !== member));
       await member.stop();
     },
     stopAll: async () => {
