@@ -1,6 +1,7 @@
 // A read-only reader of bbolt files (etcd's backend, and what a snapshot is). It lets
 // drbook know exactly which keys a snapshot holds without starting an etcd or restoring
-// it anywhere: the B+tree is walked in key order straight from the file's bytes.
+// it anywhere: the B+tree is walked in key order straight from the file's bytes, which
+// may be the whole file in memory or only the pages a walk touches (readBoltLazily).
 // Layout (go.etcd.io/bbolt, little-endian): pages of `pageSize` bytes; page 0 and 1 are
 // meta pages (the valid one with the highest txid wins); every page starts with a
 // 16-byte header {id u64, flags u16, count u16, overflow u32}; branch elements are
