@@ -9,7 +9,8 @@
 // table, with the table's --initial-cluster, so no host can restore a different cluster.
 // The old data dir is not touched here (dir.swap does that). Undo: remove the new dir,
 // which the plan proved absent or empty, and the run's staging dir; also after a failed,
-// half-written restore.
+// half-written restore. A data dir named with this run's id is this run's own: found
+// complete on a resume it is "already restored", found incomplete it is redone.
 
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -23,6 +24,7 @@ import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../
 import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable } from '../../etcd/member-table.js';
 import { WAL_BYTES, freeBytes } from './disk.js';
 import { optionalText } from '../fields.js';
+import { pathSubject, restoredDirCheck } from '../checks.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),
@@ -174,13 +176,29 @@ export const restoreAction: ActionDefinition<Args> = {
     // once complete: dataDir never holds a half-written restore, and a staging dir found
     // later can only be this run's own interrupted attempt (a resume redoes it).
     const staging = `${dataDir}.partial-${ctx.run.id}`;
+    const partial = await ctx.transport.stat(staging);
     const existing = await ctx.transport.stat(dataDir);
+    // A data dir whose name carries this run's id is this run's own leftover (a restore
+    // cut off, or finished by the orphaned command after drbook was killed): a resume
+    // takes it as done when complete, and redoes it otherwise; never a refusal.
+    const ours = dataDir.includes(ctx.run.id);
     let removeEmptyFirst = false;
+    let removeOursFirst = false;
+    let alreadyRestored = false;
     if (existing) {
       if (existing.type !== 'dir') findings.push({ level: 'error', message: `${dataDir} exists and is a ${existing.type}: the restore needs a new, empty directory` });
       else {
         const entries = await ctx.transport.readDir(dataDir);
-        if (entries.length > 0) {
+        if (entries.length > 0 && ours) {
+          const db = await ctx.transport.stat(`${dataDir}/member/snap/db`);
+          if (db?.type === 'file' && !partial) {
+            alreadyRestored = true;
+            findings.push({ level: 'ok', message: `${dataDir} is already restored by this run (its name carries the run id; member/snap/db is there): nothing to do` });
+          } else {
+            removeOursFirst = true;
+            findings.push({ level: 'info', message: `${dataDir} is an incomplete restore of this run (its name carries the run id): it is removed and the restore done again` });
+          }
+        } else if (entries.length > 0) {
           findings.push({ level: 'error', message: `refusing to restore into ${dataDir}: it is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}); restore into a new directory (a leftover of an earlier attempt? look at it, then remove it)` });
         } else {
           removeEmptyFirst = true;
@@ -190,8 +208,7 @@ export const restoreAction: ActionDefinition<Args> = {
     } else {
       findings.push({ level: 'ok', message: `${dataDir} does not exist yet: the restore creates it` });
     }
-    const partial = await ctx.transport.stat(staging);
-    if (partial) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });
+    if (partial && !alreadyRestored) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });
 
     const before = findings.length;
     const table = args.cluster === 'hosts' ? (shared as MemberTable | undefined) : undefined;
@@ -208,7 +225,7 @@ export const restoreAction: ActionDefinition<Args> = {
       findings.push({ level: free < snapshot.size ? 'error' : 'warn', message: `only ${free >> 20} MiB free under ${posix.dirname(dataDir)}; the restore needs about ${(snapshot.size >> 20) + 64} MiB (the db plus a 64 MiB WAL)` });
     }
 
-    if (!tool) return { findings, changes: [], simulated: true };
+    if (!tool || alreadyRestored) return { findings, changes: [], simulated: true };
     const flags = restoreFlags(tool, args, findings);
     const m = (field: keyof Member) => member[field].value ?? '';
     const restore = toolCommand(
@@ -217,6 +234,7 @@ export const restoreAction: ActionDefinition<Args> = {
     );
     const steps = [
       ...(partial ? [sh`rm -rf -- ${staging}`] : []),
+      ...(removeOursFirst ? [sh`rm -rf -- ${dataDir}`] : []),
       restore,
       ...(args.owner ? [sh`chown -R ${args.owner} -- ${staging}`] : []),
       ...(removeEmptyFirst ? [sh`rmdir -- ${dataDir}`] : []),
@@ -231,6 +249,9 @@ export const restoreAction: ActionDefinition<Args> = {
           description: `restore ${args.snapshot} into ${dataDir} (written as ${posix.basename(staging)}, renamed when complete) as member ${m('name')} with ${tool.name} ${tool.version}${args.owner ? `, owned by ${args.owner}` : ''}`,
           command,
           undoOnFailure: true,
+          // Applied = the staging dir or a restored data dir is there; reverted = neither (the plan proved the data dir absent or empty).
+          check: restoredDirCheck(dataDir, staging),
+          subjects: [pathSubject(dataDir), pathSubject(staging)],
           undo: { description: `remove the restored dir ${dataDir}`, command: sh`rm -rf -- ${dataDir} ${staging}` },
         },
       ],
