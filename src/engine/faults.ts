@@ -1,7 +1,7 @@
 // Fault injection for the crash tests (like etcd's gofail): OFF unless DRBOOK_FAULT is
 // set, and then it kills this very process with SIGKILL — no handler, no cleanup, no
 // journal entry — at a chosen point, exactly like `kill -9` would, but deterministically.
-// Points (comma-separated, each fires at most once per process):
+// Points (comma-separated):
 //
 //   kill-after-entry:N                   once the journal's N-th line (the header is 1) is on disk
 //   kill-before-result:STEP:HOST:INDEX   after change INDEX of STEP on HOST ran (its effect is on
@@ -30,10 +30,11 @@ export function parseFaults(spec: string | undefined): FaultPoint[] {
   });
 }
 
-let points: FaultPoint[] | undefined;
+let parsed: { spec: string | undefined; points: FaultPoint[] } | undefined;
 function active(): FaultPoint[] {
-  points ??= parseFaults(process.env.DRBOOK_FAULT);
-  return points;
+  const spec = process.env.DRBOOK_FAULT;
+  if (!parsed || parsed.spec !== spec) parsed = { spec, points: parseFaults(spec) };
+  return parsed.points;
 }
 
 function killNow(why: string): never {

@@ -16,7 +16,7 @@ import type { EventBus, RunState } from './events.js';
 import type { HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
-import { probeChange, type ProbeEnv } from './change-check.js';
+import { resolveInFlight } from './resume-in-flight.js';
 import { replayJournal } from '../journal/replay.js';
 import { isFailure, runStep } from './step-runner.js';
 
@@ -152,35 +152,6 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
   const state: RunState = interrupted ? 'interrupted' : rollback.undone > 0 ? 'rolled-back' : 'failed';
   const note = rollback.undone > 0 ? '' : '\nnothing was changed (the checks found every change reverted)';
   return { runId: request.runId, state, exitCode: interrupted ? EXIT.interrupted : EXIT.failed, rollback, error: failure + note };
-}
-
-/**
- * Resume: every change cut off in flight (intent, no result) is resolved by its check
- * before anything is re-planned, and the finding journaled as its result: applied (a
- * later rollback undoes it), reverted (it did not happen), or cannot tell — then the
- * step fails and the normal failure path runs. A change without a check stays in
- * flight: its step is planned and run again (a `run:` step without `check:` must be
- * safe to run twice). Resolves with the failure, if any.
- */
-async function resolveInFlight(recorder: RunRecorder, probeEnv: ProbeEnv): Promise<string | undefined> {
-  const cutOff = replayJournal(recorder.entries).inFlightChanges().filter((c) => c.check);
-  const doubts = await Promise.all(
-    cutOff.map(async (change) => {
-      const found = await probeChange(change, 'resume', probeEnv);
-      const base = { t: 'result' as const, stepId: change.stepId, host: change.host, index: change.index, durationMs: 0, resolved: found.verdict };
-      if (found.verdict === 'applied') await recorder.record({ ...base, ok: true, outputTail: `cut off in flight; its check says applied: ${found.detail}` });
-      else if (found.verdict === 'reverted') await recorder.record({ ...base, ok: false, error: `cut off before it happened (its check says reverted: ${found.detail})` });
-      else {
-        const error = `cut off in flight, and its check cannot tell whether it happened: ${found.detail}`;
-        await recorder.record({ ...base, ok: false, error });
-        await recorder.record({ t: 'host', stepId: change.stepId, host: change.host, state: 'failed', error });
-        return `[host ${change.host}, step ${change.stepId}] change #${change.index} (${change.description}): ${error}`;
-      }
-      return undefined;
-    }),
-  );
-  const failures = doubts.filter((d): d is string => !!d);
-  return failures.length ? failures.join('\n') : undefined;
 }
 
 /** After a journal failure: what the file holds, and whether what it lacked could be appended. */
