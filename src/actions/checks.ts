@@ -26,12 +26,19 @@ const ID_FUNCTION = raw(
 
 /** What is at `path` on the host now, as drbook_id prints it (e.g. `sha256 9f86…`, `inode 2049:131`, `absent`). */
 export async function probeIdentity(ctx: Pick<ActionContext, 'probe' | 'host'>, path: string, timeoutMs = 30 * 60_000): Promise<string> {
-  const result = await ctx.probe(sh`${ID_FUNCTION}drbook_id ${path}`, { timeoutMs });
-  const identity = result.stdout.trim();
-  if (result.exitCode !== 0 || !/^(absent|sha256 [0-9a-f]{64}|inode \d+:\d+|symlink .*|other \d+:\d+)$/.test(identity)) {
-    throw new Error(`cannot tell what ${path} is on ${ctx.host.name} (drbook_id exited ${result.exitCode ?? result.signal}): ${result.stderr.trim() || identity || 'no output'}`);
+  return (await probeIdentities(ctx, [path], timeoutMs))[0]!;
+}
+
+/** probeIdentity for several paths in one command (one process, one SSH channel). */
+export async function probeIdentities(ctx: Pick<ActionContext, 'probe' | 'host'>, paths: string[], timeoutMs = 30 * 60_000): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const result = await ctx.probe(sh`${ID_FUNCTION}for p in ${paths}; do drbook_id "$p"; done`, { timeoutMs });
+  const lines = result.stdout.split('\n').filter((l) => l !== '');
+  const valid = /^(absent|sha256 [0-9a-f]{64}|inode \d+:\d+|symlink .*|other \d+:\d+)$/;
+  if (result.exitCode !== 0 || lines.length !== paths.length || !lines.every((l) => valid.test(l))) {
+    throw new Error(`cannot tell what ${paths.join(', ')} ${paths.length > 1 ? 'are' : 'is'} on ${ctx.host.name} (drbook_id exited ${result.exitCode ?? result.signal}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}`);
   }
-  return identity;
+  return lines;
 }
 
 export interface MoveCheckSpec {

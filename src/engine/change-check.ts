@@ -3,38 +3,19 @@
 // host is unreachable, a secret is missing, it times out) says "cannot tell", never
 // "reverted": only the host's own answer counts.
 
-import type { CheckVerdict } from '../actions/action.js';
+import { readVerdict, type CheckOutcome } from '../actions/check-verdict.js';
 import { errorMessage } from '../errors.js';
 import type { ChangeHistory } from '../journal/replay.js';
 import type { ProbePhase } from '../journal/records.js';
 import { ShellCommand } from '../shell/command.js';
 import { LocalTransport } from '../transport/local.js';
-import type { ExecResult, TransportPool } from '../transport/transport.js';
+import type { TransportPool } from '../transport/transport.js';
 import type { RunRecorder } from './recorder.js';
 
 /** A check gets this long (a moved multi-GB file is hashed). */
 export const CHECK_TIMEOUT_MS = 30 * 60_000;
 
-export interface CheckOutcome {
-  verdict: CheckVerdict;
-  /** Why: the check's own words, or why it could not run. */
-  detail: string;
-}
-
-/** The verdict protocol: exit 0, and the first line of stdout starts with `applied` or `reverted` (then `:`, a space, or nothing). */
-export function readVerdict(result: ExecResult): CheckOutcome {
-  const out = result.stdout.trim();
-  const first = out.split('\n')[0]!.trim();
-  const word = /^(applied|reverted)(?=$|[\s:])/.exec(first)?.[1] as CheckVerdict | undefined;
-  const rest = (text: string) => text.replace(/^(applied|reverted)\s*:?\s*/, '').trim();
-  if (result.exitCode !== 0) {
-    const how = result.timedOut ? 'timed out' : result.cancelled ? 'was cancelled' : `exited with ${result.exitCode ?? result.signal}`;
-    const said = (result.stderr.trim() || out).split('\n').slice(-3).join(' / ');
-    return { verdict: 'unknown', detail: `the check ${how}${said ? `: ${said}` : ''}` };
-  }
-  if (!word) return { verdict: 'unknown', detail: first ? first.replace(/^cannot tell\s*:?\s*/, '') : 'the check printed nothing' };
-  return { verdict: word, detail: rest(first) || word };
-}
+export { readVerdict, type CheckOutcome };
 
 export interface ProbeEnv {
   recorder: RunRecorder;

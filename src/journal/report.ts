@@ -96,9 +96,10 @@ function renderStep(step: StepHistory, n: number, ended: boolean): string {
   return parts.join('\n\n');
 }
 
-/** Failed and in-flight changes of one host, with the error and the tail of the output. */
+/** Failed, in-flight and cut-off changes of one host, with the error, the tail of the output and what their checks said. */
 function renderHostProblems(h: HostStepHistory, ended: boolean): string | undefined {
-  const bad = h.changes.filter((c) => c.status !== 'ok');
+  // Also a change a resume found done by its check: the timeline must show it was cut off.
+  const bad = h.changes.filter((c) => c.status !== 'ok' || c.result?.resolved);
   if (bad.length === 0 && !h.error) return undefined;
   const parts = [`#### ${h.host}: ${h.state !== 'running' ? h.state : ended ? 'no end recorded' : 'in flight when the journal stopped'}`];
   if (h.error) parts.push(h.error.trim().includes('\n') ? `Error:\n\n${fenced(h.error)}` : `Error: ${h.error.trim()}`);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import type { FileInfo } from '../../transport/transport.js';
 import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
-import { atItem, guardedMove, holdsCheck, keptCheck, ownerModeCheck, pathSubject, probeIdentity } from '../checks.js';
+import { atItem, guardedMove, holdsCheck, keptCheck, ownerModeCheck, pathSubject, probeIdentities, probeIdentity } from '../checks.js';
 
 const schema = z.strictObject({
   current: z.string().min(1),
@@ -66,7 +66,7 @@ export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
     }
     // The directories are known by device:inode: a rename keeps it, so the checks can
     // tell which directory is where after a crash (the old data must never be mistaken).
-    const [original, restored] = await Promise.all([probeIdentity(ctx, current), rep ? probeIdentity(ctx, replacement) : undefined]);
+    const [original, restored] = await probeIdentities(ctx, rep ? [current, replacement] : [current]);
     changes.push({
       description: `keep ${current} as ${keepAs}`,
       command: sh`mv -- ${current} ${keepAs}`,

@@ -5,7 +5,7 @@ import { dirname } from 'node:path/posix';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
-import { createdDirsCheck, guardedMove, keptCheck, moveCheck, pathSubject, probeIdentity, removeEmptyDirs } from '../checks.js';
+import { createdDirsCheck, guardedMove, keptCheck, moveCheck, pathSubject, probeIdentities, removeEmptyDirs } from '../checks.js';
 
 const schema = z.strictObject({
   from: z.string().min(1),
@@ -33,7 +33,7 @@ export const fileMoveAction: ActionDefinition<z.infer<typeof schema>> = {
     }
     // The checks compare the host with what was here at plan time (a file by its SHA-256,
     // a folder by its device:inode), so a rollback or resume can tell whether a move happened.
-    const [identity, targetIdentity] = await Promise.all([source ? probeIdentity(ctx, from) : undefined, target ? probeIdentity(ctx, to) : undefined]);
+    const [identity, targetIdentity] = await probeIdentities(ctx, [from, to]).then(([f, t]) => [source ? f : undefined, target ? t : undefined]);
     if (target) {
       if (!overwrite) return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${to} already exists (set overwrite: true to keep it aside and replace it)` }] };
       const aside = `${to}.drbook-${ctx.run.id}`;

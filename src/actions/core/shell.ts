@@ -5,7 +5,8 @@
 
 import { z } from 'zod';
 import { ShellCommand } from '../../shell/command.js';
-import type { ActionDefinition } from '../action.js';
+import type { ActionDefinition, Finding } from '../action.js';
+import { readVerdict } from '../check-verdict.js';
 
 const command = z.instanceof(ShellCommand, { message: 'expected a command' });
 
@@ -23,9 +24,17 @@ export const shellAction: ActionDefinition<z.infer<typeof schema>> = {
   schema,
   commandFields: ['run', 'rollback', 'check'],
   canSimulate: false,
-  async plan(_ctx, args) {
+  async plan(ctx, args) {
+    const findings: Finding[] = [];
+    if (args.check) {
+      // The author's check is read-only: asked first, it makes the step idempotent (a
+      // retry, or a resume after the command ran but its result was lost, finds it done).
+      const found = readVerdict(await ctx.probe(args.check, { timeoutMs: 10 * 60_000 }));
+      if (found.verdict === 'applied') return { findings: [{ level: 'ok', message: `its check says applied (${found.detail}): nothing to do` }], changes: [], simulated: false };
+      if (found.verdict === 'unknown') findings.push({ level: 'warn', message: `its check cannot tell whether it already ran (${found.detail}); the command runs` });
+    }
     return {
-      findings: [],
+      findings,
       simulated: false,
       changes: [
         {

@@ -6,7 +6,7 @@ import type { ActionDefinition, Change, Finding } from '../action.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';
-import { moveCheck, pathSubject, podSubject, podsCheck, probeIdentity } from '../checks.js';
+import { moveCheck, pathSubject, podSubject, podsCheck, probeIdentities } from '../checks.js';
 import {
   START_ORDER, checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs,
   type StaticPodsArgs,
@@ -32,7 +32,7 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
     if (missingFolder) findings.push(missingFolder);
 
     const moves: string[] = [];
-    /** Each manifest to move back, known by its SHA-256 (wherever it is now), and whether the folder already held an identical copy. */
+    /** Each manifest to move back: where it is now (then its SHA-256), and whether the folder already held an identical copy. */
     const identities = new Map<string, { identity: string; folderHeldCopy: boolean }>();
     // Without the folder, every pod would only repeat that it is missing.
     for (const pod of missingFolder ? [] : pods) {
@@ -48,13 +48,13 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
           findings.push({ level: 'error', message: `${target} exists and is not a regular file: refusing to move ${stashed} onto it` });
         } else {
           moves.push(pod);
-          identities.set(pod, { identity: await probeIdentity(ctx, stashed), folderHeldCopy: inFolder === 'file' });
+          identities.set(pod, { identity: stashed, folderHeldCopy: inFolder === 'file' });
         }
       } else if (inFolder === 'file' && dryRun) {
         // In a dry-run static-pods.stop has not moved it yet: show the move that will follow it.
         findings.push({ level: 'info', message: `${pod}: ${stashed} (moved there by an earlier step; in ${manifestsDir} now)` });
         moves.push(pod);
-        identities.set(pod, { identity: await probeIdentity(ctx, target), folderHeldCopy: false });
+        identities.set(pod, { identity: target, folderHeldCopy: false });
       } else if (inFolder === 'file') {
         findings.push({ level: 'info', message: `${pod}: already in ${manifestsDir}` });
       } else if (dryRun) {
@@ -65,6 +65,11 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
         findings.push({ level: 'error', message: `${pod}: no manifest in the stash ${stashDir} nor in ${manifestsDir}: cannot start it` });
       }
     }
+
+    // The SHA-256 of every manifest to move back (wherever it is now), in one probe.
+    const known = [...identities.entries()];
+    const hashes = await probeIdentities(ctx, known.map(([, where]) => where.identity));
+    known.forEach(([, where], i) => (where.identity = hashes[i]!));
 
     for (const pod of moves) {
       const known = identities.get(pod);

@@ -10,7 +10,7 @@ import type { ActionContext, ActionDefinition, Change, Finding } from '../action
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';
-import { createdDirsCheck, moveCheck, pathSubject, podSubject, podsCheck, probeIdentity, removeEmptyDirs } from '../checks.js';
+import { createdDirsCheck, moveCheck, pathSubject, podSubject, podsCheck, probeIdentities, removeEmptyDirs } from '../checks.js';
 import {
   STOP_ORDER, checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs,
   type StaticPodsArgs,
@@ -61,7 +61,7 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
         } else {
           if (inStash === 'file') findings.push({ level: 'info', message: `${pod}: the stash already holds an identical copy; the manifest is moved over it` });
           moves.push(pod);
-          identities.set(pod, { identity: await probeIdentity(ctx, source), stashHeldCopy: inStash === 'file' });
+          identities.set(pod, { identity: '', stashHeldCopy: inStash === 'file' });
         }
       } else if (inStash === 'file') {
         findings.push({ level: 'info', message: `${pod}: already in the stash (${target})` });
@@ -69,6 +69,10 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
         findings.push({ level: 'warn', message: `${pod}: no manifest in ${manifestsDir} nor in the stash: not a static pod on this host? (its containers are still waited for)` });
       }
     }
+
+    // The SHA-256 of every manifest to move, in one probe: the checks compare with it.
+    const hashes = await probeIdentities(ctx, moves.map((pod) => manifestFile(manifestsDir, pod)));
+    moves.forEach((pod, i) => (identities.get(pod)!.identity = hashes[i]!));
 
     let running: Map<string, string[]> | null = null;
     if (!crictlProblem) {
