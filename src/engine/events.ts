@@ -54,6 +54,8 @@ export interface PlannedChange {
   command?: string;
   undo?: string; // description of the undo, or undefined
   readOnly: boolean;
+  /** It declares a "did it happen?" check (see CheckVerdict); in a dry-run a move of something an earlier step creates has none yet. */
+  checked?: boolean;
 }
 
 /** An event as delivered: with its time. */

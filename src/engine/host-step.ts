@@ -61,6 +61,7 @@ export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal:
       command: change.command?.toDisplay(),
       undo: change.undo?.description,
       readOnly: change.readOnly ?? false,
+      checked: !!change.check,
     })),
   });
   return plan;

@@ -26,7 +26,7 @@ export interface LaterRollbackRequest {
   signal: AbortSignal;
 }
 
-export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState }> {
+export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string }> {
   const header = request.entries[0];
   if (header?.t !== 'run') throw new Error('internal: journal without header');
   const masker = new Masker();
@@ -50,7 +50,13 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     const state = !outcome.ok ? 'rollback-failed' : outcome.undone > 0 || replayJournal(request.entries).changes.some((c) => c.undone) ? 'rolled-back' : 'failed';
     const error = !outcome.ok ? `the rollback is not verified complete; not back:\n${outcome.left.join('\n')}` : state === 'failed' ? `${header.runId} was cut off or stopped; nothing was applied (the checks found every change reverted)` : undefined;
     await recorder.record({ t: 'end', state, exitCode, error });
-    return { ...outcome, exitCode, state };
+    const journalProblem = recorder.journalFailure ? await recorder.appendMissing(request.stateDir, header.runId) : undefined;
+    const journalNote = recorder.journalFailure
+      ? journalProblem
+        ? `the journal could not be written (${recorder.journalFailure.message}); on disk it lacks this rollback (${journalProblem})`
+        : 'the journal could not be written during the rollback; what it lacked was appended afterwards'
+      : undefined;
+    return { ...outcome, exitCode, state, journalNote };
   } finally {
     await recorder.close();
     await request.pool.closeAll().catch(() => undefined);

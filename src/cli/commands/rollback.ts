@@ -36,7 +36,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });
   if (!stored.summary.canRollback) {
-    output.say(`run ${stored.header.runId} is ${stored.summary.state}: nothing of it is left to undo`);
+    output.say(`run ${stored.header.runId} is ${stored.summary.state}: its journal shows nothing that may still be applied`);
     return 0;
   }
   const { inventory, warning } = await loadRunInventory(stored.header, false);
@@ -48,6 +48,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
     const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
     await output.finished();
     output.say(describeOutcome(stored.header.runId, outcome));
+    if (outcome.journalNote) output.say(`warning: ${outcome.journalNote}`);
     return outcome.exitCode;
   } finally {
     interrupts.dispose();
