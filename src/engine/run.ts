@@ -10,6 +10,7 @@ import { JournalWriter } from '../journal/journal.js';
 import type { JournalEntry, RunHeader } from '../journal/records.js';
 import type { Runbook } from '../runbook/types.js';
 import { Masker } from '../shell/masker.js';
+import { errorMessage } from '../errors.js';
 import type { TransportPool } from '../transport/transport.js';
 import { compileRunbook, type CompiledRunbook } from './compile.js';
 import type { EventBus, RunState } from './events.js';
@@ -89,7 +90,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     else await recorder.record({ t: 'plan', steps: compiled.steps.map((c) => ({ id: c.step.id, name: c.step.name, hosts: c.hosts.map((h) => h.host.name) })) });
     recorder.emit({ type: 'run.started', runId: request.runId, runbook: request.runbook.metadata.name, hosts: hostNames, dryRun: false, resumed: !!request.resumeFrom, steps: stepList(compiled) });
 
-    const outcome = await runSteps(request, compiled, recorder, signal);
+    const outcome = await runSteps(request, compiled, recorder, signal).catch((error: unknown) => unexpected(error, request, recorder!));
     await recorder.record({ t: 'end', state: outcome.state, exitCode: outcome.exitCode, error: outcome.error });
     if (recorder.journalFailure) outcome.error = `${outcome.error ?? ''}\n${await journalNote(recorder, request)}`.trim();
     recorder.emit({ type: 'run.finished', runId: request.runId, state: outcome.state, exitCode: outcome.exitCode, durationMs: Date.now() - started, error: outcome.error });
@@ -152,6 +153,14 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
   const state: RunState = interrupted ? 'interrupted' : rollback.undone > 0 ? 'rolled-back' : 'failed';
   const note = rollback.undone > 0 ? '' : '\nnothing was changed (the checks found every change reverted)';
   return { runId: request.runId, state, exitCode: interrupted ? EXIT.interrupted : EXIT.failed, rollback, error: failure + note };
+}
+
+/** A bug escaped the run loop: the exit code still says what the hosts may be in. */
+function unexpected(error: unknown, request: RunRequest, recorder: RunRecorder): RunOutcome {
+  const left = replayJournal(recorder.entries).changesToRollBack().length;
+  const message = `internal error: ${errorMessage(error)}`;
+  if (left === 0) return { runId: request.runId, state: 'failed', exitCode: EXIT.failed, error: `${message}\nnothing was changed` };
+  return { runId: request.runId, state: 'failed', exitCode: EXIT.needsHuman, error: `${message}\n${left} change(s) may still be applied: drbook rollback ${request.runId} probes and undoes them` };
 }
 
 /** After a journal failure: what the file holds, and whether what it lacked could be appended. */

@@ -25,6 +25,7 @@ import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable
 import { WAL_BYTES, freeBytes } from './disk.js';
 import { optionalText } from '../fields.js';
 import { pathSubject, restoredDirCheck } from '../checks.js';
+import { judgeTarget } from './restore-target.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),
@@ -172,43 +173,8 @@ export const restoreAction: ActionDefinition<Args> = {
     else if (snapshot.status === 'missing' && ctx.run.dryRun) findings.push({ level: 'warn', message: `${snapshot.message} (unless an earlier step puts it there)` });
     else if (!['unchecked', 'raw'].includes(snapshot.status)) findings.push({ level: 'error', message: snapshot.message });
 
-    // The tool writes into a staging dir named after the run, renamed into place only
-    // once complete: dataDir never holds a half-written restore, and a staging dir found
-    // later can only be this run's own interrupted attempt (a resume redoes it).
-    const staging = `${dataDir}.partial-${ctx.run.id}`;
-    const partial = await ctx.transport.stat(staging);
-    const existing = await ctx.transport.stat(dataDir);
-    // A data dir whose name carries this run's id is this run's own leftover (a restore
-    // cut off, or finished by the orphaned command after drbook was killed): a resume
-    // takes it as done when complete, and redoes it otherwise; never a refusal.
-    const ours = dataDir.includes(ctx.run.id);
-    let removeEmptyFirst = false;
-    let removeOursFirst = false;
-    let alreadyRestored = false;
-    if (existing) {
-      if (existing.type !== 'dir') findings.push({ level: 'error', message: `${dataDir} exists and is a ${existing.type}: the restore needs a new, empty directory` });
-      else {
-        const entries = await ctx.transport.readDir(dataDir);
-        if (entries.length > 0 && ours) {
-          const db = await ctx.transport.stat(`${dataDir}/member/snap/db`);
-          if (db?.type === 'file' && !partial) {
-            alreadyRestored = true;
-            findings.push({ level: 'ok', message: `${dataDir} is already restored by this run (its name carries the run id; member/snap/db is there): nothing to do` });
-          } else {
-            removeOursFirst = true;
-            findings.push({ level: 'info', message: `${dataDir} is an incomplete restore of this run (its name carries the run id): it is removed and the restore done again` });
-          }
-        } else if (entries.length > 0) {
-          findings.push({ level: 'error', message: `refusing to restore into ${dataDir}: it is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}); restore into a new directory (a leftover of an earlier attempt? look at it, then remove it)` });
-        } else {
-          removeEmptyFirst = true;
-          findings.push({ level: 'info', message: `${dataDir} exists and is empty: it is replaced by the restored dir` });
-        }
-      }
-    } else {
-      findings.push({ level: 'ok', message: `${dataDir} does not exist yet: the restore creates it` });
-    }
-    if (partial && !alreadyRestored) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });
+    const target = await judgeTarget(ctx, dataDir, findings);
+    const { staging, partial, removeEmptyFirst, removeOursFirst, alreadyRestored } = target;
 
     const before = findings.length;
     const table = args.cluster === 'hosts' ? (shared as MemberTable | undefined) : undefined;
