@@ -4,6 +4,7 @@
 
 import type { StepState } from '../engine/events.js';
 import type { JournalEntry, RunHeader } from './records.js';
+import { rollbackNeedOf } from './rollback-need.js';
 import type {
   ChangeHistory,
   EndRecord,
@@ -74,13 +75,7 @@ export class RunHistory {
 
   /** What a rollback must do with this change (see RollbackNeed). */
   rollbackNeed(c: ChangeHistory): RollbackNeed {
-    if (c.undone) return 'none';
-    if (c.readOnly && c.undo === null) return 'none';
-    if (c.check) return 'probe'; // completed, failed or in flight: the host says
-    if (c.status === 'ok' || c.undoOnFailure) return 'undo';
-    const cutOff = c.status === 'in-flight' || c.result?.resolved === 'unknown';
-    if (!cutOff) return 'none'; // failed: an action's command that fails leaves nothing (else it says undoOnFailure or has a check)
-    return this.redoneLater(c) ? 'none' : 'maybe';
+    return rollbackNeedOf(c, this.changes);
   }
 
   /**
@@ -101,14 +96,6 @@ export class RunHistory {
    */
   stillApplied(): ChangeHistory[] {
     return this.changes.filter((c) => !c.readOnly && this.rollbackNeed(c) !== 'none');
-  }
-
-  /**
-   * A change cut off without a check is covered by a resume that ran the same command
-   * again to completion on the same host and step: that later change's undo undoes both.
-   */
-  private redoneLater(c: ChangeHistory): boolean {
-    return this.changes.some((later) => later.seq > c.seq && later.stepId === c.stepId && later.host === c.host && later.description === c.description && later.command === c.command && (later.status === 'ok' || later.undone));
   }
 }
 
