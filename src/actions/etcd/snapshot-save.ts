@@ -102,6 +102,11 @@ export const snapshotSaveAction: ActionDefinition<Args> = {
     const folder = await stat(dirname(file)).catch(() => null);
     if (!folder?.isDirectory()) findings.push({ level: 'error', message: `folder ${dirname(file)} does not exist on this machine` });
     const existing = await stat(file).catch(() => null);
+    // A file named with this run's id that is an intact snapshot was saved by this run
+    // (a resume after the save completed but its result was lost): nothing to do.
+    if (existing?.isFile() && file.includes(ctx.run.id) && (await checkSnapshotFile(new LocalTransport(), file)).status === 'ok') {
+      return { findings: [...findings, { level: 'ok', message: `${file} is already saved by this run (its name carries the run id; an intact snapshot): nothing to do` }], changes: [], simulated: true };
+    }
     const before = existing?.isFile() ? `sha256 ${await sha256File(file)}` : existing ? 'present' : 'absent';
     if (existing && !args.overwrite) findings.push({ level: 'error', message: `${file} already exists: choose another name (e.g. with {{ run.startedAt }}) or set overwrite: true` });
     // The file is on the operator's machine: an undo command would run on the host.
