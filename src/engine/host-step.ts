@@ -3,7 +3,8 @@
 
 import { commandFailure, type ActionContext, type ActionPlan, type Change, type RunInfo, type Undo } from '../actions/action.js';
 import { DrbookError, errorMessage } from '../errors.js';
-import type { UndoRecord } from '../journal/records.js';
+import type { JournalEntry, UndoRecord } from '../journal/records.js';
+import * as faults from './faults.js';
 import type { TransportPool } from '../transport/transport.js';
 import { createActionContext } from './action-context.js';
 import type { HostStep } from './compile.js';
@@ -60,6 +61,7 @@ export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal:
       command: change.command?.toDisplay(),
       undo: change.undo?.description,
       readOnly: change.readOnly ?? false,
+      checked: !!change.check,
     })),
   });
   return plan;
@@ -123,6 +125,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
       undo: toUndoRecord(change.undo),
       undoOnFailure: change.undoOnFailure ?? false,
       readOnly: change.readOnly ?? false,
+      ...checkFields(change),
     });
     env.recorder.emit({ type: 'change.started', stepId: step.id, host: host.name, index, description: change.description, command: change.command?.toDisplay() });
     const started = Date.now();
@@ -136,6 +139,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
       env.recorder.emit({ type: 'change.finished', stepId: step.id, host: host.name, index, ok: false, durationMs, error: failure.message });
       throw failure;
     }
+    faults.beforeResult('change', step.id, host.name, index);
     const durationMs = Date.now() - started;
     await env.recorder.record({ t: 'result', stepId: step.id, host: host.name, index, ok: true, durationMs, outputTail: tail.toString() || undefined });
     env.recorder.emit({ type: 'change.finished', stepId: step.id, host: host.name, index, ok: true, durationMs });
@@ -147,6 +151,12 @@ export async function applyChange(change: Change, ctx: ActionContext): Promise<v
   if (!change.command) throw new Error(`internal: change "${change.description}" has neither a command nor an apply function`);
   const result = await ctx.exec(change.command, { timeoutMs: change.timeoutMs });
   if (result.exitCode !== 0) throw commandFailure(change.command.toDisplay(), result);
+}
+
+/** The intent's check fields: the check as a record (secrets by name), where it runs, what the change acts on. */
+export function checkFields(change: Change): Pick<Extract<JournalEntry, { t: 'intent' }>, 'check' | 'checkOn' | 'subjects'> {
+  if (!change.check) return {};
+  return { check: change.check.toRecord(), ...(change.checkOn === 'operator' ? { checkOn: 'operator' } : {}), ...(change.subjects?.length ? { subjects: change.subjects } : {}) };
 }
 
 export function toUndoRecord(undo: Undo | null | undefined): UndoRecord | null {

@@ -1,5 +1,7 @@
 // `drbook rollback RUN_ID`: undo a stopped, failed or crashed run later, in a new
-// process, from its journal alone. The rollback is appended to the same journal.
+// process, from its journal alone. The rollback is appended to the same journal, and it
+// ends the run there: rolled-back (verified), failed (verified: nothing was applied) or
+// rollback-failed (something is not back, or cannot be told).
 
 import type { Host } from '../inventory/types.js';
 import { acquireLock } from '../journal/lock.js';
@@ -7,7 +9,8 @@ import { JournalWriter } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/records.js';
 import { Masker } from '../shell/masker.js';
 import type { TransportPool } from '../transport/transport.js';
-import type { EventBus } from './events.js';
+import type { EventBus, RunState } from './events.js';
+import { replayJournal } from '../journal/replay.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { EXIT } from './run.js';
@@ -23,7 +26,7 @@ export interface LaterRollbackRequest {
   signal: AbortSignal;
 }
 
-export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number }> {
+export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string }> {
   const header = request.entries[0];
   if (header?.t !== 'run') throw new Error('internal: journal without header');
   const masker = new Masker();
@@ -43,8 +46,17 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
       reason: 'requested with drbook rollback',
     });
     const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
-    await recorder.record({ t: 'end', state: outcome.ok ? 'rolled-back' : 'rollback-failed', exitCode });
-    return { ...outcome, exitCode };
+    // Verified with nothing undone: the run had changed nothing (a crash before any change took effect).
+    const state = !outcome.ok ? 'rollback-failed' : outcome.undone > 0 || replayJournal(request.entries).changes.some((c) => c.undone) ? 'rolled-back' : 'failed';
+    const error = !outcome.ok ? `the rollback is not verified complete; not back:\n${outcome.left.join('\n')}` : state === 'failed' ? `${header.runId} was cut off or stopped; nothing was applied (the checks found every change reverted)` : undefined;
+    await recorder.record({ t: 'end', state, exitCode, error });
+    const journalProblem = recorder.journalFailure ? await recorder.appendMissing(request.stateDir, header.runId) : undefined;
+    const journalNote = recorder.journalFailure
+      ? journalProblem
+        ? `the journal could not be written (${recorder.journalFailure.message}); on disk it lacks this rollback (${journalProblem})`
+        : 'the journal could not be written during the rollback; what it lacked was appended afterwards'
+      : undefined;
+    return { ...outcome, exitCode, state, journalNote };
   } finally {
     await recorder.close();
     await request.pool.closeAll().catch(() => undefined);

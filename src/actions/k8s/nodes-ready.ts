@@ -99,6 +99,8 @@ export const nodesReadyAction: ActionDefinition<Args> = {
   summary: 'Wait until `kubectl get nodes` on the host lists every node Ready (names the ones that are not on timeout).',
   schema,
   canSimulate: true,
+  // A resumed run runs it again: "done" rests on probes made after the last change.
+  verifiesOutcome: true,
   async plan(ctx, args) {
     const findings: Finding[] = [];
     const kubectl = await ctx.probe(sh`command -v ${args.kubectl}`);

@@ -2,6 +2,7 @@
 // reverse, from its journal.
 
 import { executeLaterRollback } from '../../engine/later-rollback.js';
+import type { RollbackOutcome } from '../../engine/rollback.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
 import { openTransportPool } from '../../transport/pool.js';
@@ -18,8 +19,11 @@ const spec: CommandSpec = {
   details: `
 For a run cut off by kill -9, a lost connection or a closed terminal, or one stopped
 with --no-rollback. Undo commands that use secret parameters need them again (-p or
-DRBOOK_PARAM_<NAME>). Exit 0 when everything was undone, 3 when something is left
-(listed; a human must look).`,
+DRBOOK_PARAM_<NAME>). Every change that may be applied (also one cut off in flight) is
+probed with its check first, undone only when applied, and probed again after; at the
+end every change is probed once more. Exit 0 when the checks say everything is back
+(or nothing was applied), 3 when something is not back or cannot be told (listed; a
+human must look).`,
   options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true } },
   optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], ...COMMON_HELP],
 };
@@ -32,7 +36,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });
   if (!stored.summary.canRollback) {
-    output.say(`run ${stored.header.runId} is ${stored.summary.state}: nothing of it is left to undo`);
+    output.say(`run ${stored.header.runId} is ${stored.summary.state}: its journal shows nothing that may still be applied`);
     return 0;
   }
   const { inventory, warning } = await loadRunInventory(stored.header, false);
@@ -43,11 +47,22 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   try {
     const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
     await output.finished();
-    output.say(outcome.ok ? `run ${stored.header.runId}: every change was undone` : `run ${stored.header.runId}: rollback INCOMPLETE; still applied:\n${outcome.left.map((l) => `  - ${l}`).join('\n')}`);
+    output.say(describeOutcome(stored.header.runId, outcome));
+    if (outcome.journalNote) output.say(`warning: ${outcome.journalNote}`);
     return outcome.exitCode;
   } finally {
     interrupts.dispose();
   }
+}
+
+/** What the checks found, never more: "undone" only where a check (or, without one, the undo itself) says so. */
+function describeOutcome(runId: string, outcome: RollbackOutcome & { state: string }): string {
+  if (!outcome.ok) return `run ${runId}: rollback NOT VERIFIED; not back or cannot tell:\n${outcome.left.map((l) => `  - ${l}`).join('\n')}`;
+  const parts = [`${outcome.undone} change(s) undone`, `${outcome.foundReverted} found not applied`];
+  const lines = [`run ${runId}: ${outcome.state === 'failed' ? 'nothing was applied' : 'rolled back'} (${parts.join(', ')}); every check says reverted`];
+  if (outcome.unverified.length) lines.push(`undone without a check to confirm it (the steps give none):\n${outcome.unverified.map((l) => `  - ${l}`).join('\n')}`);
+  if (outcome.irreversible.length) lines.push(`left as they are (no undo in the runbook):\n${outcome.irreversible.map((l) => `  - ${l}`).join('\n')}`);
+  return lines.join('\n');
 }
 
 function secretsFromEnv(names: string[]): Record<string, string> {
