@@ -37,10 +37,8 @@ export async function openContext(hostStep: HostStep, env: HostStepEnv, signal: 
     stepId: step.id,
     signal,
     onLog: (text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream: 'stdout', text: text.endsWith('\n') ? text : `${text}\n` }),
-    onOutput: (stream, text) => {
-      tail?.push(text);
-      env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text });
-    },
+    // With a tail, output is masked as a stream (see OutputTail) before it is shown.
+    onOutput: tail ? (stream, text) => tail.push(stream, text) : (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }),
     confirm: env.confirm,
   });
 }
@@ -111,7 +109,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
   for (const change of plan.changes) {
     const index = env.nextIndex.get(key) ?? 0;
     env.nextIndex.set(key, index + 1);
-    const tail = new OutputTail();
+    const tail = new OutputTail(env.recorder.masker, (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }));
     const ctx = await openContext(hostStep, env, signal, tail);
     await env.recorder.record({
       t: 'intent',
