@@ -1,14 +1,24 @@
 // Commands are values (pyinfra's StringCommand): the same object is shown in the
 // plan, written to the journal and run. It is a list of parts; literal parts are the
-// author's own text, argument parts are quoted when rendered, secret parts are quoted
-// when run and masked when shown. The journal stores secrets by name, never by value.
+// author's own text, argument parts are quoted when rendered, secret parts are masked
+// when shown. The journal stores secrets by name, never by value.
+//
+// A secret never appears in the command line itself (the shell's own argv, readable
+// by every user of the host in /proc/PID/cmdline): the script refers to it as
+// "${DRBOOK_SECRET_<name>}" and the value travels in the environment (secretEnv()),
+// which the transports hand over without any command line (see local.ts and
+// ssh/remote-command.ts). The reference is always in double quotes, so the shell
+// expands it to exactly one word, never split, never globbed, never parsed as code.
 
 import { quoteArg } from './quote.js';
 
 export type CommandPart =
   | { t: 'lit'; v: string } //                       author's text, verbatim
   | { t: 'arg'; v: string } //                       a value: quoted
-  | { t: 'secret'; name: string; v: string }; //     a secret value: quoted, masked on display
+  // A secret value: an environment reference when run, masked on display. `argvOf`
+  // names the program whose argv the value still reaches when the shell expands it
+  // (not a builtin, not an assignment): the plan warns about it.
+  | { t: 'secret'; name: string; v: string; argvOf?: string };
 
 /** The journaled form: secrets are kept by name only. */
 export type CommandRecord = Array<{ t: 'lit'; v: string } | { t: 'arg'; v: string } | { t: 'secret'; name: string }>;
@@ -41,9 +51,31 @@ export class ShellCommand {
     this.parts = mergeLiterals(parts);
   }
 
-  /** The command line to execute (secrets in clear, every value quoted). */
+  /** The script to execute: every value quoted, every secret an environment reference (see secretEnv()). */
   toShell(): string {
-    return this.parts.map((p) => (p.t === 'lit' ? p.v : quoteArg(p.v))).join('');
+    return this.parts.map((p) => (p.t === 'lit' ? p.v : p.t === 'secret' ? `"\${${secretVariable(p.name)}}"` : quoteArg(p.v))).join('');
+  }
+
+  /** The environment the script needs: the value of each secret it refers to. */
+  secretEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const part of this.parts) {
+      if (part.t !== 'secret') continue;
+      const name = secretVariable(part.name);
+      if (Object.hasOwn(env, name) && env[name] !== part.v) throw new Error(`internal: secret "${part.name}" has two different values in one command`);
+      env[name] = part.v;
+    }
+    return env;
+  }
+
+  /** Secrets that still reach a program's argv when the shell runs the script: which secret, which program. */
+  get secretsInArgv(): Array<{ name: string; program: string }> {
+    const seen = new Set<string>();
+    return this.parts.flatMap((p) => {
+      if (p.t !== 'secret' || p.argvOf === undefined || seen.has(`${p.name}\0${p.argvOf}`)) return [];
+      seen.add(`${p.name}\0${p.argvOf}`);
+      return [{ name: p.name, program: p.argvOf }];
+    });
   }
 
   /** The command line to show anywhere: plan, output, journal, report. */
@@ -56,7 +88,7 @@ export class ShellCommand {
   }
 
   toRecord(): CommandRecord {
-    return this.parts.map((p) => (p.t === 'secret' ? { t: 'secret', name: p.name } : { ...p }));
+    return this.parts.map((p) => (p.t === 'secret' ? { t: 'secret', name: p.name } : { t: p.t, v: p.v }));
   }
 
   /** Rebuild from the journal; secret values are looked up again by name (they are never journaled). */
@@ -108,6 +140,11 @@ function toParts(value: Interpolated): CommandPart[] {
     return value.flatMap((v, i) => [...(i > 0 ? [{ t: 'lit' as const, v: ' ' }] : []), ...toParts(v as Interpolated)]);
   }
   return [{ t: 'arg', v: String(value) }];
+}
+
+/** The environment variable that carries a secret into a command: DRBOOK_SECRET_<name>. */
+export function secretVariable(name: string): string {
+  return /^[A-Za-z0-9_]+$/.test(name) ? `DRBOOK_SECRET_${name}` : `DRBOOK_SECRET_X${Buffer.from(name, 'utf8').toString('hex')}`;
 }
 
 function mergeLiterals(parts: readonly CommandPart[]): CommandPart[] {

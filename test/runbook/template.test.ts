@@ -59,7 +59,8 @@ test('renderCommand: literal text stays literal, values become arg/secret parts'
     { t: 'lit', v: "''" },
   ]);
   assert.equal(command.toDisplay(), "etcdctl --name m1 --pass *** ''/var/lib/etcd''");
-  assert.equal(command.toShell(), "etcdctl --name m1 --pass 'p w' ''/var/lib/etcd''");
+  assert.equal(command.toShell(), `etcdctl --name m1 --pass "\${DRBOOK_SECRET_pw}" ''/var/lib/etcd''`);
+  assert.deepEqual(command.secretEnv(), { DRBOOK_SECRET_pw: 'p w' });
 });
 
 test('renderCommand refuses contexts where quoting cannot be made safe', () => {
