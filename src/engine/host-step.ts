@@ -9,6 +9,7 @@ import { createActionContext } from './action-context.js';
 import type { HostStep } from './compile.js';
 import { OutputTail } from './output-tail.js';
 import type { RunRecorder } from './recorder.js';
+import { findSecretsInArgv } from './secret-argv-findings.js';
 
 export interface HostStepEnv {
   run: RunInfo;
@@ -45,7 +46,8 @@ export async function openContext(hostStep: HostStep, env: HostStepEnv, signal: 
 
 export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal: AbortSignal, shared?: unknown): Promise<ActionPlan> {
   const ctx = await openContext(hostStep, env, signal);
-  const plan = await hostStep.action.plan(ctx, hostStep.args, shared);
+  const planned = await hostStep.action.plan(ctx, hostStep.args, shared);
+  const plan = { ...planned, findings: [...findSecretsInArgv(hostStep), ...planned.findings] };
   const { step, host } = hostStep;
   for (const finding of plan.findings) env.recorder.emit({ type: 'host.finding', stepId: step.id, host: host.name, finding });
   env.recorder.emit({

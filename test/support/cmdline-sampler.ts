@@ -18,14 +18,29 @@ export interface CmdlineSampling {
   hits: CmdlineHit[];
 }
 
-/** Every `size`-character piece of each secret (a leak of any of them counts). */
-export function fragmentsOf(secrets: string[], size = 8): string[] {
-  const out = new Set<string>();
-  for (const secret of secrets) {
-    if (secret.length <= size) out.add(secret);
-    else for (let i = 0; i + size <= secret.length; i++) out.add(secret.slice(i, i + size));
+const FRAGMENT = 8;
+
+/** Finds pieces of secrets in texts: every FRAGMENT-character window of each secret (whole secrets when shorter). */
+export class FragmentFinder {
+  private readonly windows = new Set<string>();
+  private readonly short: string[] = [];
+
+  constructor(secrets: string[]) {
+    for (const secret of secrets) {
+      if (secret.length < FRAGMENT) this.short.push(secret);
+      else for (let i = 0; i + FRAGMENT <= secret.length; i++) this.windows.add(secret.slice(i, i + FRAGMENT));
+    }
   }
-  return [...out];
+
+  /** The first piece of a secret found in `text` (linear in the text's length). */
+  find(text: string): string | undefined {
+    for (const s of this.short) if (s !== '' && text.includes(s)) return s;
+    for (let i = 0; i + FRAGMENT <= text.length; i++) {
+      const window = text.slice(i, i + FRAGMENT);
+      if (this.windows.has(window)) return window;
+    }
+    return undefined;
+  }
 }
 
 function readCmdlines(): Array<{ pid: number; cmdline: string }> {
@@ -43,7 +58,7 @@ function readCmdlines(): Array<{ pid: number; cmdline: string }> {
 
 /** Sweep /proc every few milliseconds until stop(); the event loop keeps running in between. */
 export function sampleCmdlines(secrets: string[], intervalMs = 3): { stop(): CmdlineSampling } {
-  const fragments = fragmentsOf(secrets);
+  const finder = new FragmentFinder(secrets);
   const seen = new Set<number>();
   const hits: CmdlineHit[] = [];
   let sweeps = 0;
@@ -51,7 +66,7 @@ export function sampleCmdlines(secrets: string[], intervalMs = 3): { stop(): Cmd
     sweeps++;
     for (const { pid, cmdline } of readCmdlines()) {
       seen.add(pid);
-      const fragment = fragments.find((f) => cmdline.includes(f));
+      const fragment = finder.find(cmdline);
       if (fragment && !hits.some((h) => h.pid === pid && h.cmdline === cmdline)) hits.push({ pid, cmdline: cmdline.slice(0, 300), fragment });
     }
   };

@@ -1,0 +1,133 @@
+// Secrets end to end through the real CLI: a runbook (fixtures/runbooks/e2e/secrets.yaml)
+// uses and prints two secret params (a 40-character token and a 10 KB value, given as
+// DRBOOK_PARAM_* so not even drbook's own argv holds them) on three hosts: over a real
+// sshd on 127.0.140.21 (H5's prefix) as the login user, over the same sshd through a
+// stand-in sudo that resets the environment like sudo's env_reset, and locally. While
+// each run goes on, /proc/*/cmdline of every process on the host is sampled. Then no
+// 8-character piece of either secret may be in the output (plain and JSON), the
+// journal, the report or any command line, and every host must have received the exact
+// values (each writes a checksum of what it got).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FragmentFinder, sampleCmdlines } from '../support/cmdline-sampler.js';
+import { startSshd, writeScript, type TestSshd } from '../support/sshd.js';
+import { parseEvents, REPO, runCli } from './support/cli.js';
+
+const RUNBOOK = join(REPO, 'fixtures/runbooks/e2e/secrets.yaml');
+let base: string;
+let sshd: TestSshd;
+let inventory: string;
+
+before(async () => {
+  base = await mkdtemp(join(tmpdir(), 'drbook-e2e-secrets-'));
+  const bin = join(base, 'bin');
+  await mkdir(bin);
+  await writeScript(join(bin, 'sudo'), '#!/bin/sh\n[ "$1" = "-n" ] || exit 99\nshift\n[ "$1" = "--" ] && shift\nexec env -i PATH="$PATH" HOME="$HOME" "$@"\n');
+  sshd = await startSshd({ address: '127.0.140.21', binDir: bin });
+  const ssh = (extra: string) =>
+    `{ connection: ssh, address: ${sshd.address}, port: ${sshd.port}, user: ${sshd.user}, identityFile: ${sshd.userKeyFile}, knownHostsFile: ${sshd.knownHostsFile}, hostKeyChecking: strict${extra} }`;
+  inventory = join(base, 'inventory.yaml');
+  await writeFile(
+    inventory,
+    ['apiVersion: drbook/v1', 'kind: Inventory', 'groups:', '  nodes: { hosts: [r1, r2, box] }', 'hosts:', `  r1: ${ssh('')}`, `  r2: ${ssh(', become: true')}`, '  box: { connection: local }', ''].join('\n'),
+  );
+});
+
+after(async () => {
+  await sshd?.stop();
+  await rm(base, { recursive: true, force: true });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+async function runWithSecrets(mode: 'plain' | 'json', fail: boolean) {
+  const token = randomBytes(20).toString('hex');
+  const big = randomBytes(5000).toString('hex');
+  const finder = new FragmentFinder([token, big]);
+  const dir = await mkdtemp(join(base, 'run-'));
+  const stateDir = join(dir, 'state');
+  const out = join(dir, 'out');
+  await mkdir(out);
+  const sampler = sampleCmdlines([token, big], 5);
+  const result = await runCli(['run', RUNBOOK, '-i', inventory, '-p', `out=${out}`, '-p', `fail=${fail}`, '-o', mode], {
+    stateDir,
+    env: { DRBOOK_PARAM_TOKEN: token, DRBOOK_PARAM_BIG: big },
+  });
+  const sampling = sampler.stop();
+  return { token, big, finder, stateDir, out, result, sampling };
+}
+
+for (const [mode, fail] of [
+  ['plain', false],
+  ['json', true],
+  ['plain', true],
+] as const) {
+  test(`-o ${mode}, ${fail ? 'failing and rolled back' : 'done'}: the secrets arrive intact and show nowhere`, async (t) => {
+    const { token, big, finder, stateDir, out, result, sampling } = await runWithSecrets(mode, fail);
+    assert.equal(result.code, fail ? 1 : 0, result.stdout + result.stderr);
+    const expected = `${createHash('sha256').update(`${token}|a${token}b|c${token}d|${big}`).digest('hex')}  -\n`;
+    for (const host of ['r1', 'r2', 'box']) assert.equal(await readFile(join(out, `${host}.sum`), 'utf8'), expected, `${host} got the exact values`);
+
+    assert.equal(finder.find(result.stdout + result.stderr), undefined, 'a piece of a secret in the output');
+    if (mode === 'json') {
+      const events = parseEvents(result.stdout);
+      const shown = events.filter((e) => e.type === 'output').map((e) => e.text).join('');
+      assert.match(shown, /used on r2: \*\*\*/);
+      assert.ok(events.some((e) => e.type === 'undo.finished' && e.stepId === 'split' && e.ok), 'the rollback ran the undo that prints the secret');
+    } else {
+      assert.match(result.stdout + result.stderr, /used on box: \*\*\*/);
+    }
+    const files = await filesUnder(stateDir);
+    assert.ok(files.some((f) => f.endsWith('journal.jsonl')));
+    for (const file of files) assert.equal(finder.find(await readFile(file, 'latin1')), undefined, `a piece of a secret in ${file}`);
+    const runId = (await readdir(join(stateDir, 'runs')))[0]!;
+    const report = await runCli(['report', runId], { stateDir });
+    assert.equal(report.code, 0, report.stderr);
+    assert.equal(finder.find(report.stdout), undefined, 'a piece of a secret in the report');
+    if (fail) assert.match(report.stdout, /x{100}/, 'the report shows the failing output');
+
+    t.diagnostic(`${sampling.sweeps} sweeps of /proc/*/cmdline over ${sampling.processes} processes, ${sampling.hits.length} with a piece of a secret`);
+    assert.ok(sampling.sweeps > 100, `only ${sampling.sweeps} sweeps`);
+    assert.deepEqual(sampling.hits, [], `secret pieces in command lines (${sampling.sweeps} sweeps over ${sampling.processes} processes)`);
+  });
+}
+
+test('the plan says where a secret still reaches a program\'s argv: the step, the param, the program', async () => {
+  const dir = await mkdtemp(join(base, 'plan-'));
+  const runbook = join(dir, 'argv.yaml');
+  await writeFile(
+    runbook,
+    [
+      'apiVersion: drbook/v1',
+      'kind: Runbook',
+      'metadata: { name: argv }',
+      'params:',
+      '  token: { type: string, secret: true, required: true }',
+      'steps:',
+      '  - id: login',
+      '    name: Log in',
+      '    run: "curl -s -u admin:{{ params.token }} https://127.0.140.1/ || true"',
+      '  - id: safe',
+      '    name: Through the environment',
+      '    run: "ETCDCTL_PASSWORD={{ params.token }} true"',
+      '',
+    ].join('\n'),
+  );
+  const result = await runCli(['plan', runbook, '-o', 'plain'], { stateDir: join(dir, 'state'), env: { DRBOOK_PARAM_TOKEN: 'a-token-for-the-plan' } });
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  const text = result.stdout + result.stderr;
+  assert.match(text, /step login: secret param `token` is passed to curl as an argument \(`run:`\).*curl -K -/);
+  assert.doesNotMatch(text, /step safe: secret param/);
+  assert.doesNotMatch(text, /a-token-for-the-plan/);
+});
