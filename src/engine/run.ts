@@ -17,6 +17,7 @@ import type { HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { isFailure, runStep } from './step-runner.js';
+import { checkUndoSecrets } from './undo-secrets.js';
 
 /** Exit codes, documented in README.md. */
 export const EXIT = { done: 0, failed: 1, invalid: 2, needsHuman: 3, interrupted: 130 } as const;
@@ -63,6 +64,8 @@ export function compileForRun(request: Pick<RunRequest, 'runbook' | 'hosts' | 'c
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const masker = new Masker();
   const compiled = compileForRun(request, masker); // InputError: nothing touched yet
+  // A resumed run may roll back the changes journaled before: their undos' secrets must be at hand.
+  if (request.resumeFrom && request.rollbackOnFailure) checkUndoSecrets(request.resumeFrom, compiled.secretsByHost);
   const hostNames = request.hosts.map((h) => h.name);
   const lock = await acquireLock(request.stateDir, hostNames, request.runId);
   const started = Date.now();

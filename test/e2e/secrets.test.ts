@@ -131,3 +131,32 @@ test('the plan says where a secret still reaches a program\'s argv: the step, th
   assert.doesNotMatch(text, /step safe: secret param/);
   assert.doesNotMatch(text, /a-token-for-the-plan/);
 });
+
+test('drbook rollback without a secret its undos need refuses before any change, naming the param and how to give it; with it, it undoes', async () => {
+  const dir = await mkdtemp(join(base, 'rollback-'));
+  const stateDir = join(dir, 'state');
+  const out = join(dir, 'out');
+  await mkdir(out);
+  const token = randomBytes(20).toString('hex');
+  const finder = new FragmentFinder([token]);
+  const failed = await runCli(['run', RUNBOOK, '-i', inventory, '-t', 'box', '-p', `out=${out}`, '-p', 'fail=true', '--no-rollback', '-o', 'plain'], {
+    stateDir,
+    env: { DRBOOK_PARAM_TOKEN: token, DRBOOK_PARAM_BIG: 'a-big-enough-value' },
+  });
+  assert.equal(failed.code, 3, failed.stdout + failed.stderr);
+  const runId = (await readdir(join(stateDir, 'runs')))[0]!;
+  const journalFile = join(stateDir, 'runs', runId, 'journal.jsonl');
+  const journalBefore = await readFile(journalFile, 'utf8');
+
+  const refused = await runCli(['rollback', runId, '-o', 'plain'], { stateDir });
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /the undo of step `use` on box, step `split` on box needs the secret param `token`, which is never journaled: give it again with -p token=\.\.\. or in the environment as DRBOOK_PARAM_TOKEN/);
+  assert.match(refused.stderr, /nothing was changed/);
+  assert.doesNotMatch(refused.stderr, /at .*\.js:\d+/, 'no stack trace');
+  assert.equal(await readFile(journalFile, 'utf8'), journalBefore, 'the refused rollback wrote nothing');
+
+  const done = await runCli(['rollback', runId, '-o', 'plain'], { stateDir, env: { DRBOOK_PARAM_TOKEN: token } });
+  assert.equal(done.code, 0, done.stdout + done.stderr);
+  assert.match(done.stdout + done.stderr, /undoing with \*\*\*/);
+  assert.equal(finder.find(done.stdout + done.stderr + (await readFile(journalFile, 'utf8'))), undefined);
+});
