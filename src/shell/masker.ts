@@ -23,33 +23,34 @@ export function unmaskableSecretReason(value: string): string | undefined {
 }
 
 export class Masker {
-  /** Longest first, so a secret that contains another is masked whole. */
-  private values: string[] = [];
+  private readonly added = new Set<string>();
+  /** Longest first, so a secret that contains another is masked whole (sorted when next used). */
+  private sorted: string[] | undefined = [];
 
   add(...secrets: string[]): void {
-    const next = new Set(this.values);
     for (const secret of secrets) {
-      if (unmaskableSecretReason(secret) !== undefined || secret === '') continue;
-      next.add(secret);
+      if (secret === '' || unmaskableSecretReason(secret) !== undefined || this.added.has(secret)) continue;
+      this.added.add(secret);
+      this.sorted = undefined;
       // A line-based cut (the last lines of an error) must not keep half of a
       // multi-line secret (a private key): each long enough line is masked on its own.
       if (secret.includes('\n')) {
         for (const line of secret.split('\n')) {
           const trimmed = line.replace(/\r$/, '');
-          if (trimmed.replace(/\s/g, '').length >= MIN_SECRET_LENGTH) next.add(trimmed);
+          if (trimmed.replace(/\s/g, '').length >= MIN_SECRET_LENGTH) this.added.add(trimmed);
         }
       }
     }
-    this.values = [...next].sort((a, b) => b.length - a.length);
   }
 
   /** Every value masked, longest first. */
   get secrets(): readonly string[] {
-    return this.values;
+    this.sorted ??= [...this.added].sort((a, b) => b.length - a.length);
+    return this.sorted;
   }
 
   get empty(): boolean {
-    return this.values.length === 0;
+    return this.added.size === 0;
   }
 
   /**
@@ -57,9 +58,9 @@ export class Masker {
    * secret is the start of another) become one mask, so no piece of either is left.
    */
   mask(text: string): string {
-    if (this.values.length === 0 || text === '') return text;
+    if (this.added.size === 0 || text === '') return text;
     const ranges: Array<[number, number]> = [];
-    for (const value of this.values) {
+    for (const value of this.secrets) {
       for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) ranges.push([at, at + value.length]);
     }
     if (ranges.length === 0) return text;
@@ -80,7 +81,7 @@ export class Masker {
 
   /** Mask every string inside a JSON-able value. */
   maskDeep<T>(value: T): T {
-    if (this.values.length === 0) return value;
+    if (this.added.size === 0) return value;
     if (typeof value === 'string') return this.mask(value) as T;
     if (Array.isArray(value)) return value.map((v) => this.maskDeep(v)) as T;
     if (value && typeof value === 'object' && value.constructor === Object) {
