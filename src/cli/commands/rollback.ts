@@ -39,7 +39,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   if (warning) output.say(`warning: ${warning}`);
   const hosts = hostsOfRun(stored.header, inventory);
   const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
-  const interrupts = installInterrupts(output.say);
+  const interrupts = installInterrupts(output.say, { kind: 'rollback', runId: stored.header.runId });
   try {
     const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
     await output.finished();

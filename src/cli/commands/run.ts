@@ -39,7 +39,12 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
   const onInterrupt = choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback');
 
   const output = await createOutput(loaded.output, { dryRun });
-  const interrupts = installInterrupts(output.say);
+  const runId = newRunId();
+  const noRollback = values['no-rollback'] === true;
+  const interrupts = installInterrupts(
+    output.say,
+    dryRun ? { kind: 'plan' } : { kind: 'run', runId, rollback: onInterrupt === 'rollback' && !noRollback, why: noRollback ? '--no-rollback' : '--on-interrupt stop' },
+  );
   const pool = await openTransportPool(loaded.hosts);
   const common = {
     ...loaded,
@@ -48,7 +53,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
     interrupt: interrupts.interrupt,
     abandon: interrupts.abandon,
     confirm: createConfirm({ yes, interactive, ask: output.ask }),
-    runId: newRunId(),
+    runId,
     startedAt: new Date().toISOString(),
   };
   try {
@@ -57,7 +62,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
       await output.finished();
       return outcome.exitCode;
     }
-    const outcome = await executeRun({ ...common, rollbackOnFailure: values['no-rollback'] !== true, onInterrupt });
+    const outcome = await executeRun({ ...common, rollbackOnFailure: !noRollback, onInterrupt });
     await output.finished();
     if (outcome.exitCode !== 0 && loaded.output !== 'json') {
       output.say(`run ${outcome.runId}: ${outcome.state}. Journal: drbook report ${outcome.runId}${outcome.state === 'failed' || outcome.state === 'interrupted' ? `; undo with: drbook rollback ${outcome.runId}; continue with: drbook resume ${outcome.runId}` : ''}`);
