@@ -9,6 +9,7 @@ import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOpt
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
 import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
+import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
 const spec: CommandSpec = {
@@ -31,6 +32,8 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });
+  const secretArgsWarning = hideSecretArgs(stored.header.secretParams);
+  if (secretArgsWarning) output.say(`warning: ${secretArgsWarning}`);
   if (!stored.summary.canRollback) {
     output.say(`run ${stored.header.runId} is ${stored.summary.state}: nothing of it is left to undo`);
     return 0;

@@ -39,6 +39,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
   const onInterrupt = choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback');
 
   const output = await createOutput(loaded.output, { dryRun });
+  if (loaded.secretArgsWarning) output.say(`warning: ${loaded.secretArgsWarning}`);
   const runId = newRunId();
   const noRollback = values['no-rollback'] === true;
   const interrupts = installInterrupts(
