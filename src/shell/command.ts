@@ -8,7 +8,11 @@
 // "${DRBOOK_SECRET_<name>}" and the value travels in the environment (secretEnv()),
 // which the transports hand over without any command line (see local.ts and
 // ssh/remote-command.ts). The reference is always in double quotes, so the shell
-// expands it to exactly one word, never split, never globbed, never parsed as code.
+// expands it to exactly one word, never split, never globbed, never parsed as code;
+// and it is `${NAME?}`, so a script that lost its environment on the way (a wrapper
+// that embedded toShell() as text and dropped secretEnv()) fails ("parameter not
+// set") instead of running with an empty secret. Wrap a command by interpolating it
+// (sh`... ${command}`): its parts, secrets included, stay parts.
 
 import { quoteArg } from './quote.js';
 
@@ -53,7 +57,7 @@ export class ShellCommand {
 
   /** The script to execute: every value quoted, every secret an environment reference (see secretEnv()). */
   toShell(): string {
-    return this.parts.map((p) => (p.t === 'lit' ? p.v : p.t === 'secret' ? `"\${${secretVariable(p.name)}}"` : quoteArg(p.v))).join('');
+    return this.parts.map((p) => (p.t === 'lit' ? p.v : p.t === 'secret' ? secretReference(p.name) : quoteArg(p.v))).join('');
   }
 
   /** The environment the script needs: the value of each secret it refers to. */
@@ -140,6 +144,11 @@ function toParts(value: Interpolated): CommandPart[] {
     return value.flatMap((v, i) => [...(i > 0 ? [{ t: 'lit' as const, v: ' ' }] : []), ...toParts(v as Interpolated)]);
   }
   return [{ t: 'arg', v: String(value) }];
+}
+
+/** How a script refers to a secret: quoted, and an error when the variable is not set. */
+export function secretReference(name: string): string {
+  return `"\${${secretVariable(name)}?}"`;
 }
 
 /** The environment variable that carries a secret into a command: DRBOOK_SECRET_<name>. */

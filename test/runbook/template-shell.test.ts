@@ -85,7 +85,7 @@ test('a secret is masked by toDisplay() in every context, and only in the enviro
     assert.ok(command.toDisplay().includes(MASK), command.toDisplay());
     assert.ok(!command.toDisplay().includes('s3cr3t'), command.toDisplay());
     assert.ok(!command.toShell().includes('s3cr3t'), command.toShell());
-    assert.ok(command.toShell().includes('"${DRBOOK_SECRET_v}"'), command.toShell());
+    assert.ok(command.toShell().includes('"${DRBOOK_SECRET_v?}"'), command.toShell());
     assert.deepEqual(command.secretEnv(), { DRBOOK_SECRET_v: 's3cr3t pass' });
     assert.ok(command.secrets.includes('s3cr3t pass'));
     assert.ok(!JSON.stringify(command.toRecord()).includes('s3cr3t'));
@@ -156,4 +156,17 @@ test('\\{{ is a literal {{ (Go templates of kubectl/crictl), the backslash dropp
   const command = renderCommand("printf '%s' '\\{{.metadata.name}}' {{ params.v }}", scope({ v: 'x' }));
   assert.equal(command.toShell(), "printf '%s' '{{.metadata.name}}' x");
   assert.equal(runIn('/bin/sh', command.toShell()).stdout, '{{.metadata.name}}x');
+});
+
+test('a script that lost the environment of its secrets fails instead of running with an empty secret', () => {
+  const command = renderCommand("printf '%s' {{ params.v }}; touch ran", scope({ v: 'a-secret' }, ['v']));
+  const dir = mkdtempSync(join(tmpdir(), 'drbook-lost-env-'));
+  try {
+    const result = spawnSync('/bin/sh', ['-c', command.toShell()], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /DRBOOK_SECRET_v/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing after the reference ran');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
