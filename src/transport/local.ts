@@ -26,8 +26,8 @@ export class LocalTransport implements Transport {
       stripFinalNewline: false,
       input: request.stdin,
       stdin: request.stdin === undefined ? 'ignore' : 'pipe',
-      env: { ...request.env, ...request.command.secretEnv() },
-      extendEnv: true,
+      env: { ...inheritedEnv(), ...request.env, ...request.command.secretEnv() },
+      extendEnv: false,
     });
     if (request.onOutput) {
       // A decoder per stream: a character split across two chunks is not garbled (nor a secret that holds it).
@@ -111,6 +111,16 @@ export class LocalTransport implements Transport {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * drbook's own environment, without the secrets it was given as DRBOOK_PARAM_<NAME>:
+ * a command gets the secrets its script refers to (secretEnv()), not all of them.
+ */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('DRBOOK_PARAM_')) env[name] = value;
+  return env;
 }
 
 /** SIGTERM the group, then SIGKILL it if anything is left after the grace period. */

@@ -98,7 +98,7 @@ for (const [mode, fail] of [
     if (fail) assert.match(report.stdout, /x{100}/, 'the report shows the failing output');
 
     t.diagnostic(`${sampling.sweeps} sweeps of /proc/*/cmdline over ${sampling.processes} processes, ${sampling.hits.length} with a piece of a secret`);
-    assert.ok(sampling.sweeps > 100, `only ${sampling.sweeps} sweeps`);
+    assert.ok(sampling.sweeps >= 30, `only ${sampling.sweeps} sweeps`);
     assert.deepEqual(sampling.hits, [], `secret pieces in command lines (${sampling.sweeps} sweeps over ${sampling.processes} processes)`);
   });
 }
