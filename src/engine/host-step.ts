@@ -41,6 +41,7 @@ export async function openContext(hostStep: HostStep, env: HostStepEnv, signal: 
     // With a tail, output is masked as a stream (see OutputTail) before it is shown.
     onOutput: tail ? (stream, text) => tail.push(stream, text) : (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }),
     confirm: env.confirm,
+    secretValues: () => env.recorder.masker.secrets,
   });
 }
 

@@ -33,15 +33,40 @@ export function findSecretsInArgv(hostStep: HostStep): Finding[] {
   if (args === null || typeof args !== 'object') return [];
   const findings: Finding[] = [];
   for (const [field, value] of Object.entries(args as Record<string, unknown>)) {
-    if (!(value instanceof ShellCommand)) continue;
-    for (const { name, program } of value.secretsInArgv) {
-      findings.push({
-        level: 'warn',
-        message:
-          `step ${hostStep.step.id}: secret param \`${name}\` is passed to ${program} as an argument (\`${field}:\`), so it is in that process's command line, ` +
-          `which every user of ${hostStep.host.name} can read (/proc/PID/cmdline) while it runs; ${howToAvoid(program, name)}`,
-      });
+    if (value instanceof ShellCommand) {
+      for (const { name, program } of value.secretsInArgv) {
+        findings.push({
+          level: 'warn',
+          message:
+            `step ${hostStep.step.id}: secret param \`${name}\` is passed to ${program} as an argument (\`${field}:\`), so it is in that process's command line, ` +
+            `which every user of ${hostStep.host.name} can read (/proc/PID/cmdline) while it runs; ${howToAvoid(program, name)}`,
+        });
+      }
+    } else {
+      for (const name of secretsIn(value, hostStep.secrets ?? {})) {
+        findings.push({
+          level: 'warn',
+          message:
+            `step ${hostStep.step.id}: secret param \`${name}\` is in \`with.${field}\`: where ${hostStep.action.name} hands that value to a program as an argument, ` +
+            `every user of ${hostStep.host.name} can read it in that process's command line (/proc/PID/cmdline) while it runs (drbook keeps it out of the shell's own)`,
+        });
+      }
     }
   }
   return findings;
+}
+
+/** Names of the secrets whose values appear in a plain `with:` value (deep). */
+function secretsIn(value: unknown, secrets: Record<string, string>): string[] {
+  const texts: string[] = [];
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') texts.push(v);
+    else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
+  }
+  return Object.entries(secrets)
+    .filter(([, secret]) => secret !== '' && texts.some((t) => t.includes(secret)))
+    .map(([name]) => name);
 }

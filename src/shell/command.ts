@@ -72,6 +72,17 @@ export class ShellCommand {
     return env;
   }
 
+  /**
+   * The same command with every argument that holds one of `secrets` (a secret that
+   * reached an action's `with:` as a plain value, e.g. a path) turned into a secret
+   * part of its own, so it travels in the environment too. Nothing changes for the
+   * shell: an argument part and a secret part both stand for one word.
+   */
+  withSecretArgsInEnv(secrets: readonly string[]): ShellCommand {
+    if (secrets.length === 0 || !this.parts.some((p) => p.t === 'arg' && secrets.some((s) => p.v.includes(s)))) return this;
+    return new ShellCommand(this.parts.map((p, i) => (p.t === 'arg' && secrets.some((s) => p.v.includes(s)) ? { t: 'secret', name: `arg_${i}`, v: p.v } : p)));
+  }
+
   /** Secrets that still reach a program's argv when the shell runs the script: which secret, which program. */
   get secretsInArgv(): Array<{ name: string; program: string }> {
     const seen = new Set<string>();

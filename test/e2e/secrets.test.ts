@@ -121,6 +121,10 @@ test('the plan says where a secret still reaches a program\'s argv: the step, th
       '  - id: safe',
       '    name: Through the environment',
       '    run: "ETCDCTL_PASSWORD={{ params.token }} true"',
+      '  - id: move',
+      '    name: A secret in a path',
+      '    uses: file.move',
+      '    with: { from: "/tmp/{{ params.token }}-src", to: /tmp/h5-dst }',
       '',
     ].join('\n'),
   );
@@ -129,6 +133,7 @@ test('the plan says where a secret still reaches a program\'s argv: the step, th
   const text = result.stdout + result.stderr;
   assert.match(text, /step login: secret param `token` is passed to curl as an argument \(`run:`\).*curl -K -/);
   assert.doesNotMatch(text, /step safe: secret param/);
+  assert.match(text, /step move: secret param `token` is in `with\.from`: where file\.move hands that value to a program as an argument/);
   assert.doesNotMatch(text, /a-token-for-the-plan/);
 });
 
