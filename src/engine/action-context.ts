@@ -22,14 +22,14 @@ export interface ActionContextOptions {
   confirm?: (message: string) => Promise<boolean>;
   /** Default timeout of probes. */
   probeTimeoutMs?: number;
-  /** The run's secret values: an argument holding one is passed in the environment, not the command line. */
-  secretValues?: () => readonly string[];
+  /** The host's secret param values by name: an argument holding one passes it in the environment (ShellCommand.withSecrets). */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export function createActionContext(options: ActionContextOptions): ActionContext {
   const signal = options.signal ?? new AbortController().signal;
   const run = (command: ShellCommand, timeoutMs: number | undefined, stream: boolean, stdin?: string | Buffer): Promise<ExecResult> =>
-    options.transport.exec({ command: command.withSecretArgsInEnv(options.secretValues?.() ?? []), timeoutMs, signal, stdin, onOutput: stream ? options.onOutput : undefined });
+    options.transport.exec({ command: command.withSecrets(options.secrets ?? {}), timeoutMs, signal, stdin, onOutput: stream ? options.onOutput : undefined });
   return {
     host: options.host,
     transport: options.transport,

@@ -41,14 +41,14 @@ export async function openContext(hostStep: HostStep, env: HostStepEnv, signal: 
     // With a tail, output is masked as a stream (see OutputTail) before it is shown.
     onOutput: tail ? (stream, text) => tail.push(stream, text) : (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }),
     confirm: env.confirm,
-    secretValues: () => env.recorder.masker.secrets,
+    secrets: hostStep.secrets,
   });
 }
 
 export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal: AbortSignal, shared?: unknown): Promise<ActionPlan> {
   const ctx = await openContext(hostStep, env, signal);
   const planned = await hostStep.action.plan(ctx, hostStep.args, shared);
-  const plan = { ...planned, findings: [...findSecretsInArgv(hostStep), ...planned.findings] };
+  const plan = { ...withSecretParts(planned, hostStep.secrets ?? {}), findings: [...findSecretsInArgv(hostStep), ...planned.findings] };
   const { step, host } = hostStep;
   for (const finding of plan.findings) env.recorder.emit({ type: 'host.finding', stepId: step.id, host: host.name, finding });
   env.recorder.emit({
@@ -148,6 +148,23 @@ export async function applyChange(change: Change, ctx: ActionContext): Promise<v
   if (!change.command) throw new Error(`internal: change "${change.description}" has neither a command nor an apply function`);
   const result = await ctx.exec(change.command, { timeoutMs: change.timeoutMs });
   if (result.exitCode !== 0) throw commandFailure(change.command.toDisplay(), result);
+}
+
+/**
+ * Secret values inside the arguments of a plan's commands and undo commands become
+ * secret parts (by param name): shown masked, journaled by name, run from the
+ * environment — so `drbook rollback` rebuilds an undo with the right value.
+ */
+function withSecretParts(plan: ActionPlan, secrets: Readonly<Record<string, string>>): ActionPlan {
+  if (Object.keys(secrets).length === 0) return plan;
+  return {
+    ...plan,
+    changes: plan.changes.map((change) => ({
+      ...change,
+      ...(change.command ? { command: change.command.withSecrets(secrets) } : {}),
+      ...(change.undo && 'command' in change.undo ? { undo: { ...change.undo, command: change.undo.command.withSecrets(secrets) } } : {}),
+    })),
+  };
 }
 
 export function toUndoRecord(undo: Undo | null | undefined): UndoRecord | null {

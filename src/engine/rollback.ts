@@ -141,6 +141,7 @@ async function undoContext(item: UndoItem, input: RollbackInput, output: OutputT
     run: input.run,
     stepId: item.stepId,
     signal: input.signal,
+    secrets: input.secretsByHost.get(item.host),
     onOutput: (stream, text) => output.push(stream, text),
     onLog: (text) => input.recorder.emit({ type: 'output', stepId: item.stepId, host: item.host, stream: 'stdout', text: `${text}\n` }),
   });

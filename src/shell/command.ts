@@ -73,14 +73,19 @@ export class ShellCommand {
   }
 
   /**
-   * The same command with every argument that holds one of `secrets` (a secret that
-   * reached an action's `with:` as a plain value, e.g. a path) turned into a secret
-   * part of its own, so it travels in the environment too. Nothing changes for the
-   * shell: an argument part and a secret part both stand for one word.
+   * The same command with every secret value that sits inside an argument (a secret
+   * param that reached an action's `with:` as a plain value, e.g. in a path) turned
+   * into a secret part of its own, by param name: the argument is cut around it into
+   * pieces that the shell still reads as ONE word (`/tmp/"${DRBOOK_SECRET_token?}"-src`),
+   * so the value travels in the environment, is masked when shown, and is journaled by
+   * name, so an undo can be rebuilt with it.
    */
-  withSecretArgsInEnv(secrets: readonly string[]): ShellCommand {
-    if (secrets.length === 0 || !this.parts.some((p) => p.t === 'arg' && secrets.some((s) => p.v.includes(s)))) return this;
-    return new ShellCommand(this.parts.map((p, i) => (p.t === 'arg' && secrets.some((s) => p.v.includes(s)) ? { t: 'secret', name: `arg_${i}`, v: p.v } : p)));
+  withSecrets(secrets: Readonly<Record<string, string>>): ShellCommand {
+    const known = Object.entries(secrets)
+      .filter(([, value]) => value !== '')
+      .sort((a, b) => b[1].length - a[1].length);
+    if (known.length === 0 || !this.parts.some((p) => p.t === 'arg' && known.some(([, value]) => p.v.includes(value)))) return this;
+    return new ShellCommand(this.parts.flatMap((p) => (p.t === 'arg' ? splitAtSecrets(p.v, known) : [p])));
   }
 
   /** Secrets that still reach a program's argv when the shell runs the script: which secret, which program. */
@@ -155,6 +160,25 @@ function toParts(value: Interpolated): CommandPart[] {
     return value.flatMap((v, i) => [...(i > 0 ? [{ t: 'lit' as const, v: ' ' }] : []), ...toParts(v as Interpolated)]);
   }
   return [{ t: 'arg', v: String(value) }];
+}
+
+/** An argument's value as argument and secret parts, cut at each secret it holds (the first, the longest, wins). */
+function splitAtSecrets(value: string, secrets: ReadonlyArray<[string, string]>): CommandPart[] {
+  const parts: CommandPart[] = [];
+  let rest = value;
+  for (;;) {
+    let found: { at: number; name: string; secret: string } | undefined;
+    for (const [name, secret] of secrets) {
+      const at = rest.indexOf(secret);
+      if (at >= 0 && (!found || at < found.at)) found = { at, name, secret };
+    }
+    if (!found) break;
+    if (found.at > 0) parts.push({ t: 'arg', v: rest.slice(0, found.at) });
+    parts.push({ t: 'secret', name: found.name, v: found.secret });
+    rest = rest.slice(found.at + found.secret.length);
+  }
+  if (rest !== '' || parts.length === 0) parts.push({ t: 'arg', v: rest });
+  return parts;
 }
 
 /** How a script refers to a secret: quoted, and an error when the variable is not set. */

@@ -165,3 +165,45 @@ test('drbook rollback without a secret its undos need refuses before any change,
   assert.match(done.stdout + done.stderr, /undoing with \*\*\*/);
   assert.equal(finder.find(done.stdout + done.stderr + (await readFile(journalFile, 'utf8'))), undefined);
 });
+
+test('a secret inside an action\'s path: journaled by name, so the rollback (in the run, and drbook rollback later) puts the file back where it was', async () => {
+  const dir = await mkdtemp(join(base, 'path-'));
+  const token = randomBytes(12).toString('hex');
+  const finder = new FragmentFinder([token]);
+  const runbook = join(dir, 'move.yaml');
+  await writeFile(
+    runbook,
+    [
+      'apiVersion: drbook/v1',
+      'kind: Runbook',
+      'metadata: { name: move }',
+      'params:',
+      '  token: { type: string, secret: true, required: true }',
+      'steps:',
+      `  - { id: move, name: Move, uses: file.move, with: { from: "${dir}/{{ params.token }}-src", to: "${dir}/dst" } }`,
+      '  - { id: fail, name: Fail, run: "exit 1" }',
+      '',
+    ].join('\n'),
+  );
+  const source = join(dir, `${token}-src`);
+  for (const mode of ['in the run', 'drbook rollback'] as const) {
+    await writeFile(source, 'data');
+    const stateDir = join(dir, `state-${mode === 'in the run' ? 'a' : 'b'}`);
+    const env = { DRBOOK_PARAM_TOKEN: token };
+    const run = await runCli(['run', runbook, '-o', 'plain', ...(mode === 'drbook rollback' ? ['--no-rollback'] : [])], { stateDir, env });
+    assert.equal(run.code, mode === 'in the run' ? 1 : 3, run.stdout + run.stderr);
+    let text = run.stdout + run.stderr;
+    if (mode === 'drbook rollback') {
+      const runId = (await readdir(join(stateDir, 'runs')))[0]!;
+      const refused = await runCli(['rollback', runId, '-o', 'plain'], { stateDir });
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /the undo of step `move` on local needs the secret param `token`/);
+      const done = await runCli(['rollback', runId, '-o', 'plain'], { stateDir, env });
+      assert.equal(done.code, 0, done.stdout + done.stderr);
+      text += done.stdout + done.stderr;
+    }
+    assert.equal(await readFile(source, 'utf8'), 'data', `${mode}: the file is back under its secret name`);
+    assert.equal(finder.find(text), undefined);
+    for (const file of await filesUnder(stateDir)) assert.equal(finder.find(await readFile(file, 'latin1')), undefined, file);
+  }
+});
