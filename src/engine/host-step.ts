@@ -3,6 +3,7 @@
 
 import { commandFailure, type ActionContext, type ActionPlan, type Change, type RunInfo, type Undo } from '../actions/action.js';
 import { DrbookError, errorMessage } from '../errors.js';
+import { ShellCommand } from '../shell/command.js';
 import type { UndoRecord } from '../journal/records.js';
 import type { TransportPool } from '../transport/transport.js';
 import { createActionContext } from './action-context.js';
@@ -163,6 +164,8 @@ function withSecretParts(plan: ActionPlan, secrets: Readonly<Record<string, stri
       ...change,
       ...(change.command ? { command: change.command.withSecrets(secrets) } : {}),
       ...(change.undo && 'command' in change.undo ? { undo: { ...change.undo, command: change.undo.command.withSecrets(secrets) } } : {}),
+      // A change's "did it happen?" check (where changes carry one) is a command too.
+      ...('check' in change && change.check instanceof ShellCommand ? { check: change.check.withSecrets(secrets) } : {}),
     })),
   };
 }

@@ -6,6 +6,7 @@
 
 import { InputError, type InputIssue } from '../errors.js';
 import type { JournalEntry } from '../journal/records.js';
+import type { CommandRecord } from '../shell/command.js';
 import { secretEnvName } from '../runbook/params.js';
 import { unmaskableSecretReason } from '../shell/masker.js';
 
@@ -15,10 +16,13 @@ export function checkUndoSecrets(entries: readonly JournalEntry[], secretsByHost
   const missing = new Map<string, string[]>(); // param → where it is needed
   const unmaskable = new Map<string, string>();
   for (const entry of entries) {
-    if (entry.t !== 'intent' || !entry.undo || !('command' in entry.undo)) continue;
+    if (entry.t !== 'intent') continue;
     if (undone.has(`${entry.stepId}/${entry.host}/${entry.index}`)) continue;
+    // The undo command, and the change's "did it happen?" check where the journal has one: both run in a rollback.
+    const check = (entry as { check?: CommandRecord }).check;
+    const records = [...(entry.undo && 'command' in entry.undo ? [entry.undo.command] : []), ...(Array.isArray(check) ? [check] : [])];
     const given = secretsByHost.get(entry.host) ?? {};
-    for (const part of entry.undo.command) {
+    for (const part of records.flat()) {
       if (part.t !== 'secret') continue;
       const value = given[part.name];
       if (value === undefined) {

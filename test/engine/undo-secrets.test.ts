@@ -30,3 +30,9 @@ test('many places are summed up; a secret too short to be masked is refused too'
   assert.throws(() => checkUndoSecrets(entries, new Map()), /step `s0` on m1, step `s1` on m1, step `s2` on m1 and 2 more needs the secret param `pw`/);
   assert.throws(() => checkUndoSecrets(entries, new Map([['m1', { pw: 'ab' }]])), /secret param `pw` is refused: a secret must have at least 4/);
 });
+
+test('a change\'s check, where the journal has one, needs its secrets too', () => {
+  const entry = { ...intent('a', 'm1', 0), check: [{ t: 'lit', v: 'test -e ' }, { t: 'secret', name: 'pw' }] } as unknown as JournalEntry;
+  assert.throws(() => checkUndoSecrets([entry], new Map()), /the undo of step `a` on m1 needs the secret param `pw`/);
+  checkUndoSecrets([entry], new Map([['m1', { pw: 'long-enough' }]]));
+});
