@@ -24,8 +24,12 @@ export interface ActionContext {
   signal: AbortSignal;
   /** Show progress text for this host and step (goes through the secret masker). */
   log(text: string): void;
-  /** Run a read-only probe command. Runs in dry-run too; must never change anything. */
-  probe(command: ShellCommand, options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * Run a read-only probe command. Runs in dry-run too; must never change anything.
+   * Rejects (kind 'cancelled' or 'timeout') when the probe was killed before it answered,
+   * unless `timeoutIsAnAnswer` (a poll takes a slow answer as "not yet").
+   */
+  probe(command: ShellCommand, options?: { timeoutMs?: number; timeoutIsAnAnswer?: boolean }): Promise<ExecResult>;
   /** Ask the operator a yes/no question (the `confirm` gate). Answered by --yes when given. */
   confirm(message: string): Promise<boolean>;
   /** Run a command as part of applying a change (never called in dry-run); output is streamed to the display. */

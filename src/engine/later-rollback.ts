@@ -14,6 +14,7 @@ import { replayJournal } from '../journal/replay.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { EXIT } from './run.js';
+import { checkUndoSecrets } from './undo-secrets.js';
 
 export interface LaterRollbackRequest {
   entries: JournalEntry[];
@@ -21,7 +22,7 @@ export interface LaterRollbackRequest {
   stateDir: string;
   pool: TransportPool;
   bus: EventBus;
-  /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name. */
+  /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name; a host var of the same name fills in for its host. */
   secrets: Record<string, string>;
   signal: AbortSignal;
 }
@@ -29,8 +30,10 @@ export interface LaterRollbackRequest {
 export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string }> {
   const header = request.entries[0];
   if (header?.t !== 'run') throw new Error('internal: journal without header');
+  const secretsByHost = new Map(request.hosts.map((h) => [h.name, secretsForHost(h, header.secretParams, request.secrets)]));
+  checkUndoSecrets(request.entries, secretsByHost); // before the lock: nothing is touched when one is missing
   const masker = new Masker();
-  masker.add(...Object.values(request.secrets));
+  for (const secrets of secretsByHost.values()) masker.add(...Object.values(secrets));
   const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
   const writer = await JournalWriter.append(request.stateDir, header.runId);
   const recorder = new RunRecorder(writer, request.bus, masker, request.entries);
@@ -41,7 +44,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
       pool: request.pool,
       hosts: new Map(request.hosts.map((h) => [h.name, h])),
       run: { id: header.runId, startedAt: header.at, dryRun: false, stateDir: request.stateDir },
-      secretsByHost: new Map(request.hosts.map((h) => [h.name, request.secrets])),
+      secretsByHost,
       signal: request.signal,
       reason: 'requested with drbook rollback',
     });
@@ -62,4 +65,14 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     await request.pool.closeAll().catch(() => undefined);
     await lock.release();
   }
+}
+
+/** A host's secrets: given again (-p, DRBOOK_PARAM_*) over its host vars, as when the run resolved its params. */
+function secretsForHost(host: Host, names: string[], given: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = host.vars[name];
+    if (value !== undefined && value !== null && typeof value !== 'object') out[name] = String(value);
+  }
+  return { ...out, ...given };
 }

@@ -24,6 +24,7 @@ import { createActionContext } from './action-context.js';
 import { probeChange, type ProbeEnv } from './change-check.js';
 import * as faults from './faults.js';
 import { applyChange } from './host-step.js';
+import { OutputTail } from './output-tail.js';
 import type { RunRecorder } from './recorder.js';
 
 /** An undo command gets this long before it is killed. */
@@ -158,11 +159,13 @@ async function undoOne(item: UndoItem, undo: UndoRecord, input: RollbackInput, p
   recorder.emit({ type: 'undo.started', ...base, description: undo.description, command: command instanceof ShellCommand ? command.toDisplay() : undefined });
   const started = Date.now();
   let error: string | undefined;
+  // Masked as a stream: a secret split across two chunks of output is still masked.
+  const output = new OutputTail(recorder.masker, (stream, text) => recorder.emit({ type: 'output', stepId: item.stepId, host: item.host, stream, text }));
   try {
     if (typeof command === 'string') throw new Error(command);
-    const ctx = await undoContext(item, input);
+    const ctx = await undoContext(item, input, output);
     if (command) {
-      const result = await ctx.transport.exec({ command, timeoutMs: UNDO_TIMEOUT_MS, signal: input.signal, onOutput: (stream, text) => recorder.emit({ type: 'output', stepId: item.stepId, host: item.host, stream, text }) });
+      const result = await ctx.transport.exec({ command, timeoutMs: UNDO_TIMEOUT_MS, signal: input.signal, onOutput: (stream, text) => output.push(stream, text) });
       if (result.exitCode !== 0) throw commandFailure(command.toDisplay(), result);
     } else if ('action' in undo) {
       await undoWithAction(undo, ctx);
@@ -170,6 +173,7 @@ async function undoOne(item: UndoItem, undo: UndoRecord, input: RollbackInput, p
   } catch (caught) {
     error = errorMessage(caught);
   }
+  output.flush();
   faults.beforeResult('undo', item.stepId, item.host, item.index);
   if (item.check && !(typeof command === 'string')) {
     // The undo's own exit status is not the claim: the host is.
@@ -208,7 +212,7 @@ async function undoWithAction(undo: Extract<UndoRecord, { action: string }>, ctx
   for (const change of plan.changes) await applyChange(change, ctx);
 }
 
-async function undoContext(item: UndoItem, input: RollbackInput): Promise<ActionContext> {
+async function undoContext(item: UndoItem, input: RollbackInput, output: OutputTail): Promise<ActionContext> {
   const host = input.hosts.get(item.host);
   if (!host) throw new Error(`host ${item.host} is not in the inventory any more`);
   return createActionContext({
@@ -217,7 +221,8 @@ async function undoContext(item: UndoItem, input: RollbackInput): Promise<Action
     run: input.run,
     stepId: item.stepId,
     signal: input.signal,
-    onOutput: (stream, text) => input.recorder.emit({ type: 'output', stepId: item.stepId, host: item.host, stream, text }),
+    secrets: input.secretsByHost.get(item.host),
+    onOutput: (stream, text) => output.push(stream, text),
     onLog: (text) => input.recorder.emit({ type: 'output', stepId: item.stepId, host: item.host, stream: 'stdout', text: `${text}\n` }),
   });
 }

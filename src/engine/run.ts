@@ -20,6 +20,7 @@ import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { resolveInFlight } from './resume-in-flight.js';
 import { replayJournal } from '../journal/replay.js';
 import { isFailure, runStep } from './step-runner.js';
+import { checkUndoSecrets } from './undo-secrets.js';
 
 /**
  * Exit codes, documented in README.md. They say what the hosts are in:
@@ -73,6 +74,8 @@ export function compileForRun(request: Pick<RunRequest, 'runbook' | 'hosts' | 'c
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const masker = new Masker();
   const compiled = compileForRun(request, masker); // InputError: nothing touched yet
+  // A resumed run may roll back the changes journaled before: their undos' secrets must be at hand.
+  if (request.resumeFrom && request.rollbackOnFailure) checkUndoSecrets(request.resumeFrom, compiled.secretsByHost);
   const hostNames = request.hosts.map((h) => h.name);
   const lock = await acquireLock(request.stateDir, hostNames, request.runId);
   const started = Date.now();

@@ -10,6 +10,7 @@ import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOpt
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
 import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
+import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
 const spec: CommandSpec = {
@@ -35,6 +36,8 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });
+  const secretArgsWarning = hideSecretArgs(stored.header.secretParams);
+  if (secretArgsWarning) output.say(`warning: ${secretArgsWarning}`);
   if (!stored.summary.canRollback) {
     output.say(`run ${stored.header.runId} is ${stored.summary.state}: its journal shows nothing that may still be applied`);
     return 0;
@@ -43,7 +46,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   if (warning) output.say(`warning: ${warning}`);
   const hosts = hostsOfRun(stored.header, inventory);
   const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
-  const interrupts = installInterrupts(output.say);
+  const interrupts = installInterrupts(output.say, { kind: 'rollback', runId: stored.header.runId });
   try {
     const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
     await output.finished();

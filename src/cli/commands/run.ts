@@ -52,7 +52,13 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
   const onInterrupt = choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback');
 
   const output = await createOutput(loaded.output, { dryRun });
-  const interrupts = installInterrupts(output.say);
+  if (loaded.secretArgsWarning) output.say(`warning: ${loaded.secretArgsWarning}`);
+  const runId = newRunId();
+  const noRollback = values['no-rollback'] === true;
+  const interrupts = installInterrupts(
+    output.say,
+    dryRun ? { kind: 'plan' } : { kind: 'run', runId, rollback: onInterrupt === 'rollback' && !noRollback, why: noRollback ? '--no-rollback' : '--on-interrupt stop' },
+  );
   const pool = await openTransportPool(loaded.hosts);
   const common = {
     ...loaded,
@@ -61,7 +67,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
     interrupt: interrupts.interrupt,
     abandon: interrupts.abandon,
     confirm: createConfirm({ yes, interactive, ask: output.ask }),
-    runId: newRunId(),
+    runId,
     startedAt: new Date().toISOString(),
   };
   try {
@@ -70,7 +76,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
       await output.finished();
       return outcome.exitCode;
     }
-    const outcome = await executeRun({ ...common, rollbackOnFailure: values['no-rollback'] !== true, onInterrupt });
+    const outcome = await executeRun({ ...common, rollbackOnFailure: !noRollback, onInterrupt });
     await output.finished();
     if (outcome.exitCode !== 0 && loaded.output !== 'json') output.say(nextSteps(outcome));
     return outcome.exitCode;
