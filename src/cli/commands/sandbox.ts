@@ -4,7 +4,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DrbookError, InputError, errorMessage } from '../../errors.js';
-import { defaultSandboxDir } from '../../sandbox/layout.js';
+import { DEFAULT_WORKERS, defaultSandboxDir } from '../../sandbox/layout.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
 import { sshCommandOf } from '../../sandbox/ssh/access.js';
 
@@ -39,11 +39,11 @@ function wholeNumber(flag: string, text: string | boolean | undefined, fallback:
 }
 
 function describeUp(info: SandboxInfo): string {
-  const lines = [`sandbox up: ${info.nodes.length} node(s) in ${info.dir}`];
-  for (const node of info.nodes) {
-    const sshd = node.sshd ? `  sshd ${node.sshd.address}:${node.sshd.port} pid ${node.sshd.pid}` : '';
-    lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  runner pid ${node.runnerPid}${sshd}`);
-  }
+  const workers = info.workers ?? [];
+  const lines = [`sandbox up: ${info.nodes.length} master(s) and ${workers.length} worker(s) in ${info.dir}`];
+  const sshdOf = (node: { sshd?: { address: string; port: number; pid?: number } }) => (node.sshd ? `  sshd ${node.sshd.address}:${node.sshd.port} pid ${node.sshd.pid}` : '');
+  for (const node of info.nodes) lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  kubelet pid ${node.runnerPid}${sshdOf(node)}`);
+  for (const node of workers) lines.push(`  ${node.name}  ${node.ip}  worker  kubelet pid ${node.runnerPid}${sshdOf(node)}`);
   const first = info.nodes[0]!;
   if (info.seeded) lines.push(`cluster state: ${info.seeded.totalKeys} keys under /registry (nodes ${info.seeded.nodes.join(', ')})`);
   lines.push(`inventory:  ${info.inventory}${info.sshAccess ? ' (every node over SSH, strict host keys)' : ''}`);
@@ -60,9 +60,11 @@ function describeStatus(status: SandboxStatus): string {
   if (!status.status) return `no sandbox in ${status.dir}\n`;
   const lines = [`sandbox ${status.dir}: ${status.status}, ${status.healthy ? 'healthy' : 'NOT healthy'} (created ${status.createdAt})`];
   for (const node of status.nodes) {
-    const runner = node.runner.alive ? `runner pid ${node.runner.pid}` : 'runner NOT running';
+    const restarts = node.kubelet?.restarts ? `, ${node.kubelet.restarts} restart(s)` : '';
+    const runner = node.runner.alive ? `kubelet pid ${node.runner.pid}${restarts}` : 'kubelet NOT running';
     const sshd = node.sshd ? `; sshd ${node.sshd.address}:${node.sshd.port} ${node.sshd.alive ? `pid ${node.sshd.pid}` : `NOT running (pid ${node.sshd.pid ?? '?'})`}` : '';
-    lines.push(`  ${node.name} ${node.ip}: ${runner}${sshd}; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}`);
+    const etcd = node.etcd ? `; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}` : '';
+    lines.push(`  ${node.name} ${node.ip} (${node.role}): ${runner}${sshd}${etcd}`);
     for (const c of node.containers) lines.push(`    ${c.name.padEnd(24)} ${c.state.padEnd(8)} pid ${String(c.pid).padEnd(8)} attempt ${c.attempt}`);
   }
   return lines.join('\n') + '\n';
@@ -70,12 +72,13 @@ function describeStatus(status: SandboxStatus): string {
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   up: {
-    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--dir D] [--timeout S] [--json]',
-    summary: 'Create and start a local kubeadm-like control plane: per node real etcd (TLS, client-cert auth), a minimal API server, a static-pod runner and a crictl stand-in.',
-    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, timeout: { type: 'string' } },
+    usage: 'drbook sandbox up [--nodes N] [--workers M] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--dir D] [--timeout S] [--json]',
+    summary: 'Create and start a local cluster built the way kubeadm builds one: per master real etcd (TLS, client-cert auth; the first master `kubeadm init`, the others joined one by one), a minimal API server, a static-pod runner as kubelet and a crictl stand-in; per worker a kubelet.',
+    options: { ...COMMON, nodes: { type: 'string' }, workers: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, timeout: { type: 'string' } },
     help: [
       ['--nodes N', 'Number of control-plane nodes (default 1): node1, node2, ...'],
-      ['--ip-prefix P', 'Loopback prefix; node i listens on <P><10+i> (default 127.0.0. → 127.0.0.11, ...).'],
+      ['--workers M', `Number of worker nodes (default ${DEFAULT_WORKERS}, the seeded cluster's): worker1, worker2, ...`],
+      ['--ip-prefix P', 'Loopback prefix; master i listens on <P><10+i>, worker i on <P><20+i> (default 127.0.0. → 127.0.0.11, ..., 127.0.0.21, ...).'],
       ['--ssh', 'Give every node its own OpenSSH server on its own address, with generated host keys and one user key; the inventory then reaches the nodes over SSH (strict known_hosts), like real masters.'],
       ['--ssh-port PORT', 'Port of every node\'s sshd (default 22 when free on the node addresses, else 2222).'],
       ['--timeout S', 'Seconds to wait for etcd and the API servers (default 90).'],
@@ -86,6 +89,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       const info = await sandboxUp({
         dir: dirOf(values),
         nodes: wholeNumber('--nodes', values.nodes, 1),
+        workers: wholeNumber('--workers', values.workers, DEFAULT_WORKERS),
         ipPrefix: typeof values['ip-prefix'] === 'string' ? values['ip-prefix'] : undefined,
         ssh: values.ssh === true,
         sshPort: values['ssh-port'] === undefined ? undefined : wholeNumber('--ssh-port', values['ssh-port'], 0),
@@ -116,7 +120,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   status: {
     usage: 'drbook sandbox status [--dir D] [--json]',
-    summary: 'Show each node\'s runner, sshd (with --ssh), containers and etcd health. Exit 0 when healthy, 1 otherwise.',
+    summary: 'Show each node\'s kubelet (runner) and its restarts, sshd (with --ssh), containers and, on masters, etcd health. Exit 0 when healthy, 1 otherwise.',
     options: COMMON,
     help: COMMON_HELP,
     positionals: [0, 0],

@@ -137,13 +137,13 @@ test('a changed manifest replaces the container; a broken or hidden file starts 
   assert.ok(h.log.some((l) => /ignoring manifest: .*broken\.yaml/.test(l)));
 });
 
-test('restartControllers restarts every container but etcd; stop ends them all', async (t) => {
+test('restartKubelet restarts every container but etcd; stop ends them all', async (t) => {
   const h = await startHarness(t);
   await h.write('etcd', ['sleep', '1000']);
   await h.write('kube-scheduler', ['sleep', '1001']);
   const etcd = await waitFor('etcd running', async () => running(await h.state(), 'etcd'));
   const scheduler = await waitFor('scheduler running', async () => running(await h.state(), 'kube-scheduler'));
-  await h.runner.restartControllers();
+  await h.runner.restartKubelet();
   const records = await h.state();
   assert.equal(running(records, 'etcd')?.pid, etcd.pid);
   const restarted = running(records, 'kube-scheduler');
