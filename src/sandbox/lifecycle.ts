@@ -195,7 +195,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     etcdImageTag,
   };
   await writeSandboxInfo(info);
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Number.POSITIVE_INFINITY;
   let failed = false;
   try {
     progress(`laying out ${count} master(s) and ${workerCount} worker(s) in ${dir}`);
@@ -223,6 +223,8 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
       progress(`${node.name} (${node.ip}): kubelet (static-pod runner) pid ${pid}`);
     }
     if (info.sshAccess) await startSshds(info, progress);
+    // timeoutMs bounds the waits for the cluster, once every kubelet runs.
+    deadline = Date.now() + timeoutMs;
 
     progress(`waiting for etcd on ${nodes[0]!.name} (kubeadm init: a 1-member cluster; TLS, client-cert auth)`);
     const first = await waitForProbe(() => probeEtcdHealth(nodes[0]!), Math.max(0, deadline - Date.now()));
