@@ -220,7 +220,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
       node.runnerPid = pid;
       info.pids.push(pid);
       await writeSandboxInfo(info);
-      progress(`${node.name} (${node.ip}): kubelet (static-pod runner) pid ${pid}`);
+      progress(`${node.name} (${node.ip}): static-pod runner pid ${pid} (the node's kubelet)`);
     }
     if (info.sshAccess) await startSshds(info, progress);
     // timeoutMs bounds the waits for the cluster, once every kubelet runs.
