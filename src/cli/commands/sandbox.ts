@@ -49,7 +49,8 @@ function describeUp(info: SandboxInfo): string {
   lines.push(`inventory:  ${info.inventory}${info.sshAccess ? ' (every node over SSH, strict host keys)' : ''}`);
   if (info.sshAccess) {
     lines.push(`ssh:        ${sshCommandOf(info.sshAccess, first.ip)}`);
-    if (info.nodes.length > 1) lines.push(`            (the other nodes: same command with ${info.nodes.slice(1).map((n) => `${info.sshAccess!.user}@${n.ip}`).join(', ')})`);
+    const others = [...info.nodes.slice(1), ...workers];
+    if (others.length > 0) lines.push(`            (the other nodes: same command with ${others.map((n) => `${info.sshAccess!.user}@${n.ip}`).join(', ')})`);
   }
   lines.push(`kubectl:    kubectl --kubeconfig ${first.kubeconfig} get nodes`, `crictl:     ${first.crictl} ps`);
   lines.push(`stop it:    drbook sandbox down --dir ${info.dir}`);
