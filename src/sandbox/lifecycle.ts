@@ -1,4 +1,4 @@
-// `sandbox up` and `sandbox status` (down lives in teardown.ts). `up` lays out N kubeadm
+// `sandbox up` (status lives in status.ts, down in teardown.ts). It lays out N kubeadm
 // masters and M workers under one folder, starts one static-pod runner (the kubelet) per
 // node (and, with --ssh, one OpenSSH server per node on the node's own address), builds
 // the etcd cluster the way kubeadm does (control-plane.ts: init, then one join at a
@@ -7,8 +7,7 @@
 // written before anything starts, so a crashed or interrupted `up` is always cleaned up
 // by `down`.
 
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,22 +17,21 @@ import { allNodesOf, readSandboxInfo, writeSandboxInfo, type SandboxInfo } from 
 import { detectEtcdImageTag, joinMasters, writeInitialManifests } from './control-plane.js';
 import { probeApiServerReady, probeEtcdHealth, waitForProbe, type ProbeResult } from './health.js';
 import {
-  API_SERVER_PORT, DEFAULT_IP_PREFIX, DEFAULT_WORKERS, ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT, commandOfEntry, filesOfSandbox,
-  findRepoRoot, pathsOfNode, planNodes, planWorkers, runningFromSource, type SandboxNode,
+  API_SERVER_PORT, DEFAULT_IP_PREFIX, DEFAULT_WORKERS, ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT, filesOfSandbox, findRepoRoot,
+  pathsOfNode, planNodes, planWorkers, runningFromSource, type SandboxNode,
 } from './layout.js';
 import { apiServerUrlOf, clientUrlOf, presentCaCertDirs } from './manifests.js';
 import { createNodeFolders, writeCrictlWrapper, writeKubeletRestart, writeSandboxInventory } from './node-files.js';
 import { generateSandboxPki } from './pki.js';
-import { isProcessAlive } from '../system/process-alive.js';
-import { readKubeletState, type KubeletState } from './runner/kubelet-state.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
-import { liveState, readContainersState } from './runner/state.js';
+import { startRunner, startSshds } from './start-processes.js';
 import { stopSandboxProcesses } from './teardown.js';
 import { writeSandboxSshFiles } from './ssh/files.js';
 import { chooseSshPort } from './ssh/port.js';
-import { sshdAlive, startNodeSshd } from './ssh/servers.js';
+import { sshdAlive } from './ssh/servers.js';
 
 export { sandboxDown, type SandboxDownReport } from './teardown.js';
+export { sandboxStatus, type NodeStatus, type SandboxStatus } from './status.js';
 export type { SandboxInfo } from './info.js';
 
 export interface SandboxUpOptions {
@@ -94,20 +92,6 @@ async function assertFreeFolder(dir: string): Promise<void> {
   }
   const entries = await readdir(dir).catch(() => [] as string[]);
   if (entries.length > 0) throw new InputError(`${dir} exists and is not empty; a sandbox needs a folder of its own`, 'choose another --dir');
-}
-
-function startRunner(node: SandboxNode): number {
-  const [program, ...args] = commandOfEntry('sandbox/runner/main');
-  const log = openSync(join(node.root, 'var', 'log', 'runner.log'), 'a');
-  try {
-    // Detached: the runner outlives `drbook sandbox up`, like a kubelet outlives kubeadm.
-    const child = spawn(program!, [...args, '--node-dir', node.root], { detached: true, stdio: ['ignore', log, log] });
-    if (child.pid === undefined) throw new DrbookError('internal', `cannot start the static-pod runner of ${node.name} (${program})`);
-    child.unref();
-    return child.pid;
-  } finally {
-    closeSync(log);
-  }
 }
 
 type SeedModule = { seedClusterState(options: Record<string, unknown>): Promise<{ totalKeys: number; nodes: string[] }> };
@@ -171,7 +155,9 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
 
   await mkdir(dir, { recursive: true });
   const repo = findRepoRoot();
-  const etcdImageTag = await detectEtcdImageTag();
+  // One `etcd --version`, while the folders and certificates are made.
+  const etcdImageTagOf = detectEtcdImageTag();
+  etcdImageTagOf.catch(() => undefined);
   const info: SandboxInfo = {
     version: 1,
     dir,
@@ -192,7 +178,6 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     }),
     pids: [],
     inventory: filesOfSandbox(dir).inventory,
-    etcdImageTag,
   };
   await writeSandboxInfo(info);
   let deadline = Number.POSITIVE_INFINITY;
@@ -200,7 +185,8 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
   try {
     progress(`laying out ${count} master(s) and ${workerCount} worker(s) in ${dir}`);
     await Promise.all([...nodes.map((node) => createNodeFolders(node, 'master')), ...workers.map((node) => createNodeFolders(node, 'worker'))]);
-    await generateSandboxPki(dir, nodes, workers);
+    const [etcdImageTag] = await Promise.all([etcdImageTagOf, generateSandboxPki(dir, nodes, workers)]);
+    info.etcdImageTag = etcdImageTag;
     const manifestOptions = { etcdImageTag, caCertDirs: presentCaCertDirs() };
     await Promise.all([writeInitialManifests(nodes, manifestOptions), ...everyNode.flatMap((node) => [writeCrictlWrapper(node), writeKubeletRestart(node)])]);
     if (sshPort !== undefined) {
@@ -269,89 +255,4 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     if (error instanceof DrbookError) throw error;
     throw new DrbookError('step', `sandbox up in ${dir} failed: ${errorMessage(error)}`, { cause: error, hint: `\`drbook sandbox down --dir ${dir}\` removes what was created` });
   }
-}
-
-/**
- * Every node's sshd, in parallel; their PIDs go to sandbox.json once all listen. An `up`
- * killed before that is still cleaned by `down`, which also finds each sshd by the pid
- * file sshd writes and by the socket it listens on (ssh/servers.ts).
- */
-async function startSshds(info: SandboxInfo, progress: (message: string) => void): Promise<void> {
-  const failures: unknown[] = [];
-  await Promise.all(
-    allNodesOf(info).map(async (node) => {
-      try {
-        node.sshd!.pid = await startNodeSshd(node.name, node.sshd!);
-        progress(`${node.name}: sshd pid ${node.sshd!.pid} on ${node.sshd!.address}:${node.sshd!.port}`);
-      } catch (error) {
-        failures.push(error);
-      }
-    }),
-  );
-  await writeSandboxInfo(info);
-  if (failures.length > 0) throw failures[0];
-}
-
-export interface NodeStatus {
-  name: string;
-  ip: string;
-  root: string;
-  role: 'master' | 'worker';
-  runner: { pid?: number; alive: boolean };
-  /** The kubelet stand-in's own record: start and restarts (run/kubelet.json). */
-  kubelet?: KubeletState;
-  containers: Array<{ name: string; podName: string; state: 'running' | 'exited'; pid: number; attempt: number; createdAt: string }>;
-  /** Masters only. */
-  etcd?: ProbeResult;
-  /** The node's OpenSSH server (SSH sandboxes only). */
-  sshd?: { address: string; port: number; pid?: number; alive: boolean };
-}
-
-export interface SandboxStatus {
-  dir: string;
-  exists: boolean;
-  status?: SandboxInfo['status'];
-  createdAt?: string;
-  inventory?: string;
-  ssh?: boolean;
-  /** Every runner (and sshd, when ssh) alive, masters' and workers', and etcd healthy on every master. */
-  healthy: boolean;
-  nodes: NodeStatus[];
-}
-
-export async function sandboxStatus(options: { dir: string }): Promise<SandboxStatus> {
-  const dir = resolve(options.dir);
-  const info = await readSandboxInfo(dir);
-  if (!info) return { dir, exists: existsSync(dir), healthy: false, nodes: [] };
-  const masters = new Set(info.nodes.map((node) => node.name));
-  const nodes = await Promise.all(
-    allNodesOf(info).map(async (node): Promise<NodeStatus> => {
-      const p = pathsOfNode(node.root);
-      const role = masters.has(node.name) ? 'master' : 'worker';
-      const pid = readLiveRunnerPid(node.root);
-      const records = await readContainersState(p.containersFile).catch(() => undefined);
-      const containers = (records ?? []).map((r) => ({ name: r.name, podName: r.podName, state: liveState(r), pid: r.pid, attempt: r.attempt, createdAt: r.createdAt }));
-      const kubelet = await readKubeletState(p.kubeletStateFile);
-      const etcd = role === 'master' ? await probeEtcdHealth(node) : undefined;
-      const sshd = node.sshd && { address: node.sshd.address, port: node.sshd.port, pid: node.sshd.pid, alive: sshdAlive(node.sshd) };
-      return {
-        name: node.name, ip: node.ip, root: node.root, role,
-        runner: { pid: pid ?? node.runnerPid, alive: pid !== undefined && isProcessAlive(pid) },
-        ...(kubelet ? { kubelet } : {}),
-        containers,
-        ...(etcd ? { etcd } : {}),
-        ...(sshd ? { sshd } : {}),
-      };
-    }),
-  );
-  return {
-    dir,
-    exists: true,
-    status: info.status,
-    createdAt: info.createdAt,
-    inventory: info.inventory,
-    ssh: info.ssh,
-    healthy: nodes.every((n) => n.runner.alive && (n.role === 'worker' || n.etcd?.ok === true) && (!info.ssh || n.sshd?.alive === true)),
-    nodes,
-  };
 }

@@ -13,14 +13,14 @@
 // run/kubelet.json.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../errors.js';
 import { pathsOfNode, type NodePaths } from '../layout.js';
 import { mapContainerCommand } from './commands.js';
 import { launchContainer, stopContainer, type Container } from './container.js';
+import { prepareHostPaths } from './host-paths.js';
 import { writeKubeletState, type KubeletState } from './kubelet-state.js';
 import { parseManifest, type StaticPod } from './static-pod-file.js';
 import { newContainerId, writeContainersState, type ContainerRecord } from './state.js';
@@ -159,28 +159,8 @@ export class StaticPodRunner {
     return desired;
   }
 
-  /** The kubelet prepares a pod's hostPath volumes before its containers start. */
-  private prepareHostPaths(pod: Pod): void {
-    for (const volume of pod.spec.hostPaths) {
-      if (existsSync(volume.path)) continue;
-      try {
-        if (volume.type === 'DirectoryOrCreate') {
-          mkdirSync(volume.path, { recursive: true, mode: 0o755 });
-        } else if (volume.type === 'FileOrCreate') {
-          mkdirSync(dirname(volume.path), { recursive: true, mode: 0o755 });
-          closeSync(openSync(volume.path, 'a', 0o644));
-        } else {
-          continue;
-        }
-        this.options.log(`created hostPath ${volume.type} ${volume.path} for ${pod.spec.container}`);
-      } catch (error) {
-        this.options.log(`cannot create hostPath ${volume.path} for ${pod.spec.container}: ${errorMessage(error)}`);
-      }
-    }
-  }
-
   private startContainer(pod: Pod): void {
-    this.prepareHostPaths(pod);
+    prepareHostPaths(pod.spec, this.options.log);
     if (pod.current) pod.previous = pod.current.record;
     const argv = this.options.mapCommand(pod.spec.argv);
     const logPath = join(this.paths.logsDir, `${pod.spec.container}.log`);
