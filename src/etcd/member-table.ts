@@ -1,11 +1,17 @@
 // The etcd member table of a multi-master restore: for every inventory host, the member
 // it restores (name, peer URL), where its clients reach it and which data dir its etcd
 // really uses. Each value comes from the inventory when it gives one, else from that
-// host's own etcd manifest. Every member must restore with the SAME --initial-cluster:
-// the table is refused (error findings naming the hosts) when two hosts claim one name
-// or one peer URL, when the hosts' manifests disagree on their --initial-cluster, or
-// when a manifest lists a member that no inventory host covers (it would never be
-// restored and the new cluster would wait for it forever).
+// host's own etcd manifest: a host's own --name, --initial-advertise-peer-urls and
+// --data-dir are authoritative for that host. Every member restores with the SAME
+// --initial-cluster, built from those rows. The table is refused (error findings naming
+// the hosts) when two hosts claim one name or one peer URL, or when a manifest lists a
+// member that no inventory host covers (it would never be restored and the new cluster
+// would wait for it forever).
+// The manifests' --initial-cluster lists are history, not membership: kubeadm init writes
+// only itself, each `kubeadm join --control-plane` the members of that moment plus itself,
+// so they differ on every real HA cluster. For now only their union feeds the "no host
+// covers it" refusal; phase 2 replaces it with the live member list and the snapshot's
+// own members (their readers are being built beside this).
 
 import type { ActionContext, Finding } from '../actions/action.js';
 import { errorMessage } from '../errors.js';
@@ -78,14 +84,6 @@ function normalizeUrl(url: string): string {
 
 function splitUrls(value: string | undefined): string[] {
   return (value ?? '').split(',').map((u) => u.trim()).filter(Boolean);
-}
-
-/** A --initial-cluster in a canonical form (order and URL case do not matter to etcd). */
-function canonicalCluster(value: string): string {
-  return parseInitialCluster(value)
-    .map((m) => `${m.name}=${normalizeUrl(m.peerUrl)}`)
-    .sort()
-    .join(',');
 }
 
 function rowOf(source: MemberSource, findings: MemberTable['findings'], required: readonly MemberField[]): MemberRow {
@@ -163,31 +161,36 @@ export function buildMemberTable(sources: MemberSource[], options: MemberTableOp
     if (hosts.length > 1) error(hosts, `peer URL ${url} is claimed by ${hosts.join(', ')}: two members cannot share a peer URL`);
   }
 
-  // The manifests were written for one cluster: they must say the same thing.
+  // Every member some manifest lists (their union: the lists are history and differ by
+  // host) must be restored by some host. A listed member whose name a host restores with
+  // another peer URL is history too (a master re-joined at a new address): only said.
   const withCluster = rows.filter((r) => r.manifestCluster);
-  const variants = groupBy(withCluster, (r) => canonicalCluster(r.manifestCluster!));
-  if (variants.size > 1) {
-    const described = [...variants.values()].map((owners) => `${hostList(owners)}: ${owners[0]!.manifestCluster}`).join('; ');
-    error(withCluster.map((r) => r.host), `the hosts' etcd manifests disagree on --initial-cluster (${described}): they do not describe one cluster`);
+  const listed = new Map<string, { name: string; peerUrl: string; listedBy: string[] }>();
+  for (const row of withCluster) {
+    for (const member of parseInitialCluster(row.manifestCluster!)) {
+      const key = `${member.name}=${normalizeUrl(member.peerUrl)}`;
+      const entry = listed.get(key) ?? { name: member.name, peerUrl: member.peerUrl, listedBy: [] };
+      if (!entry.listedBy.includes(row.host)) entry.listedBy.push(row.host);
+      listed.set(key, entry);
+    }
   }
-
-  // Every member the manifests list must be restored by some host, with the same peer URL.
-  for (const [, owners] of variants) {
-    for (const member of parseInitialCluster(owners[0]!.manifestCluster!)) {
-      const sameName = rows.find((r) => r.name === member.name);
-      const sameUrl = rows.find((r) => r.peerUrls.some((u) => normalizeUrl(u) === normalizeUrl(member.peerUrl)));
-      const listedBy = owners.map((r) => r.host);
-      if (!sameName && !sameUrl) {
-        error(listedBy, `member ${member.name} (${member.peerUrl}) is listed in the etcd manifests' --initial-cluster (${listedBy.join(', ')}) but no host in the inventory covers it: add that master to the inventory (every member must be restored), or remove it from the manifests`);
-      } else if (sameName && !sameName.peerUrls.some((u) => normalizeUrl(u) === normalizeUrl(member.peerUrl))) {
-        error([...listedBy, sameName.host], `the manifests' --initial-cluster lists ${member.name}=${member.peerUrl} but host ${sameName.host} restores ${member.name} with peer URL ${sameName.peerUrls.join(',') || '(none)'}: the member IDs would not match`);
-      }
+  for (const member of listed.values()) {
+    const sameName = rows.find((r) => r.name === member.name);
+    const sameUrl = rows.find((r) => r.peerUrls.some((u) => normalizeUrl(u) === normalizeUrl(member.peerUrl)));
+    if (!sameName && !sameUrl) {
+      error(member.listedBy, `member ${member.name} (${member.peerUrl}) is listed in the etcd manifests' --initial-cluster (${member.listedBy.join(', ')}) but no host in the inventory covers it: add that master to the inventory (every member must be restored), or remove it from the manifests`);
+    } else if (sameName && !sameName.peerUrls.some((u) => normalizeUrl(u) === normalizeUrl(member.peerUrl))) {
+      findings.push({
+        host: sameName.host,
+        finding: { level: 'warn', message: `${sameName.host}: the etcd manifests' --initial-cluster (${member.listedBy.join(', ')}) once listed ${member.name}=${member.peerUrl}; the host's own manifest restores ${member.name} with peer URL ${sameName.peerUrls.join(',') || '(none)'}, which is what counts` },
+      });
     }
   }
   for (const row of rows) {
-    if (!row.name || variants.size !== 1) continue;
-    const listed = parseInitialCluster(withCluster[0]!.manifestCluster!).some((m) => m.name === row.name);
-    if (!listed) findings.push({ host: row.host, finding: { level: 'warn', message: `${row.host}: member ${row.name} is not in the manifests' --initial-cluster: it is restored as an added member` } });
+    if (!row.name || withCluster.length === 0) continue;
+    if (![...listed.values()].some((m) => m.name === row.name)) {
+      findings.push({ host: row.host, finding: { level: 'warn', message: `${row.host}: member ${row.name} is not in any manifest's --initial-cluster: it is restored as an added member` } });
+    }
   }
 
   const initialCluster = rows

@@ -39,7 +39,7 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
   const runbook = await loadRunbook(join(findRepoRoot(), 'runbooks/etcd-restore.yaml'));
   const chapter = (title: string) => print(`\n━━━ ${title} ${'━'.repeat(Math.max(3, 70 - title.length))}\n`);
 
-  chapter('1. A kubeadm-shaped control plane (sandbox)');
+  chapter('1. A control plane built the way kubeadm builds it (sandbox)');
   const sandbox = await sandboxUp({ dir: request.dir, ipPrefix: request.ipPrefix, onProgress: (m) => print(`  ${m}\n`) });
   const outcome: DemoOutcome = { exitCode: 1, before: '', afterDisaster: '', afterRestore: '' };
   // The runbook's k8s.nodes-ready runs kubectl as well, which would cache the sandbox's
@@ -74,7 +74,7 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
     outcome.exitCode = run.exitCode;
 
     chapter(`5. After the restore (${run.state})`);
-    // The last step restarted the kubelet's pods: let the API server come back first.
+    // A run that failed and rolled back may have left the API server starting again: let it answer first.
     await waitForProbe(() => probeApiServerReady(node), 30_000);
     outcome.afterRestore = (await kubectl('get', 'nodes')) + (await kubectl('get', 'pods', '-A'));
     print(`${formatTimings(timings)}\n`);

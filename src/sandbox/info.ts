@@ -7,6 +7,16 @@ import { InputError } from '../errors.js';
 import { filesOfSandbox, type SandboxNode } from './layout.js';
 import type { NodeSshdInfo, SandboxSshAccess } from './ssh/files.js';
 
+/** A worker: a kubeadm-joined node with only a kubelet (its runner, manifests folder empty). */
+export interface SandboxWorkerInfo extends SandboxNode {
+  runnerPid?: number;
+  /** Its kubelet.conf (a worker has no admin.conf). */
+  kubeletConf: string;
+  crictl: string;
+  kubeletRestart: string;
+  sshd?: NodeSshdInfo;
+}
+
 export interface SandboxNodeInfo extends SandboxNode {
   /** PID of the node's static-pod runner, once started. */
   runnerPid?: number;
@@ -34,12 +44,22 @@ export interface SandboxInfo {
   dist: string;
   /** True when the sandbox runs drbook's TypeScript sources through tsx (tests), not dist/. */
   fromSource: boolean;
+  /** The masters (control-plane nodes), the first one being where `kubeadm init` ran. */
   nodes: SandboxNodeInfo[];
-  /** Every runner PID `up` started (the runners track their containers; sshd PIDs are under nodes[].sshd). */
+  /** The workers (absent in a sandbox.json written before workers existed). */
+  workers?: SandboxWorkerInfo[];
+  /** Every runner PID `up` started, masters' and workers' (the runners track their containers; sshd PIDs are under nodes[].sshd and workers[].sshd). */
   pids: number[];
   inventory: string;
+  /** The etcd image tag the manifests carry (the tag of the etcd binary in use). */
+  etcdImageTag?: string;
   /** Summary of the seeded cluster state, when the seeding module ran. */
   seeded?: { totalKeys: number; nodes: string[]; storageMediaType?: string };
+}
+
+/** Masters then workers: every node that has a runner (and, with --ssh, an sshd). */
+export function allNodesOf(info: Pick<SandboxInfo, 'nodes' | 'workers'>): Array<SandboxNodeInfo | SandboxWorkerInfo> {
+  return [...info.nodes, ...(info.workers ?? [])];
 }
 
 export async function writeSandboxInfo(info: SandboxInfo): Promise<void> {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveStateDir } from '../journal/state-dir.js';
 
 export interface SandboxNode {
-  /** node1, node2, ... */
+  /** node1, node2, ... (masters); worker1, worker2, ... (workers) */
   name: string;
   /** Its own loopback address, e.g. 127.0.0.11. */
   ip: string;
@@ -26,13 +26,28 @@ export const DEFAULT_IP_PREFIX = '127.0.0.';
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
+/**
+ * Workers of a sandbox when `--workers` is not given: as many as the seeded cluster state
+ * has Node objects for (worker1 and worker2, cluster-state/seed.ts).
+ */
+export const DEFAULT_WORKERS = 2;
+
 export function nameNode(index: number): string {
   return `node${index}`;
 }
 
-/** Node i (1-based) gets <prefix><10+i>: 127.0.0.11, .12, ... */
+export function nameWorker(index: number): string {
+  return `worker${index}`;
+}
+
+/** Master i (1-based) gets <prefix><10+i>: 127.0.0.11, .12, ... */
 export function addressNode(ipPrefix: string, index: number): string {
   return `${ipPrefix}${10 + index}`;
+}
+
+/** Worker i (1-based) gets <prefix><20+i>: 127.0.0.21, .22, ... */
+export function addressWorker(ipPrefix: string, index: number): string {
+  return `${ipPrefix}${20 + index}`;
 }
 
 export function planNodes(dir: string, count: number, ipPrefix: string = DEFAULT_IP_PREFIX): SandboxNode[] {
@@ -42,6 +57,16 @@ export function planNodes(dir: string, count: number, ipPrefix: string = DEFAULT
   });
 }
 
+export function planWorkers(dir: string, count: number, ipPrefix: string = DEFAULT_IP_PREFIX): SandboxNode[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = nameWorker(i + 1);
+    return { name, ip: addressWorker(ipPrefix, i + 1), root: join(dir, name) };
+  });
+}
+
+/** The names of a sandbox's node folders (masters and workers) under its --dir. */
+export const NODE_FOLDER = /^(node|worker)\d+$/;
+
 export interface NodePaths {
   root: string;
   kubernetesDir: string;
@@ -50,13 +75,27 @@ export interface NodePaths {
   stashDir: string;
   pkiDir: string;
   etcdPkiDir: string;
+  /** admin.conf: the kubeconfig an operator uses on a master. */
   kubeconfig: string;
+  /** super-admin.conf (the `kubeadm init` master only), controller-manager.conf, scheduler.conf, kubelet.conf. */
+  superAdminConf: string;
+  controllerManagerConf: string;
+  schedulerConf: string;
+  kubeletConf: string;
+  /** /var/lib/kubelet/pki: the kubelet's client pair (kubelet.conf points at it). */
+  kubeletPkiDir: string;
+  /** The flexvolume plugin dir kubeadm mounts into the controller-manager. */
+  flexvolumeDir: string;
   dataDir: string;
   logsDir: string;
   runDir: string;
   containersFile: string;
+  /** run/kubelet.json: the kubelet stand-in's start and restarts (see runner/kubelet-state.ts). */
+  kubeletStateFile: string;
   binDir: string;
   crictl: string;
+  /** bin/kubelet-restart: the node's `systemctl restart kubelet`. */
+  kubeletRestart: string;
 }
 
 export function pathsOfNode(root: string): NodePaths {
@@ -72,12 +111,20 @@ export function pathsOfNode(root: string): NodePaths {
     pkiDir,
     etcdPkiDir: join(pkiDir, 'etcd'),
     kubeconfig: join(kubernetesDir, 'admin.conf'),
+    superAdminConf: join(kubernetesDir, 'super-admin.conf'),
+    controllerManagerConf: join(kubernetesDir, 'controller-manager.conf'),
+    schedulerConf: join(kubernetesDir, 'scheduler.conf'),
+    kubeletConf: join(kubernetesDir, 'kubelet.conf'),
+    kubeletPkiDir: join(root, 'var', 'lib', 'kubelet', 'pki'),
+    flexvolumeDir: join(root, 'usr', 'libexec', 'kubernetes', 'kubelet-plugins', 'volume', 'exec'),
     dataDir: join(root, 'var', 'lib', 'etcd'),
     logsDir: join(root, 'var', 'log', 'pods'),
     runDir,
     containersFile: join(runDir, 'containers.json'),
+    kubeletStateFile: join(runDir, 'kubelet.json'),
     binDir,
     crictl: join(binDir, 'crictl'),
+    kubeletRestart: join(binDir, 'kubelet-restart'),
   };
 }
 

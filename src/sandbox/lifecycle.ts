@@ -1,40 +1,46 @@
-// `sandbox up` and `sandbox status` (down lives in teardown.ts). `up` lays out N kubeadm
-// masters under one folder, starts one static-pod runner per node (and, with --ssh, one
-// OpenSSH server per node on the node's own address), and returns only once etcd is
-// healthy over TLS on every node and each API server is ready — or fails naming the node
-// and the log to read. sandbox.json is written before anything starts, so a
-// crashed or interrupted `up` is always cleaned up by `down`.
+// `sandbox up` (status lives in status.ts, down in teardown.ts). It lays out N kubeadm
+// masters and M workers under one folder, starts one static-pod runner (the kubelet) per
+// node (and, with --ssh, one OpenSSH server per node on the node's own address), builds
+// the etcd cluster the way kubeadm does (control-plane.ts: init, then one join at a
+// time), and returns only once etcd is healthy over TLS on every master and each API
+// server is ready — or fails naming the node and the log to read. sandbox.json is
+// written before anything starts, so a crashed or interrupted `up` is always cleaned up
+// by `down`.
 
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { DrbookError, InputError, errorMessage } from '../errors.js';
-import { readSandboxInfo, writeSandboxInfo, type SandboxInfo } from './info.js';
+import { allNodesOf, readSandboxInfo, writeSandboxInfo, type SandboxInfo } from './info.js';
+import { detectEtcdImageTag, joinMasters, writeInitialManifests } from './control-plane.js';
 import { probeApiServerReady, probeEtcdHealth, waitForProbe, type ProbeResult } from './health.js';
 import {
-  API_SERVER_PORT, DEFAULT_IP_PREFIX, ETCD_CLIENT_PORT, ETCD_PEER_PORT, commandOfEntry, filesOfSandbox, findRepoRoot,
-  pathsOfNode, planNodes, runningFromSource, type SandboxNode,
+  API_SERVER_PORT, DEFAULT_IP_PREFIX, DEFAULT_WORKERS, ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT, filesOfSandbox, findRepoRoot,
+  pathsOfNode, planNodes, planWorkers, runningFromSource, type SandboxNode,
 } from './layout.js';
-import { apiServerUrlOf, clientUrlOf, writeNodeManifests } from './manifests.js';
-import { createNodeFolders, writeCrictlWrapper, writeSandboxInventory } from './node-files.js';
+import { apiServerUrlOf, clientUrlOf, presentCaCertDirs } from './manifests.js';
+import { createNodeFolders, writeCrictlWrapper, writeKubeletRestart, writeSandboxInventory } from './node-files.js';
 import { generateSandboxPki } from './pki.js';
-import { isProcessAlive } from '../system/process-alive.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
-import { liveState, readContainersState } from './runner/state.js';
+import { startRunner, startSshds } from './start-processes.js';
 import { stopSandboxProcesses } from './teardown.js';
 import { DEFAULT_STORAGE_MEDIA_TYPE, describeStorageMediaType, type StorageMediaType } from './cluster-state/storage-media-type.js';
 import { writeSandboxSshFiles } from './ssh/files.js';
 import { chooseSshPort } from './ssh/port.js';
-import { sshdAlive, startNodeSshd } from './ssh/servers.js';
+import { sshdAlive } from './ssh/servers.js';
 
 export { sandboxDown, type SandboxDownReport } from './teardown.js';
+export { sandboxStatus, type NodeStatus, type SandboxStatus } from './status.js';
 export type { SandboxInfo } from './info.js';
 
 export interface SandboxUpOptions {
   dir: string;
+  /** Masters (default 1). */
   nodes?: number;
+  /** Workers: kubelet-only nodes (default DEFAULT_WORKERS, the seeded cluster's). */
+  workers?: number;
   ipPrefix?: string;
   /** One OpenSSH server per node; the inventory reaches the nodes over SSH. */
   ssh?: boolean;
@@ -50,16 +56,18 @@ export interface SandboxUpOptions {
 
 const MAX_NODES = 9;
 
-function validateUpOptions(options: SandboxUpOptions): { nodes: number; ipPrefix: string } {
+function validateUpOptions(options: SandboxUpOptions): { nodes: number; workers: number; ipPrefix: string } {
   const nodes = options.nodes ?? 1;
+  const workers = options.workers ?? DEFAULT_WORKERS;
   const ipPrefix = options.ipPrefix ?? DEFAULT_IP_PREFIX;
   if (options.sshPort !== undefined && !options.ssh) throw new InputError('--ssh-port is only meaningful with --ssh');
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new InputError(`--nodes: expected a whole number from 1 to ${MAX_NODES}, got ${nodes}`);
+  if (!Number.isInteger(workers) || workers < 0 || workers > MAX_NODES) throw new InputError(`--workers: expected a whole number from 0 to ${MAX_NODES}, got ${workers}`);
   const match = /^127\.(\d{1,3})\.(\d{1,3})\.$/.exec(ipPrefix);
   if (!match || Number(match[1]) > 255 || Number(match[2]) > 255) {
     throw new InputError(`--ip-prefix: expected a loopback prefix with a trailing dot such as 127.0.0. or 127.0.31., got "${ipPrefix}"`, 'every node binds its own loopback address: <prefix>11, <prefix>12, ...');
   }
-  return { nodes, ipPrefix };
+  return { nodes, workers, ipPrefix };
 }
 
 function assertPortFree(ip: string, port: number): Promise<void> {
@@ -77,8 +85,9 @@ function assertPortFree(ip: string, port: number): Promise<void> {
 async function assertFreeFolder(dir: string): Promise<void> {
   const info = await readSandboxInfo(dir).catch(() => undefined);
   if (info || existsSync(filesOfSandbox(dir).info)) {
-    const live = (info?.nodes ?? []).map((n) => readLiveRunnerPid(n.root)).filter((pid): pid is number => pid !== undefined);
-    live.push(...(info?.nodes ?? []).filter((n) => sshdAlive(n.sshd)).map((n) => n.sshd!.pid!));
+    const nodes = info ? allNodesOf(info) : [];
+    const live = nodes.map((n) => readLiveRunnerPid(n.root)).filter((pid): pid is number => pid !== undefined);
+    live.push(...nodes.filter((n) => sshdAlive(n.sshd)).map((n) => n.sshd!.pid!));
     if (live.length > 0) {
       throw new InputError(`a sandbox is already running in ${dir} (pid ${live.join(', ')})`, `use it, or stop it first with \`drbook sandbox down --dir ${dir}\``);
     }
@@ -86,20 +95,6 @@ async function assertFreeFolder(dir: string): Promise<void> {
   }
   const entries = await readdir(dir).catch(() => [] as string[]);
   if (entries.length > 0) throw new InputError(`${dir} exists and is not empty; a sandbox needs a folder of its own`, 'choose another --dir');
-}
-
-function startRunner(node: SandboxNode): number {
-  const [program, ...args] = commandOfEntry('sandbox/runner/main');
-  const log = openSync(join(node.root, 'var', 'log', 'runner.log'), 'a');
-  try {
-    // Detached: the runner outlives `drbook sandbox up`, like a kubelet outlives kubeadm.
-    const child = spawn(program!, [...args, '--node-dir', node.root], { detached: true, stdio: ['ignore', log, log] });
-    if (child.pid === undefined) throw new DrbookError('internal', `cannot start the static-pod runner of ${node.name} (${program})`);
-    child.unref();
-    return child.pid;
-  } finally {
-    closeSync(log);
-  }
 }
 
 type SeedModule = { seedClusterState(options: Record<string, unknown>): Promise<{ totalKeys: number; nodes: string[]; storageMediaType: StorageMediaType }> };
@@ -113,6 +108,33 @@ async function loadSeedModule(): Promise<SeedModule | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('seed')) return undefined;
     throw error;
   }
+}
+
+/** Seeds /registry through the init master, when the cluster-state module is there. */
+async function seedClusterState(
+  init: SandboxNode,
+  masters: SandboxNode[],
+  workers: SandboxNode[],
+  storageMediaType: StorageMediaType,
+  progress: (message: string) => void,
+): Promise<SandboxInfo['seeded']> {
+  const seed = await loadSeedModule();
+  if (!seed) return undefined;
+  progress(`seeding the cluster state under /registry (${describeStorageMediaType(storageMediaType)})`);
+  const p = pathsOfNode(init.root);
+  const summary = await seed.seedClusterState({
+    endpoints: [clientUrlOf(init)],
+    caFile: join(p.etcdPkiDir, 'ca.crt'),
+    certFile: join(p.pkiDir, 'apiserver-etcd-client.crt'),
+    keyFile: join(p.pkiDir, 'apiserver-etcd-client.key'),
+    nodes: masters.map((node) => node.name),
+    nodeIps: Object.fromEntries(masters.map((node) => [node.name, node.ip])),
+    // The Node objects of the sandbox's own workers.
+    workers: workers.map((node) => ({ name: node.name, ip: node.ip })),
+    clusterCaPem: await readFile(join(p.pkiDir, 'ca.crt'), 'utf8'),
+    storageMediaType,
+  });
+  return { totalKeys: summary.totalKeys, nodes: summary.nodes, storageMediaType: summary.storageMediaType };
 }
 
 function apiServerAvailable(): boolean {
@@ -129,18 +151,23 @@ function notReady(node: SandboxNode, what: string, logName: string, result: Prob
 }
 
 export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo> {
-  const { nodes: count, ipPrefix } = validateUpOptions(options);
+  const { nodes: count, workers: workerCount, ipPrefix } = validateUpOptions(options);
   const dir = resolve(options.dir);
   const timeoutMs = options.timeoutMs ?? 90_000;
   const progress = options.onProgress ?? (() => undefined);
   const storageMediaType = options.storageMediaType ?? DEFAULT_STORAGE_MEDIA_TYPE;
   await assertFreeFolder(dir);
   const nodes = planNodes(dir, count, ipPrefix);
-  for (const node of nodes) for (const port of [ETCD_CLIENT_PORT, ETCD_PEER_PORT, API_SERVER_PORT]) await assertPortFree(node.ip, port);
-  const sshPort = options.ssh ? await chooseSshPort(nodes.map((node) => node.ip), options.sshPort) : undefined;
+  const workers = planWorkers(dir, workerCount, ipPrefix);
+  for (const node of nodes) for (const port of [ETCD_CLIENT_PORT, ETCD_PEER_PORT, ETCD_METRICS_PORT, API_SERVER_PORT]) await assertPortFree(node.ip, port);
+  const everyNode = [...nodes, ...workers];
+  const sshPort = options.ssh ? await chooseSshPort(everyNode.map((node) => node.ip), options.sshPort) : undefined;
 
   await mkdir(dir, { recursive: true });
   const repo = findRepoRoot();
+  // One `etcd --version`, while the folders and certificates are made.
+  const etcdImageTagOf = detectEtcdImageTag();
+  etcdImageTagOf.catch(() => undefined);
   const info: SandboxInfo = {
     version: 1,
     dir,
@@ -155,67 +182,82 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
       const p = pathsOfNode(node.root);
       return { ...node, etcdEndpoint: clientUrlOf(node), apiServer: apiServerUrlOf(node), kubeconfig: p.kubeconfig, crictl: p.crictl };
     }),
+    workers: workers.map((node) => {
+      const p = pathsOfNode(node.root);
+      return { ...node, kubeletConf: p.kubeletConf, crictl: p.crictl, kubeletRestart: p.kubeletRestart };
+    }),
     pids: [],
     inventory: filesOfSandbox(dir).inventory,
   };
   await writeSandboxInfo(info);
+  let deadline = Number.POSITIVE_INFINITY;
+  let failed = false;
   try {
-    progress(`laying out ${count} node(s) in ${dir}`);
-    await Promise.all(nodes.map(createNodeFolders));
-    await generateSandboxPki(dir, nodes);
-    await Promise.all(nodes.flatMap((node) => [writeNodeManifests(node, nodes, { storageMediaType }), writeCrictlWrapper(node)]));
+    progress(`laying out ${count} master(s) and ${workerCount} worker(s) in ${dir}`);
+    await Promise.all([...nodes.map((node) => createNodeFolders(node, 'master')), ...workers.map((node) => createNodeFolders(node, 'worker'))]);
+    const [etcdImageTag] = await Promise.all([etcdImageTagOf, generateSandboxPki(dir, nodes, workers)]);
+    info.etcdImageTag = etcdImageTag;
+    const manifestOptions = { etcdImageTag, caCertDirs: presentCaCertDirs(), storageMediaType };
+    await Promise.all([writeInitialManifests(nodes, manifestOptions), ...everyNode.flatMap((node) => [writeCrictlWrapper(node), writeKubeletRestart(node)])]);
     if (sshPort !== undefined) {
       progress(`generating SSH host keys and the sandbox user key (sshd port ${sshPort})`);
-      const ssh = await writeSandboxSshFiles(dir, nodes, sshPort);
+      const ssh = await writeSandboxSshFiles(dir, everyNode, sshPort);
       info.sshAccess = ssh.access;
-      ssh.nodes.forEach((server, i) => (info.nodes[i]!.sshd = server));
+      allNodesOf(info).forEach((node, i) => (node.sshd = ssh.nodes[i]));
       await writeSandboxInfo(info);
     }
-    await writeSandboxInventory(dir, nodes, info.sshAccess);
+    await writeSandboxInventory(dir, nodes, workers, info.sshAccess);
 
-    for (const [i, node] of nodes.entries()) {
+    // Every kubelet starts now: the init master's runs its four static pods; a joining
+    // master's runs its API server, controller-manager and scheduler until its etcd
+    // member joins; a worker's has nothing to run.
+    for (const node of allNodesOf(info)) {
       const pid = startRunner(node);
-      info.nodes[i]!.runnerPid = pid;
+      node.runnerPid = pid;
       info.pids.push(pid);
       await writeSandboxInfo(info);
-      progress(`${node.name} (${node.ip}): static-pod runner pid ${pid}`);
+      progress(`${node.name} (${node.ip}): static-pod runner pid ${pid} (the node's kubelet)`);
     }
     if (info.sshAccess) await startSshds(info, progress);
+    // timeoutMs bounds the waits for the cluster, once every kubelet runs.
+    deadline = Date.now() + timeoutMs;
 
-    progress('waiting for etcd on every node (TLS, client-cert auth)');
-    const etcd = await Promise.all(nodes.map((node) => waitForProbe(() => probeEtcdHealth(node), timeoutMs)));
-    etcd.forEach((result, i) => {
-      if (!result.ok) throw notReady(nodes[i]!, 'etcd', 'etcd.log', result, timeoutMs);
+    progress(`waiting for etcd on ${nodes[0]!.name} (kubeadm init: a 1-member cluster; TLS, client-cert auth)`);
+    const first = await waitForProbe(() => probeEtcdHealth(nodes[0]!), Math.max(0, deadline - Date.now()));
+    if (!first.ok) throw notReady(nodes[0]!, 'etcd', 'etcd.log', first, timeoutMs);
+    // As on a kubeadm cluster, the objects exist before any other master joins: their
+    // members get them by replication.
+    info.seeded = await seedClusterState(nodes[0]!, nodes, workers, storageMediaType, progress);
+    const apiServers = apiServerAvailable();
+    const waitForApiServer = async (node: SandboxNode) => {
+      // Polled by hand: once `up` has failed elsewhere it stops at once (no timer may keep the CLI alive).
+      for (;;) {
+        const result = await probeApiServerReady(node);
+        if (result.ok || failed) return;
+        if (Date.now() + 250 > deadline) throw notReady(node, 'the API server', 'kube-apiserver.log', result, timeoutMs);
+        await sleep(250);
+      }
+    };
+    // The init master's API server gets ready while the others join.
+    const firstApiServer = apiServers ? waitForApiServer(nodes[0]!) : Promise.resolve();
+    firstApiServer.catch(() => undefined);
+    if (nodes.length > 1) progress(`etcd on ${nodes[0]!.name} healthy; joining ${nodes.slice(1).map((n) => n.name).join(', ')} one by one (kubeadm join --control-plane)`);
+    await joinMasters(nodes, { ...manifestOptions, deadline, progress }).catch((error: unknown) => {
+      if (error instanceof DrbookError && error.host) {
+        const node = nodes.find((n) => n.name === error.host);
+        if (node) throw notReady(node, 'etcd', 'etcd.log', { ok: false, detail: error.message }, timeoutMs);
+      }
+      throw error;
     });
-
-    const seed = await loadSeedModule();
-    if (seed) {
-      progress(`seeding the cluster state under /registry (${describeStorageMediaType(storageMediaType)})`);
-      const first = pathsOfNode(nodes[0]!.root);
-      const summary = await seed.seedClusterState({
-        endpoints: nodes.map(clientUrlOf),
-        caFile: join(first.etcdPkiDir, 'ca.crt'),
-        certFile: join(first.pkiDir, 'apiserver-etcd-client.crt'),
-        keyFile: join(first.pkiDir, 'apiserver-etcd-client.key'),
-        nodes: nodes.map((node) => node.name),
-        nodeIps: Object.fromEntries(nodes.map((node) => [node.name, node.ip])),
-        clusterCaPem: await readFile(join(first.pkiDir, 'ca.crt'), 'utf8'),
-        storageMediaType,
-      });
-      info.seeded = { totalKeys: summary.totalKeys, nodes: summary.nodes, storageMediaType: summary.storageMediaType };
-    }
-
-    if (apiServerAvailable()) {
+    if (apiServers) {
       progress('waiting for the API servers (/readyz)');
-      const api = await Promise.all(nodes.map((node) => waitForProbe(() => probeApiServerReady(node), timeoutMs)));
-      api.forEach((result, i) => {
-        if (!result.ok) throw notReady(nodes[i]!, 'the API server', 'kube-apiserver.log', result, timeoutMs);
-      });
+      await Promise.all([firstApiServer, ...nodes.slice(1).map(waitForApiServer)]);
     }
     info.status = 'running';
     await writeSandboxInfo(info);
     return info;
   } catch (error) {
+    failed = true;
     // Leave the folder (its logs tell what went wrong) but no process behind.
     await stopSandboxProcesses(dir, info).catch(() => undefined);
     info.status = 'failed';
@@ -223,74 +265,4 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     if (error instanceof DrbookError) throw error;
     throw new DrbookError('step', `sandbox up in ${dir} failed: ${errorMessage(error)}`, { cause: error, hint: `\`drbook sandbox down --dir ${dir}\` removes what was created` });
   }
-}
-
-/**
- * Every node's sshd, in parallel; their PIDs go to sandbox.json once all listen. An `up`
- * killed before that is still cleaned by `down`, which also finds each sshd by the pid
- * file sshd writes and by the socket it listens on (ssh/servers.ts).
- */
-async function startSshds(info: SandboxInfo, progress: (message: string) => void): Promise<void> {
-  const failures: unknown[] = [];
-  await Promise.all(
-    info.nodes.map(async (node) => {
-      try {
-        node.sshd!.pid = await startNodeSshd(node.name, node.sshd!);
-        progress(`${node.name}: sshd pid ${node.sshd!.pid} on ${node.sshd!.address}:${node.sshd!.port}`);
-      } catch (error) {
-        failures.push(error);
-      }
-    }),
-  );
-  await writeSandboxInfo(info);
-  if (failures.length > 0) throw failures[0];
-}
-
-export interface NodeStatus {
-  name: string;
-  ip: string;
-  root: string;
-  runner: { pid?: number; alive: boolean };
-  containers: Array<{ name: string; podName: string; state: 'running' | 'exited'; pid: number; attempt: number; createdAt: string }>;
-  etcd: ProbeResult;
-  /** The node's OpenSSH server (SSH sandboxes only). */
-  sshd?: { address: string; port: number; pid?: number; alive: boolean };
-}
-
-export interface SandboxStatus {
-  dir: string;
-  exists: boolean;
-  status?: SandboxInfo['status'];
-  createdAt?: string;
-  inventory?: string;
-  ssh?: boolean;
-  /** Every runner (and sshd, when ssh) alive and etcd healthy on every node. */
-  healthy: boolean;
-  nodes: NodeStatus[];
-}
-
-export async function sandboxStatus(options: { dir: string }): Promise<SandboxStatus> {
-  const dir = resolve(options.dir);
-  const info = await readSandboxInfo(dir);
-  if (!info) return { dir, exists: existsSync(dir), healthy: false, nodes: [] };
-  const nodes = await Promise.all(
-    info.nodes.map(async (node): Promise<NodeStatus> => {
-      const pid = readLiveRunnerPid(node.root);
-      const records = await readContainersState(pathsOfNode(node.root).containersFile).catch(() => undefined);
-      const containers = (records ?? []).map((r) => ({ name: r.name, podName: r.podName, state: liveState(r), pid: r.pid, attempt: r.attempt, createdAt: r.createdAt }));
-      const etcd = await probeEtcdHealth(node);
-      const sshd = node.sshd && { address: node.sshd.address, port: node.sshd.port, pid: node.sshd.pid, alive: sshdAlive(node.sshd) };
-      return { name: node.name, ip: node.ip, root: node.root, runner: { pid: pid ?? node.runnerPid, alive: pid !== undefined && isProcessAlive(pid) }, containers, etcd, ...(sshd ? { sshd } : {}) };
-    }),
-  );
-  return {
-    dir,
-    exists: true,
-    status: info.status,
-    createdAt: info.createdAt,
-    inventory: info.inventory,
-    ssh: info.ssh,
-    healthy: nodes.every((n) => n.runner.alive && n.etcd.ok && (!info.ssh || n.sshd?.alive === true)),
-    nodes,
-  };
 }

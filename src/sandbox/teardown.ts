@@ -1,4 +1,4 @@
-// `sandbox down`: stop everything a sandbox started, then remove its folder. It must
+// `sandbox down`: stop everything a sandbox started (masters and workers), then remove its folder. It must
 // work on a healthy sandbox, a half-created one and a crashed one (runner killed -9,
 // containers orphaned), and be idempotent. Only PIDs the sandbox recorded are signalled,
 // and only after /proc shows they still run what was recorded (PIDs get reused); a last
@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DrbookError, InputError } from '../errors.js';
-import { readSandboxInfo, type SandboxInfo } from './info.js';
-import { pathsOfNode } from './layout.js';
+import { allNodesOf, readSandboxInfo, type SandboxInfo } from './info.js';
+import { NODE_FOLDER, pathsOfNode } from './layout.js';
 import { findProcesses, processGroupOf, readCmdline, signalGroup, terminateGroup, waitForExit } from './processes.js';
 import { isProcessAlive } from '../system/process-alive.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
@@ -23,7 +23,7 @@ import { stopSandboxSshds } from './ssh/servers.js';
 /** Enough for a runner to stop its containers (each gets 5 s of grace, in parallel). */
 const RUNNER_STOP_MS = 15_000;
 const CONTAINER_GRACE_MS = 3_000;
-const SANDBOX_ENTRY = /^(node\d+|sandbox\.json(\.tmp)?|inventory\.yaml|\.pki-work|ssh)$/;
+const SANDBOX_ENTRY = /^((node|worker)\d+|sandbox\.json(\.tmp)?|inventory\.yaml|\.pki-work|ssh)$/;
 
 export interface StopReport {
   /** Runner PIDs that were alive and have been stopped. */
@@ -42,10 +42,11 @@ export interface SandboxDownReport extends StopReport {
   removed: boolean;
 }
 
+/** Masters' and workers' folders: from sandbox.json, and whatever node folder is there. */
 async function nodeRootsOf(dir: string, info: SandboxInfo | undefined): Promise<string[]> {
-  const roots = new Set(info?.nodes.map((node) => node.root) ?? []);
+  const roots = new Set(info ? allNodesOf(info).map((node) => node.root) : []);
   try {
-    for (const entry of await readdir(dir)) if (/^node\d+$/.test(entry)) roots.add(join(dir, entry));
+    for (const entry of await readdir(dir)) if (NODE_FOLDER.test(entry)) roots.add(join(dir, entry));
   } catch {
     // no folder: only what sandbox.json says
   }
@@ -58,19 +59,22 @@ function isRunnerOf(pid: number, dir: string): boolean {
   return argv.some((a) => /runner[/\\]main\.[jt]s$/.test(a)) && argv.includes('--node-dir') && nodeDir.startsWith(`${dir}/`);
 }
 
-/** Flags like --data-dir=<dir>/node1/... or --node-dir <dir>/node1: a process of this sandbox. */
+/** Flags like --data-dir=<dir>/node1/... or --node-dir <dir>/worker1: a process of this sandbox. */
 function referencesSandbox(argv: string[], dir: string): boolean {
-  const inside = `${dir}/node`;
-  return argv.some((arg, i) => (arg.startsWith('--') && arg.includes(`=${inside}`)) || (argv[i - 1] === '--node-dir' && arg.startsWith(inside)));
+  const inside = [`${dir}/node`, `${dir}/worker`];
+  return argv.some(
+    (arg, i) => inside.some((prefix) => (arg.startsWith('--') && arg.includes(`=${prefix}`)) || (argv[i - 1] === '--node-dir' && arg.startsWith(prefix))),
+  );
 }
 
 /** Stops the runners (which stop their containers), then whatever they left running. */
 export async function stopSandboxProcesses(dirInput: string, info?: SandboxInfo): Promise<StopReport> {
   const dir = resolve(dirInput);
   const roots = await nodeRootsOf(dir, info);
-  const recordedSshd = new Map<string, NodeSshdInfo>((info?.nodes ?? []).filter((n) => n.sshd).map((n) => [n.root, n.sshd!]));
+  const recorded = info ? allNodesOf(info) : [];
+  const recordedSshd = new Map<string, NodeSshdInfo>(recorded.filter((n) => n.sshd).map((n) => [n.root, n.sshd!]));
   const sshd = await stopSandboxSshds(roots, recordedSshd);
-  const candidates = new Set<number>([...(info?.pids ?? []), ...(info?.nodes.map((n) => n.runnerPid ?? 0) ?? [])]);
+  const candidates = new Set<number>([...(info?.pids ?? []), ...recorded.map((n) => n.runnerPid ?? 0)]);
   for (const root of roots) candidates.add(readLiveRunnerPid(root) ?? 0);
   const runners = [...candidates].filter((pid) => pid > 0 && isProcessAlive(pid) && isRunnerOf(pid, dir));
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { quoteArg } from '../../src/shell/quote.js';
 import { parseEvents } from './support/cli.js';
 import {
   PREFIX_RESTORE, fingerprintNode, readKeyspace, readyNodes, runRestore, runningContainers, saveSnapshot, useFileSandbox, waitForApiServer,
@@ -45,7 +46,8 @@ test('run --dry-run and plan of the restore change nothing and show every comman
       ...CONTROL_PLANE.map((c) => `$ mv -- ${stash}/${c}.yaml ${p.manifestsDir}/${c}.yaml`),
       `check etcd at ${sbx.node.etcdEndpoint}: every endpoint healthy`,
       `kubectl --kubeconfig ${p.kubeconfig} get nodes`,
-      `$ kill -HUP "$(cat ${p.runDir}/runner.pid)"`,
+      // The sandbox's `systemctl restart kubelet` (its kubeletRestart host var).
+      `$ ${quoteArg(p.kubeletRestart)}`,
     ];
     for (const line of expected) assert.ok(out.includes(line), `${invocation.join(' ')} should show ${JSON.stringify(line)}:\n${out}`);
     assert.match(out, /restore tool: etcdctl 3\.4\.23 at \S*etcdctl .*--bump-revision no, --mark-compacted no/);

@@ -37,11 +37,14 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
   const printed = /^ssh: +(ssh .* -p (\d+) (\S+)@127\.0\.56\.11)$/m.exec(up.stdout);
   assert.ok(printed, `an ssh command line in:\n${up.stdout}`);
   const info = (await readSandboxInfo(dir))!;
-  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd!.pid!)];
+  const every = [...info.nodes, ...info.workers!];
+  assert.deepEqual(info.workers!.map((n) => n.ip), ['127.0.56.21', '127.0.56.22'], 'the seeded cluster\'s two workers, each its own node');
+  const pids = [...info.pids, ...every.map((n) => n.sshd!.pid!)];
 
-  // The printed command, as printed (only the node's address changes), runs a command on each node.
-  for (const node of info.nodes) {
-    const command: string = `${printed[1]!.replace('@127.0.56.11', `@${node.ip}`)} -o BatchMode=yes ls ${node.root}/etc/kubernetes/pki/etcd`;
+  // The printed command, as printed (only the node's address changes), runs a command on each node, workers too.
+  for (const node of every) {
+    const folder = info.nodes.includes(node as (typeof info.nodes)[number]) ? 'pki/etcd' : 'pki';
+    const command: string = `${printed[1]!.replace('@127.0.56.11', `@${node.ip}`)} -o BatchMode=yes ls ${node.root}/etc/kubernetes/${folder}`;
     const result: { exitCode?: number; stdout: string; stderr: string } = await execa('sh', ['-c', command], { reject: false });
     assert.equal(result.exitCode, 0, `${command}\n${result.stderr}`);
     assert.match(result.stdout, /^ca\.crt$/m);
@@ -50,9 +53,10 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
   const status = await runCli(['sandbox', 'status', '--dir', dir, '--json']);
   assert.equal(status.code, 0, status.stderr);
   const nodes = (JSON.parse(status.stdout) as { nodes: Array<{ sshd: { address: string; port: number; pid: number; alive: boolean } }> }).nodes;
-  assert.deepEqual(nodes.map((n) => `${n.sshd.address}:${n.sshd.port} ${n.sshd.alive}`), info.nodes.map((n) => `${n.ip}:${printed[2]} true`));
+  assert.deepEqual(nodes.map((n) => `${n.sshd.address}:${n.sshd.port} ${n.sshd.alive}`), every.map((n) => `${n.ip}:${printed[2]} true`));
   const human = await runCli(['sandbox', 'status', '--dir', dir]);
-  assert.match(human.stdout, new RegExp(`node2 127\\.0\\.56\\.12: runner pid \\d+; sshd 127\\.0\\.56\\.12:${printed[2]} pid ${info.nodes[1]!.sshd!.pid}`));
+  assert.match(human.stdout, new RegExp(`node2 127\\.0\\.56\\.12 \\(master\\): kubelet pid \\d+; sshd 127\\.0\\.56\\.12:${printed[2]} pid ${info.nodes[1]!.sshd!.pid}`));
+  assert.match(human.stdout, new RegExp(`worker1 127\\.0\\.56\\.21 \\(worker\\): kubelet pid \\d+; sshd 127\\.0\\.56\\.21:${printed[2]} pid ${info.workers![0]!.sshd!.pid}`));
 
   const down = await runCli(['sandbox', 'down', '--dir', dir, '--json']);
   assert.equal(down.code, 0, down.stderr);
@@ -65,17 +69,17 @@ test('an `up --ssh` killed half-way is cleaned by the next down', async (t) => {
   const up = startCli(['sandbox', 'up', '--nodes', '3', '--ssh', '--ip-prefix', PREFIX, '--dir', dir]);
   // Killed once every runner and sshd has started and been recorded (sandbox.json gets the
   // sshd PIDs when all of them listen, just before this line), before etcd is ready.
-  await waitForOutput(up.output, (text) => /waiting for etcd on every node/.test(text) || /^error/m.test(text), 60_000);
+  await waitForOutput(up.output, (text) => /waiting for etcd on node1/.test(text) || /^error/m.test(text), 60_000);
   up.child.kill('SIGKILL');
   await up.done;
   const info = (await readSandboxInfo(dir))!;
   assert.equal(info.status, 'creating', 'up was stopped before it finished');
-  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd?.pid ?? 0)];
-  assert.equal(pids.filter((pid) => isProcessAlive(pid)).length, 6, 'three runners and three sshds outlived the killed up');
+  const pids = [...info.pids, ...[...info.nodes, ...info.workers!].map((n) => n.sshd?.pid ?? 0)];
+  assert.equal(pids.filter((pid) => isProcessAlive(pid)).length, 10, 'five runners (three masters, two workers) and five sshds outlived the killed up');
 
   const down = await runCli(['sandbox', 'down', '--dir', dir]);
   assert.equal(down.code, 0, down.stderr);
-  assert.match(down.stdout, /stopped 3 runner\(s\), \d+ sshd process\(es\)/);
+  assert.match(down.stdout, /stopped 5 runner\(s\), \d+ sshd process\(es\)/);
   for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} is gone`);
   assert.equal(existsSync(dir), false);
 });
@@ -109,7 +113,7 @@ test('rehearse --nodes 3 of the multi-master runbook goes over SSH (one connecti
     const log = await readFile(node.sshd!.logFile, 'utf8');
     assert.equal([...log.matchAll(/Accepted publickey for /g)].length, 1, `${node.name}: one SSH connection for the whole run`);
   }
-  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd!.pid!)];
+  const pids = [...info.pids, ...[...info.nodes, ...info.workers!].map((n) => n.sshd!.pid!)];
   assert.equal((await runCli(['sandbox', 'down', '--dir', rehearsal])).code, 0);
   for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} is gone`);
 

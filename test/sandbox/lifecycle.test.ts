@@ -135,7 +135,7 @@ test('an etcd that cannot start fails up with the node and its log named, and le
   assert.equal(info.status, 'failed');
   info.pids.forEach(sbx.track);
   assert.equal(isProcessAlive(info.pids[0]), false, 'the runner is stopped when up gives up');
-  assert.match(await readFile(join(sbx.dir, 'node1/var/log/pods/etcd.log'), 'utf8'), /starting etcd \(attempt 0\): \/bin\/false --name=node1/);
+  assert.match(await readFile(join(sbx.dir, 'node1/var/log/pods/etcd.log'), 'utf8'), /starting etcd \(attempt 0\): \/bin\/false --advertise-client-urls=\S+ .* --name=node1 /);
   const status = await sandboxStatus({ dir: sbx.dir });
   assert.equal(status.healthy, false);
   await sandboxDown({ dir: sbx.dir });

@@ -4,7 +4,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DrbookError, InputError, errorMessage } from '../../errors.js';
-import { defaultSandboxDir } from '../../sandbox/layout.js';
+import { DEFAULT_WORKERS, defaultSandboxDir } from '../../sandbox/layout.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
 import { sshCommandOf } from '../../sandbox/ssh/access.js';
 import { describeStorageMediaType, parseStorageMediaType, type StorageMediaType } from '../../sandbox/cluster-state/storage-media-type.js';
@@ -40,11 +40,11 @@ function wholeNumber(flag: string, text: string | boolean | undefined, fallback:
 }
 
 function describeUp(info: SandboxInfo): string {
-  const lines = [`sandbox up: ${info.nodes.length} node(s) in ${info.dir}`];
-  for (const node of info.nodes) {
-    const sshd = node.sshd ? `  sshd ${node.sshd.address}:${node.sshd.port} pid ${node.sshd.pid}` : '';
-    lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  runner pid ${node.runnerPid}${sshd}`);
-  }
+  const workers = info.workers ?? [];
+  const lines = [`sandbox up: ${info.nodes.length} master(s) and ${workers.length} worker(s) in ${info.dir}`];
+  const sshdOf = (node: { sshd?: { address: string; port: number; pid?: number } }) => (node.sshd ? `  sshd ${node.sshd.address}:${node.sshd.port} pid ${node.sshd.pid}` : '');
+  for (const node of info.nodes) lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  kubelet pid ${node.runnerPid}${sshdOf(node)}`);
+  for (const node of workers) lines.push(`  ${node.name}  ${node.ip}  worker  kubelet pid ${node.runnerPid}${sshdOf(node)}`);
   const first = info.nodes[0]!;
   if (info.seeded) {
     const storedAs = info.seeded.storageMediaType ? `, stored as ${describeStorageMediaType(info.seeded.storageMediaType as StorageMediaType)}` : '';
@@ -53,7 +53,8 @@ function describeUp(info: SandboxInfo): string {
   lines.push(`inventory:  ${info.inventory}${info.sshAccess ? ' (every node over SSH, strict host keys)' : ''}`);
   if (info.sshAccess) {
     lines.push(`ssh:        ${sshCommandOf(info.sshAccess, first.ip)}`);
-    if (info.nodes.length > 1) lines.push(`            (the other nodes: same command with ${info.nodes.slice(1).map((n) => `${info.sshAccess!.user}@${n.ip}`).join(', ')})`);
+    const others = [...info.nodes.slice(1), ...workers];
+    if (others.length > 0) lines.push(`            (the other nodes: same command with ${others.map((n) => `${info.sshAccess!.user}@${n.ip}`).join(', ')})`);
   }
   lines.push(`kubectl:    kubectl --kubeconfig ${first.kubeconfig} get nodes`, `crictl:     ${first.crictl} ps`);
   lines.push(`stop it:    drbook sandbox down --dir ${info.dir}`);
@@ -64,9 +65,11 @@ function describeStatus(status: SandboxStatus): string {
   if (!status.status) return `no sandbox in ${status.dir}\n`;
   const lines = [`sandbox ${status.dir}: ${status.status}, ${status.healthy ? 'healthy' : 'NOT healthy'} (created ${status.createdAt})`];
   for (const node of status.nodes) {
-    const runner = node.runner.alive ? `runner pid ${node.runner.pid}` : 'runner NOT running';
+    const restarts = node.kubelet?.restarts ? `, ${node.kubelet.restarts} restart(s)` : '';
+    const runner = node.runner.alive ? `kubelet pid ${node.runner.pid}${restarts}` : 'kubelet NOT running';
     const sshd = node.sshd ? `; sshd ${node.sshd.address}:${node.sshd.port} ${node.sshd.alive ? `pid ${node.sshd.pid}` : `NOT running (pid ${node.sshd.pid ?? '?'})`}` : '';
-    lines.push(`  ${node.name} ${node.ip}: ${runner}${sshd}; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}`);
+    const etcd = node.etcd ? `; etcd ${node.etcd.ok ? 'healthy' : `unhealthy (${node.etcd.detail})`}` : '';
+    lines.push(`  ${node.name} ${node.ip} (${node.role}): ${runner}${sshd}${etcd}`);
     for (const c of node.containers) lines.push(`    ${c.name.padEnd(24)} ${c.state.padEnd(8)} pid ${String(c.pid).padEnd(8)} attempt ${c.attempt}`);
   }
   return lines.join('\n') + '\n';
@@ -74,12 +77,13 @@ function describeStatus(status: SandboxStatus): string {
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   up: {
-    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--storage-media-type protobuf|json] [--dir D] [--timeout S] [--json]',
-    summary: 'Create and start a local kubeadm-like control plane: per node real etcd (TLS, client-cert auth), a minimal API server, a static-pod runner and a crictl stand-in.',
-    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, 'storage-media-type': { type: 'string' }, timeout: { type: 'string' } },
+    usage: 'drbook sandbox up [--nodes N] [--workers M] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--storage-media-type protobuf|json] [--dir D] [--timeout S] [--json]',
+    summary: 'Create and start a local cluster built the way kubeadm builds one: per master real etcd (TLS, client-cert auth; the first master `kubeadm init`, the others joined one by one), a minimal API server, a static-pod runner as kubelet and a crictl stand-in; per worker a kubelet.',
+    options: { ...COMMON, nodes: { type: 'string' }, workers: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, 'storage-media-type': { type: 'string' }, timeout: { type: 'string' } },
     help: [
       ['--nodes N', 'Number of control-plane nodes (default 1): node1, node2, ...'],
-      ['--ip-prefix P', 'Loopback prefix; node i listens on <P><10+i> (default 127.0.0. → 127.0.0.11, ...).'],
+      ['--workers M', `Number of worker nodes (default ${DEFAULT_WORKERS}, the seeded cluster's): worker1, worker2, ...`],
+      ['--ip-prefix P', 'Loopback prefix; master i listens on <P><10+i>, worker i on <P><20+i> (default 127.0.0. → 127.0.0.11, ..., 127.0.0.21, ...).'],
       ['--ssh', 'Give every node its own OpenSSH server on its own address, with generated host keys and one user key; the inventory then reaches the nodes over SSH (strict known_hosts), like real masters.'],
       ['--ssh-port PORT', 'Port of every node\'s sshd (default 22 when free on the node addresses, else 2222).'],
       ['--storage-media-type T', 'How the cluster state is stored, as kube-apiserver\'s flag: protobuf (application/vnd.kubernetes.protobuf, the default, what real clusters store) or json (application/json; the manifest then carries --storage-media-type=application/json).'],
@@ -91,6 +95,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       const info = await sandboxUp({
         dir: dirOf(values),
         nodes: wholeNumber('--nodes', values.nodes, 1),
+        workers: wholeNumber('--workers', values.workers, DEFAULT_WORKERS),
         ipPrefix: typeof values['ip-prefix'] === 'string' ? values['ip-prefix'] : undefined,
         ssh: values.ssh === true,
         sshPort: values['ssh-port'] === undefined ? undefined : wholeNumber('--ssh-port', values['ssh-port'], 0),
@@ -122,7 +127,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   status: {
     usage: 'drbook sandbox status [--dir D] [--json]',
-    summary: 'Show each node\'s runner, sshd (with --ssh), containers and etcd health. Exit 0 when healthy, 1 otherwise.',
+    summary: 'Show each node\'s kubelet (runner) and its restarts, sshd (with --ssh), containers and, on masters, etcd health. Exit 0 when healthy, 1 otherwise.',
     options: COMMON,
     help: COMMON_HELP,
     positionals: [0, 0],

@@ -3,8 +3,14 @@
 // and makes the running processes match it: a new manifest starts its container, a
 // removed one stops it (SIGTERM, then SIGKILL after a grace period), a changed one is
 // replaced, and a container that exits while its manifest is present is restarted with a
-// back-off and a restart count, as the kubelet does. Every change is written to
+// back-off and a restart count, as the kubelet does. Before a container starts, its
+// DirectoryOrCreate and FileOrCreate hostPath volumes are created when missing (0755
+// directories, empty 0644 files), as the kubelet does. Every change is written to
 // run/containers.json for the crictl stand-in.
+// A kubelet restart (restartKubelet, SIGHUP) is what `systemctl restart kubelet` does to
+// static pods: nothing. Their containers keep running; the new kubelet adopts them,
+// forgets its crash-loop back-offs and syncs at once. The restart is counted in
+// run/kubelet.json.
 
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -12,9 +18,11 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../errors.js';
 import { pathsOfNode, type NodePaths } from '../layout.js';
-import { parseManifest, type StaticPod } from '../manifests.js';
 import { mapContainerCommand } from './commands.js';
 import { launchContainer, stopContainer, type Container } from './container.js';
+import { prepareHostPaths } from './host-paths.js';
+import { writeKubeletState, type KubeletState } from './kubelet-state.js';
+import { parseManifest, type StaticPod } from './static-pod-file.js';
 import { newContainerId, writeContainersState, type ContainerRecord } from './state.js';
 
 export interface RunnerOptions {
@@ -52,6 +60,7 @@ export class StaticPodRunner {
   private stopped = false;
   private loop?: Promise<void>;
   private writing: Promise<void> = Promise.resolve();
+  private kubelet: KubeletState = { pid: process.pid, startedAt: new Date().toISOString(), restarts: 0 };
 
   constructor(options: RunnerOptions) {
     this.paths = pathsOfNode(options.nodeDir);
@@ -71,6 +80,7 @@ export class StaticPodRunner {
     await mkdir(this.paths.runDir, { recursive: true });
     await mkdir(this.paths.logsDir, { recursive: true });
     await this.writeState();
+    await writeKubeletState(this.paths.kubeletStateFile, this.kubelet);
     this.loop = this.run();
   }
 
@@ -150,6 +160,7 @@ export class StaticPodRunner {
   }
 
   private startContainer(pod: Pod): void {
+    prepareHostPaths(pod.spec, this.options.log);
     if (pod.current) pod.previous = pod.current.record;
     const argv = this.options.mapCommand(pod.spec.argv);
     const logPath = join(this.paths.logsDir, `${pod.spec.container}.log`);
@@ -193,24 +204,24 @@ export class StaticPodRunner {
     this.pods.delete(file);
   }
 
-  /** What SIGHUP does: restart every container but etcd's (the `kubeletRestart` of the runbooks). */
-  async restartControllers(): Promise<void> {
-    const targets = [...this.pods.values()].filter((pod) => pod.spec.container !== 'etcd' && !pod.busy);
-    await Promise.all(
-      targets.map(async (pod) => {
-        pod.busy = true;
-        try {
-          if (pod.current) await this.stopContainer(pod.current);
-          if (this.stopped) return;
-          pod.attempt += 1;
-          pod.backoffMs = this.options.backoffInitialMs;
-          this.startContainer(pod);
-        } finally {
-          pod.busy = false;
-        }
-      }),
-    );
-    await this.writeState();
+  /**
+   * What SIGHUP does: a kubelet restart. The static pods' containers keep running (a
+   * real kubelet adopts them); crash-loop back-offs are forgotten, so a crashed container
+   * starts again at the next sync (the loop's, never a second one beside it). Counted in
+   * run/kubelet.json.
+   */
+  async restartKubelet(): Promise<KubeletState> {
+    const now = Date.now();
+    for (const pod of this.pods.values()) {
+      pod.backoffMs = this.options.backoffInitialMs;
+      if (pod.restartAt !== undefined) pod.restartAt = now;
+    }
+    const state = { ...this.kubelet, restarts: this.kubelet.restarts + 1, lastRestartAt: new Date().toISOString() };
+    this.kubelet = state;
+    // Serialised like writeState: two quick restarts must not rename each other's tmp file.
+    this.writing = this.writing.then(() => writeKubeletState(this.paths.kubeletStateFile, state)).catch((error) => this.options.log(`cannot write ${this.paths.kubeletStateFile}: ${errorMessage(error)}`));
+    await this.writing;
+    return state;
   }
 
   /** Stops every container and the loop (SIGTERM to the runner). */

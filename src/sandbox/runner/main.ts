@@ -1,7 +1,9 @@
-// Entry point of a node's static-pod runner: `node dist/src/sandbox/runner/main.js
-// --node-dir <dir>/<node>`. Started detached by `sandbox up`, one per node. SIGTERM stops
-// every container and exits; SIGHUP restarts the containers other than etcd (what
-// "restart the kubelet" means for the restore runbook on the sandbox).
+// Entry point of a node's static-pod runner (the node's kubelet): `node
+// dist/src/sandbox/runner/main.js --node-dir <dir>/<node>`. Started detached by `sandbox
+// up`, one per node, masters and workers alike (a worker's manifests folder is empty, as
+// on a kubeadm worker). SIGTERM stops every container and exits; SIGHUP is a kubelet
+// restart: the static pods keep running, the restart is counted in run/kubelet.json
+// (what `systemctl restart kubelet` is on the sandbox: bin/kubelet-restart).
 
 import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -35,8 +37,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     if (stopping) return;
-    console.log(`${new Date().toISOString()} SIGHUP: restarting the containers other than etcd`);
-    void runner.restartControllers();
+    void runner.restartKubelet().then((state) =>
+      console.log(`${new Date().toISOString()} SIGHUP: kubelet restart ${state.restarts}; the static pods keep running`),
+    );
   });
 }
 

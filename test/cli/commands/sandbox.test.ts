@@ -34,6 +34,9 @@ test('bad input exits 2 with a clear message; --help exits 0', async () => {
   const nodes = await run(['up', '--nodes', 'three', '--dir', '/nonexistent/x']);
   assert.equal(nodes.code, 2);
   assert.match(nodes.err, /--nodes: expected a whole number, got "three"/);
+  const workers = await run(['up', '--workers', 'many', '--dir', '/nonexistent/x']);
+  assert.equal(workers.code, 2);
+  assert.match(workers.err, /--workers: expected a whole number, got "many"/);
   for (const sub of ['up', 'down', 'status', 'snapshot']) {
     const help = await run([sub, '--help']);
     assert.equal(help.code, 0);
@@ -59,12 +62,15 @@ test('up, status --json, down through the command', async (t) => {
   assert.equal(status.code, 0, status.out);
   assert.equal(JSON.parse(status.out).nodes[0].etcd.ok, true);
   const human = await run(['status', '--dir', dir]);
-  assert.match(human.out, /node1 127\.0\.63\.11: runner pid \d+; etcd healthy/);
+  assert.match(human.out, /node1 127\.0\.63\.11 \(master\): kubelet pid \d+; etcd healthy/);
+  // The seeded cluster's workers, each with its kubelet.
+  assert.match(human.out, /worker1 127\.0\.63\.21 \(worker\): kubelet pid \d+\n/);
+  assert.match(human.out, /worker2 127\.0\.63\.22 \(worker\): kubelet pid \d+\n/);
 
   const down = await run(['down', '--dir', dir]);
   assert.equal(down.code, 0, down.err);
-  assert.match(down.out, /stopped 1 runner\(s\); removed/);
+  assert.match(down.out, /stopped 3 runner\(s\); removed/);
   assert.equal(existsSync(dir), false);
-  assert.equal(isProcessAlive(info.pids[0]), false);
+  for (const pid of info.pids) assert.equal(isProcessAlive(pid), false);
   assert.equal((await run(['status', '--dir', dir])).code, 1);
 });

@@ -17,8 +17,15 @@ test('the kube-apiserver manifest says --storage-media-type=application/json in 
   assert.deepEqual(storageMediaTypeFlags('application/vnd.kubernetes.protobuf'), []);
   assert.deepEqual(storageMediaTypeFlags('application/json'), ['--storage-media-type=application/json']);
   const [node] = planNodes('/tmp/drbook-sbx', 1, '127.0.110.');
-  const commandOf = (options: object) => ((buildManifest('kube-apiserver', node!, [node!], options) as any).spec.containers[0].command as string[]);
+  const commandOf = (options: object) => ((buildManifest('kube-apiserver', node!, options) as any).spec.containers[0].command as string[]);
   assert.ok(commandOf({ storageMediaType: 'application/json' }).includes('--storage-media-type=application/json'));
   assert.equal(commandOf({ storageMediaType: 'application/vnd.kubernetes.protobuf' }).some((arg) => arg.startsWith('--storage-media-type')), false);
   assert.equal(commandOf({}).some((arg) => arg.startsWith('--storage-media-type')), false);
+});
+
+test('in JSON mode the flag sits where kubeadm puts an extraArg: in the sorted flag list', () => {
+  const [node] = planNodes('/tmp/drbook-sbx', 1, '127.0.110.');
+  const command = (buildManifest('kube-apiserver', node!, { storageMediaType: 'application/json' }) as any).spec.containers[0].command as string[];
+  const flags = command.slice(1).map((arg) => arg.split('=')[0]!);
+  assert.deepEqual(flags, [...flags].sort());
 });

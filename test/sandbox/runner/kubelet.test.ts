@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,14 +19,14 @@ interface Harness {
   write(name: string, command: string[]): Promise<void>;
 }
 
-async function startHarness(t: { after(fn: () => Promise<void>): void }, options: { graceMs?: number } = {}): Promise<Harness> {
+async function startHarness(t: { after(fn: () => Promise<void>): void }, options: { graceMs?: number; backoffInitialMs?: number; backoffMaxMs?: number } = {}): Promise<Harness> {
   const root = join(await mkdtemp(join(tmpdir(), 'drbook-runner-')), 'node1');
   const paths = pathsOfNode(root);
   await mkdir(paths.manifestsDir, { recursive: true });
   const log: string[] = [];
   const seen = new Set<number>();
   const runner = new StaticPodRunner({
-    nodeDir: root, pollMs: 50, graceMs: options.graceMs ?? 1000, backoffInitialMs: 150, backoffMaxMs: 600,
+    nodeDir: root, pollMs: 50, graceMs: options.graceMs ?? 1000, backoffInitialMs: options.backoffInitialMs ?? 150, backoffMaxMs: options.backoffMaxMs ?? 600,
     mapCommand: (argv) => argv, log: (line) => log.push(`${Date.now()} ${line}`),
   });
   t.after(async () => {
@@ -137,25 +137,77 @@ test('a changed manifest replaces the container; a broken or hidden file starts 
   assert.ok(h.log.some((l) => /ignoring manifest: .*broken\.yaml/.test(l)));
 });
 
-test('restartControllers restarts every container but etcd; stop ends them all', async (t) => {
+test('a kubelet restart leaves every static pod running, is counted in run/kubelet.json and forgets crash back-offs; stop ends them all', async (t) => {
   const h = await startHarness(t);
+  const statePath = pathsOfNode(h.root).kubeletStateFile;
+  const first = JSON.parse(await readFile(statePath, 'utf8'));
+  assert.equal(first.restarts, 0);
+  assert.equal(first.pid, process.pid);
   await h.write('etcd', ['sleep', '1000']);
   await h.write('kube-scheduler', ['sleep', '1001']);
   const etcd = await waitFor('etcd running', async () => running(await h.state(), 'etcd'));
   const scheduler = await waitFor('scheduler running', async () => running(await h.state(), 'kube-scheduler'));
-  await h.runner.restartControllers();
+
+  const state = await h.runner.restartKubelet();
+  assert.equal(state.restarts, 1);
+  const recorded = JSON.parse(await readFile(statePath, 'utf8'));
+  assert.equal(recorded.restarts, 1);
+  assert.ok(Date.parse(recorded.lastRestartAt) >= Date.parse(first.startedAt));
+  await sleep(300); // a few syncs: nothing may be restarted behind our back
   const records = await h.state();
   assert.equal(running(records, 'etcd')?.pid, etcd.pid);
-  const restarted = running(records, 'kube-scheduler');
-  assert.ok(restarted && restarted.pid !== scheduler.pid);
-  assert.equal(restarted.attempt, 1);
-  assert.equal(isProcessAlive(scheduler.pid), false);
+  assert.equal(running(records, 'kube-scheduler')?.pid, scheduler.pid);
+  assert.equal(running(records, 'kube-scheduler')?.attempt, 0, 'the restart count of the pod stays');
+  assert.ok(isProcessAlive(etcd.pid) && isProcessAlive(scheduler.pid));
+
+  await h.runner.restartKubelet();
+  assert.equal(JSON.parse(await readFile(statePath, 'utf8')).restarts, 2);
 
   await h.runner.stop();
   const final = await h.state();
   assert.ok(final.every((r) => r.state === 'exited'));
   assert.equal(isProcessAlive(etcd.pid), false);
-  assert.equal(isProcessAlive(restarted.pid), false);
+  assert.equal(isProcessAlive(scheduler.pid), false);
+});
+
+test('after a kubelet restart a crash-looping container is started again at once, not after its back-off', async (t) => {
+  const h = await startHarness(t, { backoffInitialMs: 2000, backoffMaxMs: 4000 });
+  await h.write('crasher', ['sh', '-c', 'exit 3']);
+  const exited = await waitFor('first exit', async () => (await h.state()).find((r) => r.name === 'crasher' && r.state === 'exited'));
+  assert.equal(exited.attempt, 0);
+  const restartedAt = Date.now();
+  await h.runner.restartKubelet();
+  await waitFor('second attempt', async () => (await h.state()).some((r) => r.name === 'crasher' && r.attempt === 1), 1500);
+  assert.ok(Date.now() - restartedAt < 1500, 'not after the 2 s back-off');
+});
+
+test('before a container starts, its DirectoryOrCreate and FileOrCreate hostPath volumes are created when missing', async (t) => {
+  const h = await startHarness(t);
+  const dir = join(h.root, 'var', 'lib', 'made-by-kubelet');
+  const file = join(h.root, 'etc', 'made-by-kubelet.conf');
+  const existing = join(h.root, 'etc', 'kept.conf');
+  await mkdir(join(h.root, 'etc'), { recursive: true });
+  await writeFile(existing, 'keep me');
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vols', namespace: 'kube-system' },
+    spec: {
+      containers: [{ name: 'vols', image: 'img/vols:1', command: ['sleep', '1000'] }],
+      volumes: [
+        { name: 'd', hostPath: { path: dir, type: 'DirectoryOrCreate' } },
+        { name: 'f', hostPath: { path: file, type: 'FileOrCreate' } },
+        { name: 'k', hostPath: { path: existing, type: 'FileOrCreate' } },
+        { name: 'n', hostPath: { path: join(h.root, 'never'), type: 'Directory' } },
+      ],
+    },
+  };
+  await writeFile(join(h.manifests, 'vols.yaml'), stringify(pod));
+  await waitFor('vols running', async () => running(await h.state(), 'vols'));
+  assert.equal((await stat(dir)).isDirectory(), true);
+  assert.equal((await stat(dir)).mode & 0o777, 0o755);
+  assert.equal((await stat(file)).isFile(), true);
+  assert.equal((await stat(file)).size, 0);
+  assert.equal(await readFile(existing, 'utf8'), 'keep me');
+  await assert.rejects(stat(join(h.root, 'never')), 'a Directory volume is never created');
 });
 
 test('a command that cannot be started is an exited container, retried with back-off, and the runner goes on', async (t) => {

@@ -1,5 +1,5 @@
-// `sandbox up --ssh` for real: three nodes, each with its own OpenSSH server on its own
-// address (127.0.55.11-13, used by no other test), reached through drbook's SSH transport
+// `sandbox up --ssh` for real: three masters and two workers, each with its own OpenSSH
+// server on its own address (127.0.55.11-13 and .21-22, used by no other test), reached through drbook's SSH transport
 // with strict known_hosts and with the real `ssh` client; `down` stops every process,
 // also after an sshd was killed -9 with a session still open, and after an `up` failed.
 
@@ -18,7 +18,7 @@ import { stopSandboxProcesses } from '../../../src/sandbox/teardown.js';
 import { readSandboxInfo } from '../../../src/sandbox/info.js';
 import { isProcessAlive } from '../../../src/system/process-alive.js';
 import { sshFilesOfSandbox } from '../../../src/sandbox/ssh/files.js';
-import { sh } from '../../../src/shell/command.js';
+import { raw, sh } from '../../../src/shell/command.js';
 import { openTransportPool } from '../../../src/transport/pool.js';
 import { useSandboxDir } from '../support.js';
 
@@ -29,22 +29,23 @@ function sshArgs(info: { sshAccess?: { identityFile: string; knownHostsFile: str
   return ['-i', a.identityFile, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${a.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', '/dev/null', '-p', String(a.port), `${a.user}@${address}`, command];
 }
 
-test('sandbox up --nodes 3 --ssh: every node over SSH at its own address, strict host keys, then down stops everything', async (t) => {
+test('sandbox up --nodes 3 --workers 2 --ssh: every node over SSH at its own address, strict host keys, then down stops everything', async (t) => {
   const sbx = await useSandboxDir(t);
-  const info = await sandboxUp({ dir: sbx.dir, nodes: 3, ipPrefix: PREFIX, ssh: true });
-  const sshdPids = info.nodes.map((n) => n.sshd?.pid ?? 0);
+  const info = await sandboxUp({ dir: sbx.dir, nodes: 3, workers: 2, ipPrefix: PREFIX, ssh: true });
+  const every = [...info.nodes, ...info.workers!];
+  const sshdPids = every.map((n) => n.sshd?.pid ?? 0);
   [...info.pids, ...sshdPids].forEach(sbx.track);
   assert.equal(info.ssh, true);
-  assert.deepEqual(info.nodes.map((n) => `${n.name} ${n.sshd?.address}`), ['node1 127.0.55.11', 'node2 127.0.55.12', 'node3 127.0.55.13']);
-  assert.equal(new Set(sshdPids).size, 3);
+  assert.deepEqual(every.map((n) => `${n.name} ${n.sshd?.address}`), ['node1 127.0.55.11', 'node2 127.0.55.12', 'node3 127.0.55.13', 'worker1 127.0.55.21', 'worker2 127.0.55.22']);
+  assert.equal(new Set(sshdPids).size, 5);
   for (const pid of sshdPids) assert.ok(isProcessAlive(pid), `sshd ${pid} runs`);
 
   // known_hosts: one line per node, each with that node's own host key.
   const knownHosts = (await readFile(info.sshAccess!.knownHostsFile, 'utf8')).trim().split('\n');
-  assert.equal(knownHosts.length, 3);
-  assert.equal(new Set(info.nodes.map((n) => n.sshd!.hostPublicKey)).size, 3, 'a host key per node');
+  assert.equal(knownHosts.length, 5);
+  assert.equal(new Set(every.map((n) => n.sshd!.hostPublicKey)).size, 5, 'a host key per node');
   const port = info.sshAccess!.port;
-  info.nodes.forEach((n, i) => assert.equal(knownHosts[i], `${port === 22 ? n.ip : `[${n.ip}]:${port}`} ${n.sshd!.hostPublicKey}`));
+  every.forEach((n, i) => assert.equal(knownHosts[i], `${port === 22 ? n.ip : `[${n.ip}]:${port}`} ${n.sshd!.hostPublicKey}`));
 
   // The inventory reaches each node over SSH; a command there sees that node's files.
   const inventory = await loadInventory(info.inventory);
@@ -52,8 +53,12 @@ test('sandbox up --nodes 3 --ssh: every node over SSH at its own address, strict
   assert.deepEqual(hosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]), [
     ['node1', 'ssh', '127.0.55.11', 'strict'], ['node2', 'ssh', '127.0.55.12', 'strict'], ['node3', 'ssh', '127.0.55.13', 'strict'],
   ]);
+  const workerHosts = resolveTargets(inventory, 'workers');
+  assert.deepEqual(workerHosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]), [
+    ['worker1', 'ssh', '127.0.55.21', 'strict'], ['worker2', 'ssh', '127.0.55.22', 'strict'],
+  ]);
   assert.equal(typeof hosts[0]!.vars.manifestsDir, 'string');
-  const pool = await openTransportPool(hosts);
+  const pool = await openTransportPool([...hosts, ...workerHosts]);
   try {
     for (const host of hosts) {
       const transport = await pool.get(host.name);
@@ -63,11 +68,18 @@ test('sandbox up --nodes 3 --ssh: every node over SSH at its own address, strict
       assert.match(result.stdout, new RegExp(`--name=${host.name}\\b`));
       assert.equal((await transport.readFile(`${host.vars.pkiDir}/etcd/ca.crt`)).subarray(0, 27).toString(), '-----BEGIN CERTIFICATE-----');
     }
+    // A worker's kubelet is restarted over SSH as on a real worker: the inventory's kubeletRestart.
+    for (const host of workerHosts) {
+      const transport = await pool.get(host.name);
+      const result = await transport.exec({ command: sh`${raw(String(host.vars.kubeletRestart))}` });
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`kubelet of ${host.name} restarted \\(restart 1\\)`));
+    }
   } finally {
     await pool.closeAll();
   }
   // ... and each connection was served by that node's own sshd.
-  for (const node of info.nodes) assert.match(await readFile(node.sshd!.logFile, 'utf8'), /Accepted publickey for /, `${node.name}'s sshd log`);
+  for (const node of every) assert.match(await readFile(node.sshd!.logFile, 'utf8'), /Accepted publickey for /, `${node.name}'s sshd log`);
 
   // The real ssh client with the written files.
   for (const node of info.nodes) {
@@ -79,7 +91,7 @@ test('sandbox up --nodes 3 --ssh: every node over SSH at its own address, strict
   // status shows each sshd alive.
   const status = await sandboxStatus({ dir: sbx.dir });
   assert.equal(status.healthy, true);
-  assert.deepEqual(status.nodes.map((n) => [n.sshd?.address, n.sshd?.pid, n.sshd?.alive]), info.nodes.map((n) => [n.ip, n.sshd!.pid, true]));
+  assert.deepEqual(status.nodes.map((n) => [n.sshd?.address, n.sshd?.pid, n.sshd?.alive]), every.map((n) => [n.ip, n.sshd!.pid, true]));
 
   const report = await sandboxDown({ dir: sbx.dir });
   assert.deepEqual(report.stillAlive, []);
@@ -166,11 +178,11 @@ test('down finds the sshds from the node folders when sandbox.json is torn', asy
 test('an up that fails after the sshds started stops them (and the runners) before it reports', async (t) => {
   const sbx = await useSandboxDir(t);
   // etcd cannot answer within 1 ms: up gives up right after starting every process.
-  await assert.rejects(sandboxUp({ dir: sbx.dir, nodes: 2, ipPrefix: PREFIX, ssh: true, timeoutMs: 1 }), (error: DrbookError) => error.kind === 'timeout');
+  await assert.rejects(sandboxUp({ dir: sbx.dir, nodes: 2, workers: 1, ipPrefix: PREFIX, ssh: true, timeoutMs: 1 }), (error: DrbookError) => error.kind === 'timeout');
   const info = (await readSandboxInfo(sbx.dir))!;
   assert.equal(info.status, 'failed');
-  const pids = [...info.pids, ...info.nodes.map((n) => n.sshd?.pid ?? 0)];
-  assert.equal(pids.filter((pid) => pid > 0).length, 4, 'both runners and both sshds had started');
+  const pids = [...info.pids, ...[...info.nodes, ...info.workers!].map((n) => n.sshd?.pid ?? 0)];
+  assert.equal(pids.filter((pid) => pid > 0).length, 6, 'the three runners (a worker\'s too) and the three sshds had started');
   for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} was stopped by the failed up`);
   await sandboxDown({ dir: sbx.dir });
   assert.equal(existsSync(sbx.dir), false);
