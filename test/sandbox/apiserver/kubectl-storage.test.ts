@@ -19,9 +19,10 @@ import { seedClusterState, type SeedSummary } from '../../../src/sandbox/cluster
 import { decodeStoredObject, encodeStoredObject } from '../../../src/sandbox/cluster-state/protobuf/storage-value.js';
 import { nodesReadyAction } from '../../../src/actions/k8s/nodes-ready.js';
 import { applyPlan, makeContext, planAction } from '../../etcd/helpers/context.js';
+import { fixture } from '../../support/fixtures.js';
 
 const IP = '127.0.110.11';
-const TESTDATA = process.env.DRBOOK_K8S_API_TESTDATA ?? '/work/shared/k8s-api-testdata';
+const TESTDATA = process.env.DRBOOK_K8S_API_TESTDATA ?? fixture('k8s-api-testdata');
 
 let etcd: TestEtcd;
 let client: Etcd3;
@@ -115,10 +116,7 @@ test('a JSON value beside protobuf ones is decoded too, by its first byte', asyn
 });
 
 test('real serializer output (kubernetes/api testdata) is served: a Node and a Pod', async (t) => {
-  if (!existsSync(join(TESTDATA, 'core.v1.Node.pb'))) {
-    t.skip(`${TESTDATA} has no kubernetes/api testdata (not part of this repository)`);
-    return;
-  }
+  assert.ok(existsSync(join(TESTDATA, 'core.v1.Node.pb')), `${TESTDATA} has no kubernetes/api testdata (fixtures/k8s-api-testdata/SOURCE.md)`);
   const keys: string[] = [];
   t.after(async () => {
     for (const key of keys) await client.delete().key(key);

@@ -1,9 +1,7 @@
 // The codec on real bytes: kubernetes/api's round-trip fixtures testdata/HEAD/<group>.<version>.<Kind>.pb,
-// written by the real protobuf serializer, each with its .json twin. They are binary
-// files of another repository, so they are not in this one: the test reads them from
-// $DRBOOK_K8S_API_TESTDATA (default /work/shared/k8s-api-testdata) and is skipped,
-// saying so, when they are not there. To get them: fetch github:kubernetes/api and copy
-// testdata/HEAD/{core.v1.{Namespace,Node,Pod,Service,ConfigMap,Secret},apps.v1.{Deployment,ReplicaSet,DaemonSet},rbac.authorization.k8s.io.v1.ClusterRole}.{json,pb}.
+// written by the real protobuf serializer, each with its .json twin, copied unchanged to
+// fixtures/k8s-api-testdata (source and commit in its SOURCE.md). $DRBOOK_K8S_API_TESTDATA
+// points at another copy (e.g. a newer kubernetes/api checkout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,8 +9,9 @@ import { join } from 'node:path';
 import { decodeStoredObject, encodeStoredObject, type JsonObject } from '../../../../src/sandbox/cluster-state/protobuf/storage-value.js';
 import { messageOfKind } from '../../../../src/sandbox/cluster-state/protobuf/kinds.js';
 import { isMessageType, type Message } from '../../../../src/sandbox/cluster-state/protobuf/schema.js';
+import { fixture as repoFixture } from '../../../support/fixtures.js';
 
-const DIR = process.env.DRBOOK_K8S_API_TESTDATA ?? '/work/shared/k8s-api-testdata';
+const DIR = process.env.DRBOOK_K8S_API_TESTDATA ?? repoFixture('k8s-api-testdata');
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 /** Kinds whose every field the subset declares: re-encoding gives the very same bytes. */
@@ -44,12 +43,9 @@ function fixture(name: string): { pb: Buffer; json: JsonObject } | undefined {
 }
 
 for (const name of [...COMPLETE, ...PARTIAL]) {
-  test(`${name}.pb (real serializer output) decodes to its .json twin`, (t) => {
+  test(`${name}.pb (real serializer output) decodes to its .json twin`, () => {
     const data = fixture(name);
-    if (!data) {
-      t.skip(`${join(DIR, `${name}.pb`)} is not there (kubernetes/api testdata, not part of this repository)`);
-      return;
-    }
+    assert.ok(data, `${join(DIR, `${name}.pb`)} or its .json twin is missing (fixtures/k8s-api-testdata/SOURCE.md says where they come from)`);
     const { kind, apiVersion } = data.json as { kind: string; apiVersion: string };
     const decoded = decodeStoredObject(data.pb);
     assert.deepEqual(decoded, { kind, apiVersion, ...project(data.json, messageOfKind(apiVersion, kind)!) });
