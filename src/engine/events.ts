@@ -32,7 +32,9 @@ export type RunEvent =
   | { type: 'undo.started'; stepId: string; host: string; index: number; description: string; command?: string }
   | { type: 'undo.finished'; stepId: string; host: string; index: number; ok: boolean; durationMs: number; error?: string }
   | { type: 'rollback.finished'; ok: boolean; left: string[]; irreversible: string[] }
-  | { type: 'run.finished'; runId: string; state: RunState; exitCode: number; durationMs: number; error?: string };
+  | { type: 'run.finished'; runId: string; state: RunState; exitCode: number; durationMs: number; error?: string }
+  /** Something about the run as a whole worth saying (the host locks: a wait, a marker removed, a lock taken again). */
+  | { type: 'run.notice'; level: 'info' | 'warn' | 'error'; host?: string; message: string };
 
 /** A change as shown in a plan or journal: text only, secrets already masked. */
 export interface PlannedChange {

@@ -13,6 +13,12 @@ export type NewJournalEntry = WithoutTime<JournalEntry>;
 
 export class RunRecorder {
   readonly entries: JournalEntry[];
+  /**
+   * Awaited before the intent of a change (or of an undo) on a host is journaled: the
+   * run's host lock is made sure of and its marker written there (src/hostlock). A
+   * rejection stops the change before it is journaled or begun.
+   */
+  beforeChange?: (host: string) => Promise<void>;
 
   constructor(
     private readonly writer: JournalWriter | undefined,
@@ -26,6 +32,7 @@ export class RunRecorder {
 
   /** Append to the journal; resolves once the entry is on disk (fsync'd). */
   async record(entry: NewJournalEntry): Promise<void> {
+    if ((entry.t === 'intent' && !entry.readOnly) || entry.t === 'undo-intent') await this.beforeChange?.(entry.host);
     const full = this.masker.maskDeep({ ...entry, at: this.clock().toISOString() }) as JournalEntry;
     this.entries.push(full);
     await this.writer?.write(full);

@@ -95,7 +95,8 @@ async function undoOne(item: UndoItem, undo: UndoRecord, input: RollbackInput): 
     if (typeof command === 'string') throw new Error(command);
     const ctx = await undoContext(item, input);
     if (command) {
-      const result = await ctx.transport.exec({ command, timeoutMs: UNDO_TIMEOUT_MS, signal: input.signal, onOutput: (stream, text) => recorder.emit({ type: 'output', stepId: item.stepId, host: item.host, stream, text }) });
+      // ctx.exec: the undo runs under the run's in-flight lock like any change (output streamed by undoContext).
+      const result = await ctx.exec(command, { timeoutMs: UNDO_TIMEOUT_MS });
       if (result.exitCode !== 0) throw commandFailure(command.toDisplay(), result);
     } else if ('action' in undo) {
       await undoWithAction(undo, ctx);

@@ -85,6 +85,10 @@ export function summarizeRun(history: RunHistory, options: LivenessOptions = {})
   } else if (state === 'crashed') {
     summary.note = `process ${history.pid} is gone; the journal stops at ${history.lastAt}`;
   }
+  if (state !== 'running' && state !== 'done' && !history.changes.some((c) => !c.readOnly)) {
+    // Killed (or stopped) before its first change: nothing to undo, nothing on the hosts to ask about.
+    summary.note = `${summary.note ? `${summary.note}; ` : ''}nothing was applied (it stopped before its first change)`;
+  }
   return summary;
 }
 

@@ -3,6 +3,7 @@
 // with the same host vars a real kubeadm master would get from its defaults.
 
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { quoteArg } from '../shell/quote.js';
 import { commandOfEntry, filesOfSandbox, pathsOfNode, type SandboxNode } from './layout.js';
@@ -54,7 +55,8 @@ export function buildSandboxInventory(dir: string, nodes: SandboxNode[], ssh?: S
   return {
     apiVersion: 'drbook/v1',
     kind: 'Inventory',
-    hosts: Object.fromEntries(nodes.map((node) => [node.name, { ...connectionOf(node), vars: hostVarsOf(node) }])),
+    // hostStateDir: the node's own /var/lib/drbook (its host lock and run markers), as on a real master.
+    hosts: Object.fromEntries(nodes.map((node) => [node.name, { ...connectionOf(node), hostStateDir: join(node.root, 'var/lib/drbook'), vars: hostVarsOf(node) }])),
     groups: { masters: { hosts: nodes.map((node) => node.name) } },
   };
 }

@@ -8,7 +8,8 @@ import { openTransportPool } from '../../transport/pool.js';
 import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
-import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
+import { clearRunMarkers } from '../../hostlock/index.js';
+import { COMMON_HELP, COMMON_OPTIONS, IGNORE_RUN_HELP, ignoreRunsOption, outputMode } from '../run-setup.js';
 import { installInterrupts } from '../signals.js';
 
 const spec: CommandSpec = {
@@ -20,8 +21,8 @@ For a run cut off by kill -9, a lost connection or a closed terminal, or one sto
 with --no-rollback. Undo commands that use secret parameters need them again (-p or
 DRBOOK_PARAM_<NAME>). Exit 0 when everything was undone, 3 when something is left
 (listed; a human must look).`,
-  options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true } },
-  optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], ...COMMON_HELP],
+  options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true }, 'ignore-run': { type: 'string', multiple: true } },
+  optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], IGNORE_RUN_HELP, ...COMMON_HELP],
 };
 
 export default async function rollbackCommand(argv: string[]): Promise<number> {
@@ -31,8 +32,20 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });
+  const ignoreRuns = ignoreRunsOption(values);
   if (!stored.summary.canRollback) {
     output.say(`run ${stored.header.runId} is ${stored.summary.state}: nothing of it is left to undo`);
+    // Its markers on the hosts would keep refusing other machines' runs: remove them when nothing is applied.
+    if (stored.history.end?.state === 'done' || stored.history.end?.state === 'rolled-back' || stored.history.stillApplied().length === 0) {
+      const { inventory } = await loadRunInventory(stored.header, false);
+      const hosts = hostsOfRun(stored.header, inventory);
+      const pool = await openTransportPool(hosts);
+      try {
+        for (const line of await clearRunMarkers({ hosts, pool, stateDir, runId: stored.header.runId, runbook: stored.header.runbook.name })) output.say(line);
+      } finally {
+        await pool.closeAll().catch(() => undefined);
+      }
+    }
     return 0;
   }
   const { inventory, warning } = await loadRunInventory(stored.header, false);
@@ -41,7 +54,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
   const interrupts = installInterrupts(output.say);
   try {
-    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
+    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt, ignoreRuns });
     await output.finished();
     output.say(outcome.ok ? `run ${stored.header.runId}: every change was undone` : `run ${stored.header.runId}: rollback INCOMPLETE; still applied:\n${outcome.left.map((l) => `  - ${l}`).join('\n')}`);
     return outcome.exitCode;

@@ -1,0 +1,17 @@
+// The host lock: a lock on every host a run changes, seen by drbooks on other machines;
+// markers of unfinished runs on the hosts; an in-flight lock held by every command a
+// change runs. The engine's insertion points are the functions exported here.
+
+export { acquireHostLocks, INFLIGHT_WAIT_MS, type AcquireHostLocksRequest } from './acquire.js';
+export { clearRunMarkers } from './clear-markers.js';
+export { HostLocks, type Notice } from './host-locks.js';
+export { inspectHostLocks, type Inspection } from './inspect.js';
+export { hostStateDirOf, DEFAULT_HOST_STATE_DIR } from './paths.js';
+
+/**
+ * A run ends clean when the hosts are where it meant them to be or back where they
+ * were: done, or a rollback that completed. Then its markers go; otherwise they stay.
+ */
+export function isCleanEnd(outcome: { state: string; rollback?: { ok: boolean } }): boolean {
+  return outcome.state === 'done' || outcome.state === 'rolled-back' || outcome.rollback?.ok === true;
+}
