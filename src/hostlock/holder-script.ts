@@ -29,13 +29,16 @@ export function holderCommand(dir: string, info: Omit<LockInfo, 'holderPid'>, be
   const paths = hostPaths(dir);
   // lock.json gets the holder's own pid appended by the holder: `{...,"holderPid":N}`.
   const infoPrefix = JSON.stringify(info).slice(0, -1);
+  // Only this shell keeps fd 9 (the lock) and drbook's output pipes: its children close
+  // them, so stopping the holder process alone (the refusal's hint) releases the lock at
+  // once, and drbook sees the holder end at once.
   const hold =
     beatSeconds === undefined
-      ? 'cat > /dev/null\n'
-      : `if timeout 1 true 2>/dev/null; then
-    while n=$(timeout ${Math.max(1, Math.round(beatSeconds))} head -c 1 | wc -c) && [ $n -gt 0 ]; do :; done
+      ? 'cat > /dev/null 2>&1 9>&-\n'
+      : `if timeout 1 true > /dev/null 2>&1 9>&-; then
+    while n=$(exec 9>&- 2>/dev/null; timeout ${Math.max(1, Math.round(beatSeconds))} head -c 1 | wc -c) && [ $n -gt 0 ]; do :; done
   else
-    cat > /dev/null
+    cat > /dev/null 2>&1 9>&-
   fi
 `;
   return sh`d=${paths.dir}; info=${infoPrefix}

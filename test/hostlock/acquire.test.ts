@@ -1,0 +1,213 @@
+// Taking, holding, losing and finishing host locks with the real holder script, real
+// flock and real processes, on local hosts whose state folders are temp dirs (a drbook
+// with another state dir stands in for another operator's machine: only the host
+// folder is shared). Journal lookups are injected where the test says what they find.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { acquireHostLocks, type AcquireHostLocksRequest, type Notice } from '../../src/hostlock/index.js';
+import type { Host } from '../../src/inventory/types.js';
+import { LocalTransport } from '../../src/transport/local.js';
+import type { ExecRequest, Transport, TransportPool } from '../../src/transport/transport.js';
+
+interface World {
+  base: string;
+  hosts: Host[];
+  dirOf(host: string): string;
+  pool: TransportPool;
+  notices: Notice[];
+  request(runId: string, extra?: Partial<AcquireHostLocksRequest>): AcquireHostLocksRequest;
+}
+
+async function world(t: TestContext, names = ['node1'], transport: (name: string) => Transport = (n) => new LocalTransport(n)): Promise<World> {
+  const base = await mkdtemp(join(tmpdir(), 'drbook-hostlock-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const dirOf = (host: string) => join(base, host, 'var/lib/drbook');
+  const hosts: Host[] = names.map((name) => ({ name, connection: 'local', ssh: {}, vars: {}, groups: [], hostStateDir: dirOf(name) }));
+  const transports = new Map(names.map((n) => [n, transport(n)]));
+  const pool: TransportPool = { get: async (n) => transports.get(n)!, closeAll: async () => {} };
+  const notices: Notice[] = [];
+  const request = (runId: string, extra: Partial<AcquireHostLocksRequest> = {}): AcquireHostLocksRequest => ({
+    hosts,
+    pool,
+    stateDir: join(base, `state-${runId}`),
+    runId,
+    runbook: 'test-book',
+    startedAt: '2026-12-01T10:00:00Z',
+    purpose: 'run',
+    notify: (n) => notices.push(n),
+    lookupRun: async () => ({ readable: false, why: 'not here' }),
+    ...extra,
+  });
+  return { base, hosts, dirOf, pool, notices, request };
+}
+
+const isFree = async (lockFile: string) => (await execa('flock', ['-n', lockFile, 'true'], { reject: false })).exitCode === 0;
+
+test('a second run is refused while the first holds the host, naming it; released, the lock is free', async (t) => {
+  const w = await world(t);
+  const first = await acquireHostLocks(w.request('run-a'));
+  t.after(() => first.release());
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), false, 'the flock is held on the host');
+  const info = JSON.parse(await readFile(join(w.dirOf('node1'), 'lock.json'), 'utf8'));
+  assert.equal(info.runId, 'run-a');
+  assert.equal(info.stateDir, join(w.base, 'state-run-a'));
+  assert.ok(Number.isInteger(info.holderPid) && info.holderPid > 0);
+  await assert.rejects(acquireHostLocks(w.request('run-b')), (error: Error & { kind?: string; hint?: string }) => {
+    assert.equal(error.kind, 'locked');
+    assert.match(error.message, /host node1 is locked by run run-a \(run of runbook test-book, pid \d+ on this machine, state dir .*state-run-a, since /);
+    assert.match(error.hint ?? '', new RegExp(`stop the holder process ${info.holderPid}`));
+    return true;
+  });
+  await first.release();
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true);
+  assert.equal(existsSync(join(w.dirOf('node1'), 'lock.json')), false, 'lock.json goes with the lock');
+  const second = await acquireHostLocks(w.request('run-b'));
+  await second.release();
+});
+
+test('all or none: when the second host is locked by another run, the first is let go', async (t) => {
+  const w = await world(t, ['node1', 'node2']);
+  const other = await acquireHostLocks({ ...w.request('run-x'), hosts: [w.hosts[1]!] });
+  t.after(() => other.release());
+  await assert.rejects(acquireHostLocks(w.request('run-y')), /host node2 is locked by run run-x/);
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true, 'node1 was released');
+});
+
+test('stopping the holder process alone frees the lock at once; the run takes it again before its next change', async (t) => {
+  const w = await world(t);
+  const locks = await acquireHostLocks(w.request('run-a'));
+  t.after(() => locks.release());
+  const { holderPid } = JSON.parse(await readFile(join(w.dirOf('node1'), 'lock.json'), 'utf8'));
+  process.kill(holderPid, 'SIGKILL');
+  for (let i = 0; i < 50 && !w.notices.some((n) => /the lock of node1 ended/.test(n.message)); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true, 'the kernel released the flock');
+  assert.ok(w.notices.some((n) => n.level === 'warn' && /the lock of node1 ended/.test(n.message)), JSON.stringify(w.notices));
+  await locks.markChanged('node1');
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), false, 'held again');
+  assert.ok(w.notices.some((n) => /took the lock of node1 again/.test(n.message)));
+});
+
+test('the lock lost and taken meanwhile by another run: the next change is refused', async (t) => {
+  const w = await world(t);
+  const locks = await acquireHostLocks(w.request('run-a'));
+  t.after(() => locks.release());
+  const { holderPid } = JSON.parse(await readFile(join(w.dirOf('node1'), 'lock.json'), 'utf8'));
+  process.kill(holderPid, 'SIGKILL');
+  let other;
+  for (let i = 0; i < 50 && !other; i++) other = await acquireHostLocks(w.request('run-b')).catch(() => undefined);
+  assert.ok(other, 'another run could take the free lock');
+  t.after(() => other!.release());
+  await assert.rejects(locks.markChanged('node1'), /the lock of host node1 was lost .* and cannot be taken again: host node1 is locked by run run-b/);
+});
+
+test('the marker goes on the host before the first change, stays when the run ends unclean, and refuses the next run; the run itself takes it back', async (t) => {
+  const w = await world(t);
+  const locks = await acquireHostLocks(w.request('run-a'));
+  await locks.markChanged('node1');
+  await locks.markChanged('node1'); // once per process
+  const marker = JSON.parse(await readFile(join(w.dirOf('node1'), 'runs/run-a.json'), 'utf8'));
+  assert.deepEqual([marker.runId, marker.runbook, marker.stateDir, marker.hosts], ['run-a', 'test-book', join(w.base, 'state-run-a'), ['node1']]);
+  await locks.finish(false);
+  await locks.release();
+  assert.ok(existsSync(join(w.dirOf('node1'), 'runs/run-a.json')), 'unclean: the marker stays');
+  await assert.rejects(acquireHostLocks(w.request('run-b')), (error: Error) => {
+    assert.match(error.message, /host node1: run run-a changed it and did not finish \(runbook test-book, started 2026-12-01T10:00:00Z by \S+ on \S+, pid \d+, state dir .*state-run-a\)/);
+    assert.match(error.message, /--ignore-run run-a/);
+    return true;
+  });
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true, 'a refusal releases the lock');
+  const resumed = await acquireHostLocks({ ...w.request('run-a'), purpose: 'resume' });
+  await resumed.finish(true);
+  await resumed.release();
+  assert.deepEqual(await readdir(join(w.dirOf('node1'), 'runs')), [], 'clean: marker and in-flight file are gone');
+  (await acquireHostLocks(w.request('run-b'))).release();
+});
+
+test('--ignore-run goes ahead, and marks the overridden run at the first change: its own resume must then name the run that went ahead', async (t) => {
+  const w = await world(t);
+  const a = await acquireHostLocks(w.request('run-a'));
+  await a.markChanged('node1');
+  await a.release();
+  const b = await acquireHostLocks(w.request('run-b', { ignoreRuns: ['run-a'] }));
+  assert.deepEqual(b.journalEntry().overridden, [{ host: 'node1', runId: 'run-a' }]);
+  await b.markChanged('node1');
+  await b.finish(true);
+  await b.release();
+  const tombstone = JSON.parse(await readFile(join(w.dirOf('node1'), 'runs/run-a.json'), 'utf8'));
+  assert.equal(tombstone.overriddenBy.runId, 'run-b');
+  (await acquireHostLocks(w.request('run-c'))).release(); // nothing refuses a new run now
+  await assert.rejects(acquireHostLocks({ ...w.request('run-a'), purpose: 'rollback' }), /run run-b .* went ahead over this run's leftovers/);
+  const forced = await acquireHostLocks({ ...w.request('run-a', { ignoreRuns: ['run-b'] }), purpose: 'rollback' });
+  await forced.release();
+});
+
+test('a marker its journal shows harmless is removed with a notice and journaled', async (t) => {
+  const w = await world(t);
+  await mkdir(join(w.dirOf('node1'), 'runs'), { recursive: true });
+  await writeFile(join(w.dirOf('node1'), 'runs/early.json'), JSON.stringify({ runId: 'early', runbook: 'b', machine: 'm', user: 'u', pid: 1, stateDir: '/s', startedAt: 't', at: 't', hosts: ['node1'] }));
+  const lookupRun = async () => ({ readable: true as const, stateDir: '/s', changedHosts: [], summary: { runId: 'early', hosts: ['node1'], state: 'crashed' as const, dryRun: false, canResume: true, canRollback: false } });
+  const locks = await acquireHostLocks(w.request('run-b', { lookupRun }));
+  await locks.release();
+  assert.equal(existsSync(join(w.dirOf('node1'), 'runs/early.json')), false);
+  assert.deepEqual(locks.journalEntry().cleared, [{ host: 'node1', runId: 'early', why: 'its journal (crashed) shows no change begun on node1' }]);
+  assert.ok(w.notices.some((n) => /removed the marker of run early on node1/.test(n.message)));
+});
+
+test('a command of a killed run still in flight is waited for, then the run goes on; past the bound it refuses', async (t) => {
+  const w = await world(t);
+  await mkdir(join(w.dirOf('node1'), 'runs'), { recursive: true });
+  const orphan = (seconds: number) => {
+    const child = spawn('flock', ['-s', join(w.dirOf('node1'), 'runs/gone.inflight'), 'sleep', String(seconds)], { stdio: 'ignore' });
+    t.after(() => void child.kill('SIGKILL'));
+    return child;
+  };
+  orphan(1.2);
+  await new Promise((r) => setTimeout(r, 200));
+  const started = Date.now();
+  const locks = await acquireHostLocks(w.request('run-b'));
+  await locks.release();
+  assert.ok(Date.now() - started >= 800, `waited ${Date.now() - started}ms`);
+  assert.ok(w.notices.some((n) => /waiting for a command of run gone still running on node1/.test(n.message)));
+  assert.equal(locks.journalEntry().waited[0]?.runIds[0], 'gone');
+  orphan(30);
+  await new Promise((r) => setTimeout(r, 200));
+  await assert.rejects(acquireHostLocks(w.request('run-c', { inflightWaitMs: 1000 })), /a command of run gone is still running after 1s/);
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true);
+});
+
+test('a host without flock, or whose state folder cannot be made, is refused with what to do', async (t) => {
+  class NoFlock extends LocalTransport {
+    override exec(request: ExecRequest) {
+      return super.exec({ ...request, env: { ...request.env, PATH: '/nonexistent' } });
+    }
+  }
+  const w = await world(t, ['node1'], (n) => new NoFlock(n));
+  await assert.rejects(acquireHostLocks(w.request('run-a')), (error: Error & { hint?: string }) => {
+    assert.match(error.message, /host node1 has no `flock` command/);
+    assert.match(error.hint ?? '', /util-linux/);
+    return true;
+  });
+  const v = await world(t);
+  await writeFile(join(v.base, 'file'), '');
+  const blocked = { ...v.request('run-a'), hosts: [{ ...v.hosts[0]!, hostStateDir: join(v.base, 'file', 'sub') }] };
+  await assert.rejects(acquireHostLocks(blocked), (error: Error & { hint?: string }) => {
+    assert.match(error.message, /cannot lock host node1 in .*file\/sub: cannot create/);
+    assert.match(error.hint ?? '', /set `hostStateDir` for node1/);
+    return true;
+  });
+});
+
+test('two inventory names for one place share its lock', async (t) => {
+  const w = await world(t, ['a', 'b']);
+  const same = w.hosts.map((h) => ({ ...h, hostStateDir: w.dirOf('a') }));
+  const locks = await acquireHostLocks({ ...w.request('run-a'), hosts: same });
+  assert.deepEqual(locks.journalEntry().hosts.map((h) => h.host), ['a', 'b']);
+  await locks.markChanged('b');
+  await locks.release();
+});
