@@ -41,26 +41,46 @@ export function holderCommand(dir: string, info: Omit<LockInfo, 'holderPid'>, be
     cat > /dev/null 2>&1 9>&-
   fi
 `;
+  // A clean release leaves the host as it was: lock file, lock.json and runs/ go, and the
+  // folder itself when drbook made it (.drbook-made) and nothing else is left in it:
+  // markers stay, and so does a folder the operator made. A holder that finds the lock
+  // file replaced under it (removed by a release in between) tries again on the new one.
   return sh`d=${paths.dir}; info=${infoPrefix}
 ${raw(SAY)}command -v flock >/dev/null 2>&1 || { say no-flock; exit 0; }
 umask 077
-err=$(mkdir -p -- "$d/runs" 2>&1) || { say mkdir-failed "$(printf '%s' "$err" | tr '\\n' ' ')"; exit 0; }
-{
-  if ! flock -n -x 9; then
-    say busy
-    if [ -r "$d/lock.json" ]; then printf '%s holder ' ${LINE_PREFIX}; tr -d '\\n' < "$d/lock.json"; echo; fi
-    exit 0
+state=retry; try=0
+while [ "$state" = retry ] && [ "$try" -lt 5 ]; do
+  try=$((try + 1))
+  if [ ! -d "$d" ]; then
+    err=$(mkdir -p -- "$d" 2>&1) || { say mkdir-failed "$(printf '%s' "$err" | tr '\\n' ' ')"; exit 0; }
+    true > "$d/.drbook-made" 2>/dev/null
   fi
-  printf '%s,"holderPid":%s}\\n' "$info" "$$" > "$d/.lock.json.$$" && mv -f -- "$d/.lock.json.$$" "$d/lock.json"
-  ${raw(LIST_MARKERS)}  for f in "$d"/runs/*.inflight; do
-    [ -f "$f" ] || continue
-    n=\${f##*/}
-    flock -n -x "$f" true 2>/dev/null || say inflight "\${n%.inflight}"
-  done
-  say locked "$$"
-  ${raw(hold)}  rm -f -- "$d/lock.json"
-  true
-} 9>>"$d/lock" || say open-failed
+  err=$(mkdir -p -- "$d/runs" 2>&1) || { say mkdir-failed "$(printf '%s' "$err" | tr '\\n' ' ')"; exit 0; }
+  {
+    if ! flock -n -x 9; then
+      state=busy
+    elif [ ! -e /dev/fd/9 ] || [ "$d/lock" -ef /dev/fd/9 ]; then
+      state=locked
+      printf '%s,"holderPid":%s}\\n' "$info" "$$" > "$d/.lock.json.$$" && mv -f -- "$d/.lock.json.$$" "$d/lock.json"
+${raw(LIST_MARKERS)}      for f in "$d"/runs/*.inflight; do
+        [ -f "$f" ] || continue
+        n=\${f##*/}
+        flock -n -x "$f" true 2>/dev/null || say inflight "\${n%.inflight}"
+      done
+      say locked "$$"
+      ${raw(hold)}      rm -f -- "$d/lock.json" "$d/lock"
+      rmdir -- "$d/runs" 2>/dev/null
+      if [ "$(ls -A "$d" 2>/dev/null)" = .drbook-made ]; then rm -f -- "$d/.drbook-made"; rmdir -- "$d" 2>/dev/null; fi
+    fi
+    true
+  } 9>>"$d/lock"
+done
+case $state in
+  busy)
+    say busy
+    if [ -r "$d/lock.json" ]; then printf '%s holder ' ${LINE_PREFIX}; tr -d '\\n' < "$d/lock.json"; echo; fi ;;
+  retry) say open-failed ;;
+esac
 `;
 }
 

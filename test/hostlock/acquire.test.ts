@@ -47,7 +47,8 @@ async function world(t: TestContext, names = ['node1'], transport: (name: string
   return { base, hosts, dirOf, pool, notices, request };
 }
 
-const isFree = async (lockFile: string) => (await execa('flock', ['-n', lockFile, 'true'], { reject: false })).exitCode === 0;
+// Free when no process holds it (flock would create a missing file: a missing one is free).
+const isFree = async (lockFile: string) => !existsSync(lockFile) || (await execa('flock', ['-n', lockFile, 'true'], { reject: false })).exitCode === 0;
 
 test('a second run is refused while the first holds the host, naming it; released, the lock is free', async (t) => {
   const w = await world(t);
@@ -66,9 +67,23 @@ test('a second run is refused while the first holds the host, naming it; release
   });
   await first.release();
   assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true);
-  assert.equal(existsSync(join(w.dirOf('node1'), 'lock.json')), false, 'lock.json goes with the lock');
+  assert.equal(existsSync(w.dirOf('node1')), false, 'a clean release leaves nothing: the folder drbook made goes with the lock');
   const second = await acquireHostLocks(w.request('run-b'));
   await second.release();
+});
+
+test('a folder the operator made stays, emptied; a folder with markers stays with them', async (t) => {
+  const w = await world(t);
+  await mkdir(w.dirOf('node1'), { recursive: true });
+  await writeFile(join(w.dirOf('node1'), 'README'), 'made by the operator\n');
+  await (await acquireHostLocks(w.request('run-a'))).release();
+  assert.deepEqual(await readdir(w.dirOf('node1')), ['README']);
+  const x = await world(t);
+  const locks = await acquireHostLocks(x.request('run-a'));
+  await locks.markChanged('node1');
+  await locks.release();
+  assert.deepEqual((await readdir(x.dirOf('node1'))).sort(), ['.drbook-made', 'runs']);
+  assert.deepEqual((await readdir(join(x.dirOf('node1'), 'runs'))).sort(), ['run-a.json']);
 });
 
 test('all or none: when the second host is locked by another run, the first is let go', async (t) => {
@@ -125,8 +140,8 @@ test('the marker goes on the host before the first change, stays when the run en
   const resumed = await acquireHostLocks({ ...w.request('run-a'), purpose: 'resume' });
   await resumed.finish(true);
   await resumed.release();
-  assert.deepEqual(await readdir(join(w.dirOf('node1'), 'runs')), [], 'clean: marker and in-flight file are gone');
-  (await acquireHostLocks(w.request('run-b'))).release();
+  assert.equal(existsSync(w.dirOf('node1')), false, 'clean: marker, in-flight file and folder are gone');
+  await (await acquireHostLocks(w.request('run-b'))).release();
 });
 
 test('--ignore-run goes ahead, and marks the overridden run at the first change: its own resume must then name the run that went ahead', async (t) => {
@@ -141,7 +156,7 @@ test('--ignore-run goes ahead, and marks the overridden run at the first change:
   await b.release();
   const tombstone = JSON.parse(await readFile(join(w.dirOf('node1'), 'runs/run-a.json'), 'utf8'));
   assert.equal(tombstone.overriddenBy.runId, 'run-b');
-  (await acquireHostLocks(w.request('run-c'))).release(); // nothing refuses a new run now
+  await (await acquireHostLocks(w.request('run-c'))).release(); // nothing refuses a new run now
   await assert.rejects(acquireHostLocks({ ...w.request('run-a'), purpose: 'rollback' }), /run run-b .* went ahead over this run's leftovers/);
   const forced = await acquireHostLocks({ ...w.request('run-a', { ignoreRuns: ['run-b'] }), purpose: 'rollback' });
   await forced.release();
