@@ -54,7 +54,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     recorder = new RunRecorder(await JournalWriter.append(request.stateDir, header.runId), request.bus, masker, request.entries);
     await recorder.record({ t: 'resumed', pid: process.pid });
     await recorder.record(hostLocks.journalEntry());
-    recorder.beforeChange = (host) => hostLocks.markChanged(host);
+    recorder.beforeChange = (host, kind) => hostLocks.markChanged(host, kind);
     const outcome = await rollbackRun({
       recorder,
       pool: request.pool,

@@ -18,7 +18,7 @@ export class RunRecorder {
    * run's host lock is made sure of and its marker written there (src/hostlock). A
    * rejection stops the change before it is journaled or begun.
    */
-  beforeChange?: (host: string) => Promise<void>;
+  beforeChange?: (host: string, kind: 'change' | 'undo') => Promise<void>;
 
   constructor(
     private readonly writer: JournalWriter | undefined,
@@ -32,7 +32,8 @@ export class RunRecorder {
 
   /** Append to the journal; resolves once the entry is on disk (fsync'd). */
   async record(entry: NewJournalEntry): Promise<void> {
-    if ((entry.t === 'intent' && !entry.readOnly) || entry.t === 'undo-intent') await this.beforeChange?.(entry.host);
+    if (entry.t === 'intent' && !entry.readOnly) await this.beforeChange?.(entry.host, 'change');
+    else if (entry.t === 'undo-intent') await this.beforeChange?.(entry.host, 'undo');
     const full = this.masker.maskDeep({ ...entry, at: this.clock().toISOString() }) as JournalEntry;
     this.entries.push(full);
     await this.writer?.write(full);

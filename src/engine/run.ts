@@ -79,7 +79,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     if (request.resumeFrom) await recorder.record({ t: 'resumed', pid: process.pid });
     else await recorder.record({ t: 'plan', steps: compiled.steps.map((c) => ({ id: c.step.id, name: c.step.name, hosts: c.hosts.map((h) => h.host.name) })) });
     await recorder.record(hostLocks.journalEntry());
-    recorder.beforeChange = (host) => hostLocks!.markChanged(host);
+    recorder.beforeChange = (host, kind) => hostLocks!.markChanged(host, kind);
     recorder.emit({ type: 'run.started', runId: request.runId, runbook: request.runbook.metadata.name, hosts: hostNames, dryRun: false, resumed: !!request.resumeFrom, steps: stepList(compiled) });
 
     const outcome = await runSteps(request, compiled, recorder, hostLocks);

@@ -141,7 +141,7 @@ async function clearHarmless(places: Place[], decision: Decision, notify: (n: No
       const host = place.hosts[0]!;
       const clear = decision.clear.filter((c) => c.host === host);
       if (!clear.length) return;
-      const result = await place.transport!.exec({ command: removeMarkersCommand(place.dir, clear.map((c) => c.runId)), timeoutMs: 60_000 });
+      const result = await place.transport!.exec({ command: removeMarkersCommand(place.dir, clear.map((c) => c.runId)), timeoutMs: 60_000 }).catch((error) => ({ exitCode: null, stderr: errorMessage(error) }));
       for (const c of clear) {
         if (result.exitCode === 0) {
           entry.cleared.push(c);
@@ -162,7 +162,10 @@ async function waitForInflight(places: Place[], decision: Decision, request: Acq
       const place = places.find((p) => p.hosts[0] === host)!;
       const started = Date.now();
       notify({ level: 'warn', host, message: `waiting for a command of run ${runIds.join(', ')} still running on ${host} (started by a drbook that is gone; up to ${Math.round(waitMs / 1000)}s)` });
-      const said = await runReported(place.transport!, waitInflightCommand(place.dir, runIds, waitMs / 1000), { timeoutMs: waitMs + 30_000, signal: request.signal });
+      const said = await runReported(place.transport!, waitInflightCommand(place.dir, runIds, waitMs / 1000), { timeoutMs: waitMs + 30_000, signal: request.signal }).catch((error) => {
+        if (request.signal?.aborted) throw new DrbookError('cancelled', `interrupted while waiting for a command of run ${runIds.join(', ')} on ${host}; nothing was changed`, { host });
+        throw new DrbookError('locked', `cannot wait for the command of run ${runIds.join(', ')} still running on ${host}: ${errorMessage(error)}`, { host, hint: 'nothing was changed; start again' });
+      });
       const left = said.args('still-running');
       if (left.length) stillRunning.push(`${host}: a command of run ${left.join(', ')} is still running after ${Math.round(waitMs / 1000)}s`);
       else {

@@ -19,7 +19,7 @@ export type HolderOutcome =
   | { kind: 'locked'; held: Holder }
   | { kind: 'busy'; holder?: LockInfo; raw?: string }
   | { kind: 'no-flock' }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string; cause?: unknown };
 
 export interface HolderReport {
   holderPid: number;
@@ -111,7 +111,7 @@ export async function startHolder(transport: Transport, dir: string, info: Omit<
     },
     (error) => {
       stopBeat();
-      reported({ kind: 'failed', message: errorMessage(error) });
+      reported({ kind: 'failed', message: errorMessage(error), cause: error });
     },
   );
   return outcome;

@@ -4,7 +4,7 @@
 // lock), finish() once the run's outcome is known, release() at the very end.
 
 import { DrbookError, errorMessage } from '../errors.js';
-import type { ShellCommand } from '../shell/command.js';
+import { sh, type ShellCommand } from '../shell/command.js';
 import type { ExecResult, TransportPool } from '../transport/transport.js';
 import { finishCommand, guardCommand, writeMarkerCommand } from './commands.js';
 import { startHolder } from './holder.js';
@@ -55,20 +55,39 @@ export class HostLocks {
     return this.context.entry;
   }
 
-  /** Before a change on `host` (its intent is not journaled yet): the lock is held and the run's marker is there. */
-  async markChanged(host: string): Promise<void> {
+  /**
+   * Before a change on `host` (its intent is not journaled yet): the lock is held and the
+   * run's marker is there, or it throws and the change does not begin. Before an undo it
+   * never throws (a rollback goes on with its other undos): the undo's commands are then
+   * refused by guard() while the lock is not held, so the undo fails, saying why.
+   */
+  async markChanged(host: string, kind: 'change' | 'undo' = 'change'): Promise<void> {
     const place = this.placeOf(host);
     if (!place) throw new DrbookError('internal', `host ${host} is not locked by run ${this.runId}`);
-    await this.ensureHeld(place);
-    if (place.marked) return;
-    place.marking ??= this.writeMarkers(place).finally(() => (place.marking = undefined));
-    await place.marking;
+    try {
+      await this.ensureHeld(place);
+      if (place.marked) return;
+      place.marking ??= this.writeMarkers(place).finally(() => (place.marking = undefined));
+      await place.marking;
+    } catch (error) {
+      if (kind === 'change') throw error;
+      place.refusal = error instanceof Error ? error.message : String(error);
+      this.context.notify({ level: 'warn', host, message: `${place.refusal}: the undos on ${host} are not carried out` });
+    }
   }
 
-  /** The command a change runs on `host`, holding this run's in-flight lock there while it runs. */
+  /**
+   * The command a change runs on `host`, holding this run's in-flight lock there while it
+   * runs; a command that fails at once, saying why, when this run does not hold the host.
+   */
   guard(host: string, command: ShellCommand): ShellCommand {
     const place = this.placeOf(host);
-    return place ? guardCommand(place.dir, this.runId, command) : command;
+    if (!place) return command;
+    if (!place.holder?.alive) {
+      const why = `drbook: not run: run ${this.runId} does not hold the lock of ${host}${place.refusal ? ` (${place.refusal})` : ''}`;
+      return sh`echo ${why} >&2; exit 125`;
+    }
+    return guardCommand(place.dir, this.runId, command);
   }
 
   /**
@@ -115,7 +134,7 @@ export class HostLocks {
   }
 
   private async ensureHeld(place: Place): Promise<void> {
-    if (place.holder?.alive) return;
+    if (place.holder?.alive) return void (place.refusal = undefined);
     if (this.released) throw new DrbookError('internal', `run ${this.runId} released its host locks already`);
     place.reacquiring ??= this.reacquire(place).finally(() => (place.reacquiring = undefined));
     await place.reacquiring;
@@ -127,7 +146,9 @@ export class HostLocks {
     const outcome = await startHolder(place.transport!, place.dir, { ...this.context.origin, purpose: this.context.purpose, at: new Date().toISOString() });
     if (outcome.kind !== 'locked') {
       const why = outcome.kind === 'busy' ? describeBusy(host, outcome.holder, outcome.raw, this.context.origin) : outcome.kind === 'no-flock' ? 'flock is missing' : outcome.message;
-      throw new DrbookError('locked', `${lost} and cannot be taken again: ${why}; this run does not change ${host} any more`, { host });
+      // Unreachable stays unreachable: the step reconnects and re-probes, and asks again.
+      const unreachable = outcome.kind === 'failed' && outcome.cause instanceof DrbookError && outcome.cause.kind === 'unreachable';
+      throw new DrbookError(unreachable ? 'unreachable' : 'locked', `${lost} and cannot be taken again: ${why}; this run does not change ${host} until it has it again`, { host });
     }
     const held = outcome.held;
     const foreign = held.report.markers.filter((m) => m.runId !== this.runId && !place.accepted.has(m.runId));
@@ -138,6 +159,7 @@ export class HostLocks {
       throw new DrbookError('locked', `${lost}, and meanwhile run ${who} acted on ${host}; this run does not change ${host} any more`, { host });
     }
     place.holder = held;
+    place.refusal = undefined;
     this.watch(place);
     this.context.notify({ level: 'info', host, message: `took the lock of ${host} again` });
   }

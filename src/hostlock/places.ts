@@ -29,6 +29,8 @@ export interface Place {
   marked: boolean;
   marking?: Promise<void>;
   reacquiring?: Promise<void>;
+  /** Why this run cannot act on the place now (its lock lost and not taken again). */
+  refusal?: string;
 }
 
 export function placesOf(hosts: Host[], stateDir: string): Place[] {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { acquireHostLocks, type AcquireHostLocksRequest, type Notice } from '../../src/hostlock/index.js';
 import type { Host } from '../../src/inventory/types.js';
+import { sh } from '../../src/shell/command.js';
 import { LocalTransport } from '../../src/transport/local.js';
 import type { ExecRequest, Transport, TransportPool } from '../../src/transport/transport.js';
 
@@ -119,6 +120,13 @@ test('the lock lost and taken meanwhile by another run: the next change is refus
   assert.ok(other, 'another run could take the free lock');
   t.after(() => other!.release());
   await assert.rejects(locks.markChanged('node1'), /the lock of host node1 was lost .* and cannot be taken again: host node1 is locked by run run-b/);
+  // An undo goes on with the rollback's other undos, but its commands do not run on the host.
+  await locks.markChanged('node1', 'undo');
+  assert.ok(w.notices.some((n) => /the undos on node1 are not carried out/.test(n.message)));
+  const refused = await new LocalTransport('node1').exec({ command: locks.guard('node1', sh`touch ${join(w.base, 'undone')}`) });
+  assert.equal(refused.exitCode, 125);
+  assert.match(refused.stderr, /not run: run run-a does not hold the lock of node1 \(the lock of host node1 was lost/);
+  assert.equal(existsSync(join(w.base, 'undone')), false);
 });
 
 test('the marker goes on the host before the first change, stays when the run ends unclean, and refuses the next run; the run itself takes it back', async (t) => {
