@@ -71,7 +71,7 @@ export async function acquireHostLocks(request: AcquireHostLocksRequest): Promis
     await waitForInflight(places, decision, request, notify, entry);
     for (const { host, runId } of decision.override) entry.overridden.push({ host, runId });
     for (const note of decision.notes) notify({ level: 'info', ...note });
-    return new HostLocks(places, { pool: request.pool, origin, startedAt: request.startedAt, runHosts: request.hosts.map((h) => h.name), purpose: request.purpose, notify, entry });
+    return new HostLocks(places, { origin, startedAt: request.startedAt, runHosts: request.hosts.map((h) => h.name), purpose: request.purpose, notify, entry });
   } catch (error) {
     await Promise.all(places.map((p) => p.holder?.release()));
     throw error;

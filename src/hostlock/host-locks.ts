@@ -5,7 +5,8 @@
 
 import { DrbookError, errorMessage } from '../errors.js';
 import { sh, type ShellCommand } from '../shell/command.js';
-import type { ExecResult, TransportPool } from '../transport/transport.js';
+import type { JournalEntry } from '../journal/records.js';
+import type { ExecResult } from '../transport/transport.js';
 import { finishCommand, guardCommand, writeMarkerCommand } from './commands.js';
 import { startHolder } from './holder.js';
 import { describeBusy } from './messages.js';
@@ -15,17 +16,10 @@ import { runReported } from './run-reported.js';
 
 export type Notice = { level: 'info' | 'warn' | 'error'; host?: string; message: string };
 
-export interface HostLocksJournalEntry {
-  t: 'hosts-locked';
-  hosts: Array<{ host: string; dir: string }>;
-  overridden: Array<{ host: string; runId: string }>;
-  cleared: Array<{ host: string; runId: string; why: string }>;
-  waited: Array<{ host: string; runIds: string[]; ms: number }>;
-  staleLocalLocks: Array<{ host: string; runId: string; pid: number }>;
-}
+/** The journal entry of the locking (journal/records.ts), without its time. */
+export type HostLocksJournalEntry = Omit<Extract<JournalEntry, { t: 'hosts-locked' }>, 'at'>;
 
 export interface HostLocksContext {
-  pool: TransportPool;
   origin: RunOrigin;
   startedAt: string;
   runHosts: string[];

@@ -71,3 +71,22 @@ test('the holder\'s report lines: markers by run id (a damaged one says why), in
   assert.equal(parseHolderLine('DRBOOK_HOSTLOCK locked -1'), undefined);
   assert.equal(parseHolderLine('something else'), undefined);
 });
+
+test('with a heartbeat (over SSH), the holder keeps the lock while bytes come and lets go when they stop', async (t) => {
+  const { dir } = await folder(t);
+  const { PassThrough } = await import('node:stream');
+  const { holderCommand } = await import('../../src/hostlock/holder-script.js');
+  const info = { runId: 'r1', runbook: 'b', machine: 'm', user: 'u', pid: 1, stateDir: '/s', purpose: 'run' as const, at: 't' };
+  const stdin = new PassThrough();
+  const started = Date.now();
+  const beat = setInterval(() => stdin.write('.'), 300);
+  const running = new LocalTransport('node1').exec({ command: holderCommand(dir, info, 1), stdin, longLived: true });
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(await exclusiveFree(join(dir, 'lock')), false, 'held while the heartbeat comes');
+  clearInterval(beat);
+  const result = await running;
+  const heldFor = Date.now() - started;
+  assert.ok(heldFor >= 2500 && heldFor < 6000, `let go ${heldFor}ms after the start, about 1 s after the last heartbeat`);
+  assert.match(result.stdout, /DRBOOK_HOSTLOCK locked \d+/);
+  stdin.end();
+});
