@@ -59,33 +59,46 @@ export async function acquireHostLocks(request: AcquireHostLocksRequest): Promis
     waited: [],
     staleLocalLocks: (request.staleLocalLocks ?? []).map((s) => ({ host: s.host, runId: s.runId, pid: s.pid })),
   };
-  try {
-    await openTransports(places, request.pool);
-    const info = lockInfoOf(origin, request.purpose);
-    for (const place of [...places]) {
-      const same = await lockPlace(place, info, here, places);
-      if (same) (same.hosts.push(...place.hosts), places.splice(places.indexOf(place), 1));
+  const info = lockInfoOf(origin, request.purpose);
+  /** Lock these places (in order, all or none), decide on what they hold, clear, wait. */
+  const settle = async (these: Place[], late = false) => {
+    try {
+      for (const place of [...these]) {
+        const same = await lockPlace(place, info, here, places);
+        if (same) (same.hosts.push(...place.hosts), places.splice(places.indexOf(place), 1), these.splice(these.indexOf(place), 1));
+      }
+      const decision = await decide(these, request, here, late ? `refusing to change ${these[0]?.hosts[0]}` : 'refusing to start');
+      await clearHarmless(these, decision, notify, entry);
+      await waitForInflight(these, decision, request, notify, entry);
+      for (const { host, runId } of decision.override) entry.overridden.push({ host, runId });
+      for (const note of decision.notes) notify({ level: 'info', ...note });
+      for (const place of these) place.decided = true;
+    } catch (error) {
+      await Promise.all(these.map((p) => p.holder?.release()));
+      throw error;
     }
-    const decision = await decide(places, request, here);
-    await clearHarmless(places, decision, notify, entry);
-    await waitForInflight(places, decision, request, notify, entry);
-    for (const { host, runId } of decision.override) entry.overridden.push({ host, runId });
-    for (const note of decision.notes) notify({ level: 'info', ...note });
-    return new HostLocks(places, { origin, startedAt: request.startedAt, runHosts: request.hosts.map((h) => h.name), purpose: request.purpose, notify, entry });
-  } catch (error) {
-    await Promise.all(places.map((p) => p.holder?.release()));
-    throw error;
-  }
+  };
+  // A host that cannot be reached now is not refused here: nothing changes there before
+  // it is locked (markChanged locks it first, guard() refuses its commands meanwhile),
+  // and the run's own checks say what is wrong with it (the preflight: unreachable).
+  const reachable = await openTransports(places, request.pool, notify);
+  await settle(reachable);
+  const lateLock = async (place: Place) => {
+    place.transport ??= await request.pool.get(place.hosts[0]!);
+    await settle([place], true);
+  };
+  return new HostLocks(places, { origin, startedAt: request.startedAt, runHosts: request.hosts.map((h) => h.name), purpose: request.purpose, notify, entry, lateLock });
 }
 
-async function openTransports(places: Place[], pool: TransportPool): Promise<void> {
+/** Open every place's transport at once; resolves with the places reached (the others are said). */
+async function openTransports(places: Place[], pool: TransportPool, notify: (n: Notice) => void): Promise<Place[]> {
   const opened = await Promise.allSettled(places.map(async (place) => (place.transport = await pool.get(place.hosts[0]!))));
-  const failed = opened.flatMap((result, i) => (result.status === 'rejected' ? [`${places[i]!.hosts[0]}: ${errorMessage(result.reason)}`] : []));
-  if (failed.length) {
-    throw new DrbookError('locked', `cannot lock the run's hosts before changing them: ${failed.length === 1 ? 'a host cannot be reached' : 'hosts cannot be reached'}:\n  ${failed.join('\n  ')}`, {
-      hint: 'nothing was changed; check the connection (drbook plan shows it per host), then start again',
-    });
-  }
+  opened.forEach((result, i) => {
+    if (result.status === 'fulfilled') return;
+    const host = places[i]!.hosts[0]!;
+    notify({ level: 'warn', host, message: `cannot lock ${host} now (${errorMessage(result.reason)}): drbook changes nothing there before it has locked it` });
+  });
+  return places.filter((_, i) => opened[i]!.status === 'fulfilled');
 }
 
 /** Lock one place; resolves with the place already locked by this run when it turns out to be the same one. */
@@ -113,19 +126,22 @@ async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: 
       hint: 'install util-linux on the host (Debian/Ubuntu: apt-get install util-linux; RHEL: dnf install util-linux); nothing was changed',
     });
   }
+  if (outcome.cause instanceof DrbookError && outcome.cause.kind === 'unreachable') {
+    throw new DrbookError('unreachable', `cannot lock host ${host}: ${outcome.message}`, { host, hint: 'nothing was changed; check the connection, then start again' });
+  }
   throw new DrbookError('locked', `cannot lock host ${host} in ${place.dir}: ${outcome.message}`, {
     host,
     hint: `nothing was changed; drbook keeps its host lock and run markers in that folder: set \`hostStateDir\` for ${host} in the inventory to a folder its user can write`,
   });
 }
 
-async function decide(places: Place[], request: AcquireHostLocksRequest, here: { machine: string; stateDir: string }): Promise<Decision> {
+async function decide(places: Place[], request: AcquireHostLocksRequest, here: { machine: string; stateDir: string }, refusing: string): Promise<Decision> {
   const lookupRun = request.lookupRun ?? createRunLookup(request.stateDir, here.machine);
   const lookups = await lookupForeignRuns(places.flatMap((p) => p.markers), request.runId, lookupRun);
   const findings: HostFindings[] = places.map((p) => ({ host: p.hosts[0]!, markers: p.markers, inflight: p.inflight }));
   const decision = decideHosts(findings, { runId: request.runId, ignoreRuns: new Set(request.ignoreRuns ?? []) }, lookups);
   if (decision.refusals.length) {
-    throw new DrbookError('locked', `refusing to start: ${decision.refusals.map((r) => describeRefusal(r, here)).join('\n')}`, { hint: 'nothing was changed' });
+    throw new DrbookError('locked', `${refusing}: ${decision.refusals.map((r) => describeRefusal(r, here)).join('\n')}`, { hint: 'nothing was changed' });
   }
   for (const place of places) {
     const host = place.hosts[0]!;

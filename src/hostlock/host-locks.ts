@@ -26,6 +26,8 @@ export interface HostLocksContext {
   purpose: LockInfo['purpose'];
   notify: (notice: Notice) => void;
   entry: HostLocksJournalEntry;
+  /** Lock a place that could not be reached when the run started, as the run's start would have. */
+  lateLock: (place: Place) => Promise<void>;
 }
 
 const COMMAND_TIMEOUT_MS = 60_000;
@@ -136,6 +138,12 @@ export class HostLocks {
 
   private async reacquire(place: Place): Promise<void> {
     const host = place.hosts[0]!;
+    if (!place.decided) {
+      await this.context.lateLock(place);
+      this.watch(place);
+      this.context.notify({ level: 'info', host, message: `locked ${host}` });
+      return;
+    }
     const lost = `the lock of host ${host} was lost (its holder ended)`;
     const outcome = await startHolder(place.transport!, place.dir, { ...this.context.origin, purpose: this.context.purpose, at: new Date().toISOString() });
     if (outcome.kind !== 'locked') {

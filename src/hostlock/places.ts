@@ -31,6 +31,8 @@ export interface Place {
   reacquiring?: Promise<void>;
   /** Why this run cannot act on the place now (its lock lost and not taken again). */
   refusal?: string;
+  /** Locked and its markers decided on (false while it could not be reached). */
+  decided?: boolean;
 }
 
 export function placesOf(hosts: Host[], stateDir: string): Place[] {

@@ -234,3 +234,34 @@ test('two inventory names for one place share its lock', async (t) => {
   await locks.markChanged('b');
   await locks.release();
 });
+
+test('a host that cannot be reached at the start is not refused there: nothing runs on it until it is locked, which its first change does', async (t) => {
+  const w = await world(t, ['node1', 'node2']);
+  let down = true;
+  const pool: TransportPool = { get: async (n) => (n === 'node2' && down ? Promise.reject(new Error('connect ECONNREFUSED')) : w.pool.get(n)), closeAll: async () => {} };
+  const locks = await acquireHostLocks({ ...w.request('run-a'), pool });
+  t.after(() => locks.release());
+  assert.ok(w.notices.some((n) => /cannot lock node2 now \(connect ECONNREFUSED\): drbook changes nothing there before it has locked it/.test(n.message)));
+  assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), false, 'node1 is locked');
+  const refused = await new LocalTransport('node2').exec({ command: locks.guard('node2', sh`touch ${join(w.base, 'x')}`) });
+  assert.equal(refused.exitCode, 125, 'no command runs on a host this run has not locked');
+  await assert.rejects(locks.markChanged('node2'), /ECONNREFUSED/);
+  down = false;
+  await locks.markChanged('node2');
+  assert.equal(await isFree(join(w.dirOf('node2'), 'lock')), false, 'locked at its first change');
+  assert.ok(existsSync(join(w.dirOf('node2'), 'runs/run-a.json')));
+});
+
+test('a host reached late is decided on as at the start: another run\'s marker there refuses the change', async (t) => {
+  const w = await world(t, ['node1', 'node2']);
+  const other = await acquireHostLocks({ ...w.request('run-x'), hosts: [w.hosts[1]!] });
+  await other.markChanged('node2');
+  await other.release();
+  let down = true;
+  const pool: TransportPool = { get: async (n) => (n === 'node2' && down ? Promise.reject(new Error('no route')) : w.pool.get(n)), closeAll: async () => {} };
+  const locks = await acquireHostLocks({ ...w.request('run-a'), pool });
+  t.after(() => locks.release());
+  down = false;
+  await assert.rejects(locks.markChanged('node2'), /refusing to change node2: host node2: run run-x changed it and did not finish/);
+  assert.equal(await isFree(join(w.dirOf('node2'), 'lock')), true, 'let go again');
+});
