@@ -126,6 +126,7 @@ async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: 
       hint: 'install util-linux on the host (Debian/Ubuntu: apt-get install util-linux; RHEL: dnf install util-linux); nothing was changed',
     });
   }
+  if (outcome.cause instanceof DrbookError && outcome.cause.kind === 'input') throw outcome.cause; // e.g. maxChannels too low, sudo wanting a password
   if (outcome.cause instanceof DrbookError && outcome.cause.kind === 'unreachable') {
     throw new DrbookError('unreachable', `cannot lock host ${host}: ${outcome.message}`, { host, hint: 'nothing was changed; check the connection, then start again' });
   }
