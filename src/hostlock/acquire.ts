@@ -60,12 +60,27 @@ export async function acquireHostLocks(request: AcquireHostLocksRequest): Promis
     staleLocalLocks: (request.staleLocalLocks ?? []).map((s) => ({ host: s.host, runId: s.runId, pid: s.pid })),
   };
   const info = lockInfoOf(origin, request.purpose);
-  /** Lock these places (in order, all or none), decide on what they hold, clear, wait. */
+  /**
+   * Lock these places, all or none: the first in the global order alone (of two runs
+   * wanting the same hosts, the one that takes it goes on, the other is refused there
+   * and holds nothing), then the others at once (no lock waits: no deadlock); decide
+   * on what they hold, clear, wait.
+   */
   const settle = async (these: Place[], late = false) => {
     try {
-      for (const place of [...these]) {
-        const same = await lockPlace(place, info, here, places);
-        if (same) (same.hosts.push(...place.hosts), places.splice(places.indexOf(place), 1), these.splice(these.indexOf(place), 1));
+      const [first, ...rest] = [...these];
+      const taken: Array<readonly [Place, number | undefined]> = first ? [[first, await lockPlace(first, info, here)]] : [];
+      const others = await Promise.allSettled(rest.map(async (place) => [place, await lockPlace(place, info, here)] as const));
+      const failed = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const r of others) taken.push((r as PromiseFulfilledResult<readonly [Place, number | undefined]>).value);
+      for (const [place, ownHolder] of taken) {
+        if (ownHolder === undefined) continue;
+        const same = places.find((p) => p.holder?.report.holderPid === ownHolder);
+        if (!same) throw new DrbookError('internal', `host ${place.hosts[0]} is locked by this very run, but by none of its holders`);
+        same.hosts.push(...place.hosts);
+        places.splice(places.indexOf(place), 1);
+        these.splice(these.indexOf(place), 1);
       }
       const decision = await decide(these, request, here, late ? `refusing to change ${these[0]?.hosts[0]}` : 'refusing to start');
       await clearHarmless(these, decision, notify, entry);
@@ -101,8 +116,8 @@ async function openTransports(places: Place[], pool: TransportPool, notify: (n: 
   return places.filter((_, i) => opened[i]!.status === 'fulfilled');
 }
 
-/** Lock one place; resolves with the place already locked by this run when it turns out to be the same one. */
-async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: { machine: string; stateDir: string }, places: Place[]): Promise<Place | undefined> {
+/** Lock one place; resolves with the pid of this run's own holder when it turns out to be a place already locked under another name. */
+async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: { machine: string; stateDir: string }): Promise<number | undefined> {
   const host = place.hosts[0]!;
   const outcome = await startHolder(place.transport!, place.dir, info);
   if (outcome.kind === 'locked') {
@@ -115,8 +130,7 @@ async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: 
   if (outcome.kind === 'busy') {
     // Two inventory names for one host (an IP and a name): it is our own lock.
     const mine = outcome.holder && outcome.holder.runId === info.runId && outcome.holder.pid === info.pid && outcome.holder.machine === info.machine;
-    const same = mine ? places.find((p) => p.holder?.report.holderPid === outcome.holder!.holderPid) : undefined;
-    if (same) return same;
+    if (mine && outcome.holder!.holderPid) return outcome.holder!.holderPid;
     const beat = place.transport!.kind === 'ssh' ? HEARTBEAT_TIMEOUT_S : undefined;
     throw new DrbookError('locked', describeBusy(host, outcome.holder, outcome.raw, here), { host, hint: busyHint(outcome.holder, beat) });
   }

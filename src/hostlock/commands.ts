@@ -57,8 +57,17 @@ say free
  * ones under setsid). The command's parts are kept as they are (secret parts stay
  * secret parts; nothing is pasted into another command's argv).
  */
-export function guardCommand(dir: string, runId: string, command: ShellCommand): ShellCommand {
-  return sh`{ flock -s 8 || exit 125
+export function guardCommand(dir: string, runId: string, command: ShellCommand, holderPid?: number): ShellCommand {
+  // The run's lock holder must still live: if it ended a moment ago (its connection
+  // dropped, someone stopped it) and drbook has not heard yet, the command does not run.
+  // A zombie (ended, not yet reaped by its parent) is gone too: /proc says Z.
+  const pid = String(holderPid);
+  const holderAlive = holderPid
+    ? sh`if [ -d /proc/self ]; then s=; read -r s 2>/dev/null < /proc/${pid}/stat; else s=; kill -0 ${pid} 2>/dev/null && s=') S'; fi
+case "\${s##*') '}" in ''|Z*|X*) echo ${`drbook: not run: the lock of run ${runId} on this host ended (its holder ${holderPid} is gone)`} >&2; exit 125 ;; esac
+`
+    : sh``;
+  return sh`${holderAlive}{ flock -s 8 || exit 125
 (
 ${command}
 ) 8>&-

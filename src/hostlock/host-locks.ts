@@ -83,7 +83,7 @@ export class HostLocks {
       const why = `drbook: not run: run ${this.runId} does not hold the lock of ${host}${place.refusal ? ` (${place.refusal})` : ''}`;
       return sh`echo ${why} >&2; exit 125`;
     }
-    return guardCommand(place.dir, this.runId, command);
+    return guardCommand(place.dir, this.runId, command, place.holder.report.holderPid);
   }
 
   /**

@@ -115,6 +115,12 @@ test('the lock lost and taken meanwhile by another run: the next change is refus
   t.after(() => locks.release());
   const { holderPid } = JSON.parse(await readFile(join(w.dirOf('node1'), 'lock.json'), 'utf8'));
   process.kill(holderPid, 'SIGKILL');
+  // Before drbook has even heard that its holder ended, no command of the run runs there.
+  const early = await new LocalTransport('node1').exec({ command: locks.guard('node1', sh`touch ${join(w.base, 'early')}`) });
+  assert.equal(early.exitCode, 125);
+  assert.match(early.stderr, new RegExp(`the lock of run run-a on this host ended \\(its holder ${holderPid} is gone\\)`));
+  assert.equal(existsSync(join(w.base, 'early')), false);
+  for (let i = 0; i < 50 && !w.notices.some((n) => /the lock of node1 ended/.test(n.message)); i++) await new Promise((r) => setTimeout(r, 20));
   let other;
   for (let i = 0; i < 50 && !other; i++) other = await acquireHostLocks(w.request('run-b')).catch(() => undefined);
   assert.ok(other, 'another run could take the free lock');
