@@ -7,6 +7,7 @@
 import { DrbookError, errorMessage } from '../errors.js';
 import type { Host } from '../inventory/types.js';
 import type { LockHolder } from '../journal/lock.js';
+import { sleep } from '../system/sleep.js';
 import type { TransportPool } from '../transport/transport.js';
 import { removeMarkersCommand, waitInflightCommand } from './commands.js';
 import { decideHosts, type Decision, type HostFindings } from './decide.js';
@@ -119,7 +120,12 @@ async function openTransports(places: Place[], pool: TransportPool, notify: (n: 
 /** Lock one place; resolves with the pid of this run's own holder when it turns out to be a place already locked under another name. */
 async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: { machine: string; stateDir: string }): Promise<number | undefined> {
   const host = place.hosts[0]!;
-  const outcome = await startHolder(place.transport!, place.dir, info);
+  let outcome = await startHolder(place.transport!, place.dir, info);
+  // Held by a holder that has not written lock.json yet (it is a moment's work): look again.
+  for (let again = 0; outcome.kind === 'busy' && !outcome.holder && again < 3; again++) {
+    await sleep(100);
+    outcome = await startHolder(place.transport!, place.dir, info);
+  }
   if (outcome.kind === 'locked') {
     place.holder = outcome.held;
     place.markers = outcome.held.report.markers;
