@@ -33,13 +33,14 @@ const overSsh = useSharedSandbox(async (onCleanup) => {
 }, 'the SSH sandbox of this file');
 
 // A runbook of shell steps over the sandbox's masters: an optional slow read-only check,
-// a change with an undo, then a slow command that says when it really ended.
+// a change with an undo, then a command that (with hold) runs until the test creates its
+// release file (at most a minute), and says when it really ended.
 const EXERCISE = `apiVersion: drbook/v1
 kind: Runbook
 metadata: { name: lock-exercise }
 params:
   dir: { type: path, required: true }
-  sleep: { type: number, default: 0 }
+  hold: { type: boolean, default: false }
   look: { type: boolean, default: false }
 targets: masters
 steps:
@@ -54,7 +55,11 @@ steps:
     rollback: rmdir {{ params.dir }}/made-{{ run.id }}
   - id: slow
     name: A slow command
-    run: echo slow-started && sleep {{ params.sleep }} && date +%s.%N > {{ params.dir }}/slow-done-{{ run.id }}
+    run: |
+      echo slow-started
+      i=0
+      while {{ params.hold }} && [ ! -e {{ params.dir }}/release-{{ run.id }} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+      date +%s.%N > {{ params.dir }}/slow-done-{{ run.id }}
 `;
 
 interface Place {
@@ -83,6 +88,8 @@ const runIdOf = (output: string) => {
   return id!;
 };
 const both = (r: CliResult) => r.stdout + r.stderr;
+/** Lets the held command of run `id` end (its orphan, once drbook was killed). */
+const release = (p: Place, id: string) => writeFile(join(p.work, `release-${id}`), '');
 const lockIsFree = async (hostState: string) => !existsSync(join(hostState, 'lock')) || (await execa('flock', ['-n', join(hostState, 'lock'), 'true'], { reject: false })).exitCode === 0;
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -169,23 +176,28 @@ test('killed before its first change: `drbook runs` says nothing was applied, an
   assert.equal(existsSync(p.hostState), false);
 });
 
-test('--ignore-run goes ahead over a crashed run\'s leftovers (journaled, after its orphaned command ended); that run\'s resume must then name it, its rollback can', async () => {
+test('--ignore-run goes ahead over a crashed run\'s leftovers (journaled, after its orphaned command ended); that run\'s resume must then name it, its rollback can', async (t) => {
   const p = await placeOf(join(local().base, 'override'), local().info, local().env);
   const [stateA, stateB] = [join(p.base, 'ov-a'), join(p.base, 'ov-b')];
-  const victim = startCli(exercise(p, stateA, ['-p', 'sleep=5', '-o', 'plain']), { env: p.env });
-  await waitForOutput(victim.output, (o) => o.includes('slow-started'));
+  const victim = startCli(exercise(p, stateA, ['-p', 'hold=true', '-o', 'plain']), { env: p.env });
+  await waitForOutput(victim.output, (o) => /\| slow-started/.test(o));
   victim.child.kill('SIGKILL');
   await victim.done;
   const idX = runIdOf(victim.output());
+  t.after(() => release(p, idX));
 
   const refused = await runCli(exercise(p, stateB, ['-o', 'plain']), { env: p.env });
   assert.equal(refused.code, 2, both(refused));
   assert.match(refused.stderr, new RegExp(`run ${idX} changed it and did not finish`));
   assert.match(refused.stderr, /a command of that run is still running on node1/);
-  const forced = await runCli(exercise(p, stateB, ['--ignore-run', idX, '-o', 'plain']), { env: p.env });
+  const going = startCli(exercise(p, stateB, ['--ignore-run', idX, '-o', 'plain']), { env: p.env });
+  await waitForOutput(going.output, (o) => o.includes(`waiting for a command of run ${idX} still running on node1`));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(going.output(), /▶ step/, 'nothing starts while the orphan runs');
+  await release(p, idX);
+  const forced = await going.done;
   assert.equal(forced.code, 0, both(forced));
   const idY = runIdOf(forced.stdout);
-  assert.match(forced.stdout, new RegExp(`waiting for a command of run ${idX} still running on node1`));
   assert.ok(existsSync(join(p.work, `slow-done-${idX}`)), 'the orphan finished before the run went on');
   const journal = await readFile(join(stateB, 'runs', idY, 'journal.jsonl'), 'utf8');
   assert.match(journal, new RegExp(`"t":"hosts-locked".*"overridden":\\[\\{"host":"node1","runId":"${idX}"\\}\\]`));
@@ -201,13 +213,14 @@ test('--ignore-run goes ahead over a crashed run\'s leftovers (journaled, after 
   assert.equal(existsSync(p.hostState), false, 'nothing left on the host');
 });
 
-test('over SSH: a second run is refused naming the first; kill -9 frees the lock (its SSH session ends); the rollback waits for the command the killed run left running', async () => {
+test('over SSH: a second run is refused naming the first; kill -9 frees the lock (its SSH session ends); the rollback waits for the command the killed run left running', async (t) => {
   const { base, info } = overSsh();
   const p = await placeOf(base, info);
   const [stateA, stateB] = [join(base, 'ssh-a'), join(base, 'ssh-b')];
-  const victim = startCli(exercise(p, stateA, ['-p', 'sleep=4', '-o', 'plain']));
-  await waitForOutput(victim.output, (o) => o.includes('slow-started'));
+  const victim = startCli(exercise(p, stateA, ['-p', 'hold=true', '-o', 'plain']));
+  await waitForOutput(victim.output, (o) => /\| slow-started/.test(o));
   const idX = runIdOf(victim.output());
+  t.after(() => release(p, idX));
   const busy = await runCli(exercise(p, stateB, ['-o', 'plain']));
   assert.equal(busy.code, 2, both(busy));
   assert.match(busy.stderr, new RegExp(`host node1 is locked by run ${idX} \\(run of runbook lock-exercise`));
@@ -220,10 +233,14 @@ test('over SSH: a second run is refused naming the first; kill -9 frees the lock
   assert.match(refused.stderr, new RegExp(`run ${idX} changed it and did not finish`));
   assert.equal(existsSync(join(p.work, `slow-done-${idX}`)), false, 'the orphaned remote command is still running');
 
-  const rollback = await runCli(['rollback', idX, '--state-dir', stateA, '-o', 'json']);
+  const rolling = startCli(['rollback', idX, '--state-dir', stateA, '-o', 'json']);
+  await waitForOutput(rolling.output, (o) => o.includes(`waiting for a command of run ${idX} still running on node1`));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(rolling.output(), /undo\.started/, 'no undo while the orphan runs');
+  await release(p, idX);
+  const rollback = await rolling.done;
   assert.equal(rollback.code, 0, both(rollback));
   const events = parseEvents(rollback.stdout);
-  assert.ok(events.some((e) => e.type === 'run.notice' && new RegExp(`waiting for a command of run ${idX} still running on node1`).test(e.message)), rollback.stdout);
   const orphanEnded = Number(await readFile(join(p.work, `slow-done-${idX}`), 'utf8')) * 1000;
   const firstUndo = Date.parse(events.find((e) => e.type === 'undo.started')!.at);
   assert.ok(orphanEnded <= firstUndo, `the orphan ended (${orphanEnded}) before the first undo began (${firstUndo})`);
