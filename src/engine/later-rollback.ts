@@ -66,7 +66,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     });
     const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
     const state = outcome.ok ? 'rolled-back' : 'rollback-failed';
-    await hostLocks.finish(isCleanEnd({ state })); // markers go only when every change is undone
+    await hostLocks.finish(isCleanEnd({ state, exitCode, rollback: outcome })); // markers go only when every change is undone
     await recorder.record({ t: 'end', state, exitCode });
     return { ...outcome, exitCode };
   } finally {

@@ -10,8 +10,10 @@ export { hostStateDirOf, DEFAULT_HOST_STATE_DIR } from './paths.js';
 
 /**
  * A run ends clean when the hosts are where it meant them to be or back where they
- * were: done, or a rollback that completed. Then its markers go; otherwise they stay.
+ * were: done, a rollback that completed, or a failure that left nothing applied (exit
+ * 1). Then its markers go; otherwise (exit 3: a human must look) they stay, and the
+ * next run asks about it.
  */
-export function isCleanEnd(outcome: { state: string; rollback?: { ok: boolean } }): boolean {
-  return outcome.state === 'done' || outcome.state === 'rolled-back' || outcome.rollback?.ok === true;
+export function isCleanEnd(outcome: { state: string; exitCode?: number; rollback?: { ok: boolean } }): boolean {
+  return outcome.state === 'done' || outcome.state === 'rolled-back' || outcome.rollback?.ok === true || outcome.exitCode === 1;
 }
