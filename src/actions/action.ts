@@ -29,8 +29,12 @@ export interface ActionContext {
   signal: AbortSignal;
   /** Show progress text for this host and step (goes through the secret masker). */
   log(text: string): void;
-  /** Run a read-only probe command. Runs in dry-run too; must never change anything. */
-  probe(command: ShellCommand, options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * Run a read-only probe command. Runs in dry-run too; must never change anything.
+   * Rejects (kind 'cancelled' or 'timeout') when the probe was killed before it answered,
+   * unless `timeoutIsAnAnswer` (a poll takes a slow answer as "not yet").
+   */
+  probe(command: ShellCommand, options?: { timeoutMs?: number; timeoutIsAnAnswer?: boolean }): Promise<ExecResult>;
   /** Ask the operator a yes/no question (the `confirm` gate). Answered by --yes when given. */
   confirm(message: string): Promise<boolean>;
   /** Run a command as part of applying a change (never called in dry-run); output is streamed to the display. */
@@ -55,9 +59,36 @@ export type Undo =
   | { description: string; command: ShellCommand }
   | { description: string; action: string; with: Record<string, unknown> };
 
+/**
+ * "Did it happen?" — a read-only command that tells whether a change's effect is on the
+ * host. It is data (journaled with the intent, secrets by name), so `drbook rollback` and
+ * `drbook resume` in another process run it too. The protocol (docs/README "Checks"):
+ * the command exits 0 and the first line of its stdout starts with a verdict word,
+ * optionally followed by `:` or a space and free text saying why:
+ * - `applied`  — the change's effect is there (wholly or in part: its undo must run);
+ * - `reverted` — the change's effect is not there and what it replaced is back in place
+ *                (the state before it; also "it never happened");
+ * - anything else, or a non-zero exit — cannot tell; the text says why.
+ * A check must be strong enough to be the rollback's postcondition: a moved manifest is
+ * compared by the SHA-256 taken at plan time, a moved directory by its device:inode.
+ */
+export type CheckVerdict = 'applied' | 'reverted' | 'unknown';
+
 export interface Change {
   /** One line for the plan: "move /etc/kubernetes/manifests/etcd.yaml to the stash". */
   description: string;
+  /** The read-only "did it happen?" probe (see CheckVerdict). Every built-in change that alters a host has one. */
+  check?: ShellCommand;
+  /** Where the check runs: on the host (default) or on the operator's machine (a file drbook writes here). */
+  checkOn?: 'host' | 'operator';
+  /**
+   * What the change acts on (paths, `pod:<name>`), per host. After a rollback, for each
+   * subject the check of the FIRST change that acted on it must say `reverted` (the
+   * state before the run); later changes on the same subject (a start that a stop
+   * preceded) are checked right after their own undo. Without subjects the check is
+   * always part of that final probe.
+   */
+  subjects?: string[];
   /** The command that makes the change. Unless `apply` is given, the engine runs it and a non-zero exit fails the change. */
   command?: ShellCommand;
   /** A change that is not a single command (a wait loop, a stream, a prompt). */
@@ -88,6 +119,12 @@ export interface ActionDefinition<Args = any> {
   commandFields?: string[];
   /** Whether plan() can run its probes honestly in dry-run (Ansible's supports_check_mode). */
   canSimulate: boolean;
+  /**
+   * A read-only verification of the outcome (etcd.health, k8s.nodes-ready): a resumed run
+   * runs it again even when the journal shows it done, so "done" rests on probes made
+   * after the last change.
+   */
+  verifiesOutcome?: boolean;
   /**
    * For steps whose hosts must agree (one etcd member table, the same snapshot on every
    * master): probe every host of the step before any host is planned, and return what

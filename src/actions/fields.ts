@@ -2,7 +2,7 @@
 // accept what a rendered template gives: strings. Durations parse with the runbook's own parser.
 
 import { z } from 'zod';
-import { parseDuration } from '../runbook/duration.js';
+import { durationTooLong, parseDuration } from '../runbook/duration.js';
 
 export { parseDuration };
 
@@ -27,6 +27,11 @@ export function durationField(defaultValue: string) {
       const ms = parseDuration(value);
       if (ms === undefined || ms <= 0) {
         ctx.issues.push({ code: 'custom', input: value, message: `expected a duration such as "90s", "2m" or a number of seconds, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      const tooLong = durationTooLong(ms);
+      if (tooLong) {
+        ctx.issues.push({ code: 'custom', input: value, message: tooLong });
         return z.NEVER;
       }
       return ms;

@@ -8,8 +8,9 @@ import { resolveTargets } from '../inventory/targets.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { resolveStateDir } from '../journal/state-dir.js';
 import { loadRunbook } from '../runbook/load.js';
-import { parseParamFlags } from '../runbook/params.js';
+import { parseParamFlags, secretParamNames } from '../runbook/params.js';
 import type { Runbook } from '../runbook/types.js';
+import { hideSecretArgs } from './hide-secret-args.js';
 import { choiceOption, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
 import type { OutputMode } from './render/select.js';
 
@@ -58,11 +59,14 @@ export interface LoadedRun {
   stateDir: string;
   output: OutputMode;
   ignoreRuns: string[];
+  /** Secret values were given with -p (now hidden from the process's command line): tell the operator. */
+  secretArgsWarning?: string;
 }
 
 export async function loadRun(runbookFile: string, values: ParsedArgs['values']): Promise<LoadedRun> {
   const inventoryFile = stringOption(values, 'inventory');
   const [runbook, inventory] = await Promise.all([loadRunbook(runbookFile), inventoryFile ? loadInventory(inventoryFile) : Promise.resolve(builtinInventory())]);
+  const secretArgsWarning = hideSecretArgs(secretParamNames(runbook));
   const targets = stringOption(values, 'targets') ?? runbook.targets;
   const hosts = resolveTargets(inventory, targets);
   if (hosts.length === 0) throw new InputError(`the run targets "${targets}", which has no hosts`);
@@ -74,6 +78,7 @@ export async function loadRun(runbookFile: string, values: ParsedArgs['values'])
     stateDir: resolveStateDir(stringOption(values, 'state-dir')),
     output: outputMode(values),
     ignoreRuns: ignoreRunsOption(values),
+    ...(secretArgsWarning ? { secretArgsWarning } : {}),
   };
 }
 

@@ -2,6 +2,8 @@
 // it for real runs; unit tests use it with a fake or local transport.
 
 import type { ActionContext, RunInfo } from '../actions/action.js';
+import { formatDuration } from '../actions/fields.js';
+import { DrbookError } from '../errors.js';
 import type { Host } from '../inventory/types.js';
 import type { ShellCommand } from '../shell/command.js';
 import type { ExecResult, Transport } from '../transport/transport.js';
@@ -20,12 +22,14 @@ export interface ActionContextOptions {
   confirm?: (message: string) => Promise<boolean>;
   /** Default timeout of probes. */
   probeTimeoutMs?: number;
+  /** The host's secret param values by name: an argument holding one passes it in the environment (ShellCommand.withSecrets). */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export function createActionContext(options: ActionContextOptions): ActionContext {
   const signal = options.signal ?? new AbortController().signal;
   const run = (command: ShellCommand, timeoutMs: number | undefined, stream: boolean, stdin?: string | Buffer): Promise<ExecResult> =>
-    options.transport.exec({ command, timeoutMs, signal, stdin, onOutput: stream ? options.onOutput : undefined });
+    options.transport.exec({ command: command.withSecrets(options.secrets ?? {}), timeoutMs, signal, stdin, onOutput: stream ? options.onOutput : undefined });
   return {
     host: options.host,
     transport: options.transport,
@@ -34,13 +38,33 @@ export function createActionContext(options: ActionContextOptions): ActionContex
     signal,
     log: (text) => options.onLog?.(text),
     confirm: options.confirm ?? (async () => false),
-    probe: (command, probeOptions = {}) => run(command, probeOptions.timeoutMs ?? options.probeTimeoutMs ?? 30_000, false),
+    probe: async (command, probeOptions = {}) => {
+      const timeoutMs = probeOptions.timeoutMs ?? options.probeTimeoutMs ?? 30_000;
+      return unansweredProbe(await run(command, timeoutMs, false), command, timeoutMs, options.host.name, probeOptions.timeoutIsAnAnswer);
+    },
     exec: (command, execOptions = {}) => {
       if (options.run.dryRun) throw new Error(`internal: exec() called during a dry-run (${command.toDisplay()})`);
       const guarded = options.run.guardCommand?.(options.host.name, command) ?? command;
       return run(guarded, execOptions.timeoutMs, true, execOptions.stdin);
     },
   };
+}
+
+/**
+ * A probe killed before it finished (an interrupt, or its timeout) tells nothing about
+ * the host: its exit status is the kill's, not the answer. It is never handed to the
+ * reader (which would take "no exit 0" for "not installed", "not there"...), but
+ * reported as what happened. `timeoutIsAnAnswer`: a caller polling a condition takes a
+ * slow answer as "not yet".
+ */
+function unansweredProbe(result: ExecResult, command: ShellCommand, timeoutMs: number, host: string, timeoutIsAnAnswer = false): ExecResult {
+  if (result.cancelled) {
+    throw new DrbookError('cancelled', `cancelled before it answered: \`${command.toDisplay()}\` (the probe was stopped by the interrupt, so nothing is known from it)`, { host });
+  }
+  if (result.timedOut && !timeoutIsAnAnswer) {
+    throw new DrbookError('timeout', `no answer within ${formatDuration(timeoutMs)}: \`${command.toDisplay()}\` (the probe was killed, so nothing is known from it)`, { host });
+  }
+  return result;
 }
 
 /** A Host for the operator's own machine. */

@@ -21,6 +21,8 @@ export interface HostStep {
   args: unknown;
   /** false when `when` rendered falsy on this host: the step is skipped there. */
   enabled: boolean;
+  /** The host's secret param values by name (for the plan's warnings about command lines). */
+  secrets?: Record<string, string>;
 }
 
 export interface CompiledStep {
@@ -96,7 +98,8 @@ function compileHostStep(step: StepSpec, action: ActionDefinition, host: Host, s
   // A step that does not run on this host (its `when` is false) is never planned nor
   // applied: its `with:` may be incomplete there (e.g. an optional upload whose source
   // param is empty), so it is not validated for this host.
-  if (!enabled) return { step, host, action, args: rendered, enabled };
+  const hostSecrets = Object.fromEntries([...scope.secretParams].filter((n) => scope.params[n] !== undefined).map((n) => [n, String(scope.params[n])]));
+  if (!enabled) return { step, host, action, args: rendered, enabled, secrets: hostSecrets };
   const parsed = action.schema.safeParse(rendered);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({
@@ -108,7 +111,7 @@ function compileHostStep(step: StepSpec, action: ActionDefinition, host: Host, s
     }));
     throw new InputError(issues);
   }
-  return { step, host, action, args: parsed.data, enabled };
+  return { step, host, action, args: parsed.data, enabled, secrets: hostSecrets };
 }
 
 function collect(issues: InputIssue[], error: unknown, step: StepSpec | undefined, host: Host): void {

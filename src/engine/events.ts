@@ -1,7 +1,8 @@
 // Events are the only output of the engine (listr2's event manager). Renderers
 // (listr2 on a terminal, plain lines, JSON lines) and the journal subscribe to them.
 
-import type { Finding } from '../actions/action.js';
+import type { CheckVerdict, Finding } from '../actions/action.js';
+import type { ProbePhase } from '../journal/records.js';
 
 /** The one string enum of step states; every transition is an event. */
 export type StepState =
@@ -31,7 +32,20 @@ export type RunEvent =
   | { type: 'rollback.started'; reason: string }
   | { type: 'undo.started'; stepId: string; host: string; index: number; description: string; command?: string }
   | { type: 'undo.finished'; stepId: string; host: string; index: number; ok: boolean; durationMs: number; error?: string }
-  | { type: 'rollback.finished'; ok: boolean; left: string[]; irreversible: string[] }
+  | { type: 'change.probed'; stepId: string; host: string; index: number; phase: ProbePhase; description: string; verdict: CheckVerdict; detail: string }
+  | {
+      type: 'rollback.finished';
+      /** Verified: every check says reverted and nothing is left or unknown. */
+      ok: boolean;
+      /** What is not back, or cannot be told, one line each. */
+      left: string[];
+      /** Changes without an undo, left as they are by the runbook's design. */
+      irreversible: string[];
+      undone?: number;
+      foundReverted?: number;
+      /** Undone on the journal's word: the step gives no check to confirm it. */
+      unverified?: string[];
+    }
   | { type: 'run.finished'; runId: string; state: RunState; exitCode: number; durationMs: number; error?: string }
   /** Something about the run as a whole worth saying (the host locks: a wait, a marker removed, a lock taken again). */
   | { type: 'run.notice'; level: 'info' | 'warn' | 'error'; host?: string; message: string };
@@ -42,6 +56,8 @@ export interface PlannedChange {
   command?: string;
   undo?: string; // description of the undo, or undefined
   readOnly: boolean;
+  /** It declares a "did it happen?" check (see CheckVerdict); in a dry-run a move of something an earlier step creates has none yet. */
+  checked?: boolean;
 }
 
 /** An event as delivered: with its time. */

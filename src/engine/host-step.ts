@@ -3,12 +3,14 @@
 
 import { commandFailure, type ActionContext, type ActionPlan, type Change, type RunInfo, type Undo } from '../actions/action.js';
 import { DrbookError, errorMessage } from '../errors.js';
-import type { UndoRecord } from '../journal/records.js';
+import type { JournalEntry, UndoRecord } from '../journal/records.js';
+import * as faults from './faults.js';
 import type { TransportPool } from '../transport/transport.js';
 import { createActionContext } from './action-context.js';
 import type { HostStep } from './compile.js';
 import { OutputTail } from './output-tail.js';
 import type { RunRecorder } from './recorder.js';
+import { findSecretsInArgv } from './secret-argv-findings.js';
 
 export interface HostStepEnv {
   run: RunInfo;
@@ -37,17 +39,17 @@ export async function openContext(hostStep: HostStep, env: HostStepEnv, signal: 
     stepId: step.id,
     signal,
     onLog: (text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream: 'stdout', text: text.endsWith('\n') ? text : `${text}\n` }),
-    onOutput: (stream, text) => {
-      tail?.push(text);
-      env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text });
-    },
+    // With a tail, output is masked as a stream (see OutputTail) before it is shown.
+    onOutput: tail ? (stream, text) => tail.push(stream, text) : (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }),
     confirm: env.confirm,
+    secrets: hostStep.secrets,
   });
 }
 
 export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal: AbortSignal, shared?: unknown): Promise<ActionPlan> {
   const ctx = await openContext(hostStep, env, signal);
-  const plan = await hostStep.action.plan(ctx, hostStep.args, shared);
+  const planned = await hostStep.action.plan(ctx, hostStep.args, shared);
+  const plan = { ...withSecretParts(planned, hostStep.secrets ?? {}), findings: [...findSecretsInArgv(hostStep), ...planned.findings] };
   const { step, host } = hostStep;
   for (const finding of plan.findings) env.recorder.emit({ type: 'host.finding', stepId: step.id, host: host.name, finding });
   env.recorder.emit({
@@ -60,6 +62,7 @@ export async function planHostStep(hostStep: HostStep, env: HostStepEnv, signal:
       command: change.command?.toDisplay(),
       undo: change.undo?.description,
       readOnly: change.readOnly ?? false,
+      checked: !!change.check,
     })),
   });
   return plan;
@@ -111,7 +114,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
   for (const change of plan.changes) {
     const index = env.nextIndex.get(key) ?? 0;
     env.nextIndex.set(key, index + 1);
-    const tail = new OutputTail();
+    const tail = new OutputTail(env.recorder.masker, (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }));
     const ctx = await openContext(hostStep, env, signal, tail);
     await env.recorder.record({
       t: 'intent',
@@ -123,6 +126,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
       undo: toUndoRecord(change.undo),
       undoOnFailure: change.undoOnFailure ?? false,
       readOnly: change.readOnly ?? false,
+      ...checkFields(change),
     });
     env.recorder.emit({ type: 'change.started', stepId: step.id, host: host.name, index, description: change.description, command: change.command?.toDisplay() });
     const started = Date.now();
@@ -136,6 +140,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
       env.recorder.emit({ type: 'change.finished', stepId: step.id, host: host.name, index, ok: false, durationMs, error: failure.message });
       throw failure;
     }
+    faults.beforeResult('change', step.id, host.name, index);
     const durationMs = Date.now() - started;
     await env.recorder.record({ t: 'result', stepId: step.id, host: host.name, index, ok: true, durationMs, outputTail: tail.toString() || undefined });
     env.recorder.emit({ type: 'change.finished', stepId: step.id, host: host.name, index, ok: true, durationMs });
@@ -147,6 +152,31 @@ export async function applyChange(change: Change, ctx: ActionContext): Promise<v
   if (!change.command) throw new Error(`internal: change "${change.description}" has neither a command nor an apply function`);
   const result = await ctx.exec(change.command, { timeoutMs: change.timeoutMs });
   if (result.exitCode !== 0) throw commandFailure(change.command.toDisplay(), result);
+}
+
+/** The intent's check fields: the check as a record (secrets by name), where it runs, what the change acts on. */
+export function checkFields(change: Change): Pick<Extract<JournalEntry, { t: 'intent' }>, 'check' | 'checkOn' | 'subjects'> {
+  if (!change.check) return {};
+  return { check: change.check.toRecord(), ...(change.checkOn === 'operator' ? { checkOn: 'operator' } : {}), ...(change.subjects?.length ? { subjects: change.subjects } : {}) };
+}
+
+/**
+ * Secret values inside the arguments of a plan's commands and undo commands become
+ * secret parts (by param name): shown masked, journaled by name, run from the
+ * environment — so `drbook rollback` rebuilds an undo with the right value.
+ */
+function withSecretParts(plan: ActionPlan, secrets: Readonly<Record<string, string>>): ActionPlan {
+  if (Object.keys(secrets).length === 0) return plan;
+  return {
+    ...plan,
+    changes: plan.changes.map((change) => ({
+      ...change,
+      ...(change.command ? { command: change.command.withSecrets(secrets) } : {}),
+      ...(change.undo && 'command' in change.undo ? { undo: { ...change.undo, command: change.undo.command.withSecrets(secrets) } } : {}),
+      // A change's "did it happen?" check is a command too.
+      ...(change.check ? { check: change.check.withSecrets(secrets) } : {}),
+    })),
+  };
 }
 
 export function toUndoRecord(undo: Undo | null | undefined): UndoRecord | null {

@@ -1,5 +1,7 @@
 // `drbook rollback RUN_ID`: undo a stopped, failed or crashed run later, in a new
-// process, from its journal alone. The rollback is appended to the same journal.
+// process, from its journal alone. The rollback is appended to the same journal, and it
+// ends the run there: rolled-back (verified), failed (verified: nothing was applied) or
+// rollback-failed (something is not back, or cannot be told).
 
 import { acquireHostLocks, isCleanEnd } from '../hostlock/index.js';
 import type { Host } from '../inventory/types.js';
@@ -8,10 +10,12 @@ import { JournalWriter } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/records.js';
 import { Masker } from '../shell/masker.js';
 import type { TransportPool } from '../transport/transport.js';
-import type { EventBus } from './events.js';
+import type { EventBus, RunState } from './events.js';
+import { replayJournal } from '../journal/replay.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { EXIT } from './run.js';
+import { checkUndoSecrets } from './undo-secrets.js';
 
 export interface LaterRollbackRequest {
   entries: JournalEntry[];
@@ -19,18 +23,20 @@ export interface LaterRollbackRequest {
   stateDir: string;
   pool: TransportPool;
   bus: EventBus;
-  /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name. */
+  /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name; a host var of the same name fills in for its host. */
   secrets: Record<string, string>;
   signal: AbortSignal;
   /** --ignore-run: go ahead although these runs left unfinished changes on the hosts (journaled). */
   ignoreRuns?: string[];
 }
 
-export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number }> {
+export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string }> {
   const header = request.entries[0];
   if (header?.t !== 'run') throw new Error('internal: journal without header');
+  const secretsByHost = new Map(request.hosts.map((h) => [h.name, secretsForHost(h, header.secretParams, request.secrets)]));
+  checkUndoSecrets(request.entries, secretsByHost); // before the lock: nothing is touched when one is missing
   const masker = new Masker();
-  masker.add(...Object.values(request.secrets));
+  for (const secrets of secretsByHost.values()) masker.add(...Object.values(secrets));
   const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
   const hostLocks = await acquireHostLocks({
     hosts: request.hosts,
@@ -60,19 +66,37 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
       pool: request.pool,
       hosts: new Map(request.hosts.map((h) => [h.name, h])),
       run: { id: header.runId, startedAt: header.at, dryRun: false, stateDir: request.stateDir, guardCommand: (host, command) => hostLocks.guard(host, command) },
-      secretsByHost: new Map(request.hosts.map((h) => [h.name, request.secrets])),
+      secretsByHost,
       signal: request.signal,
       reason: 'requested with drbook rollback',
     });
     const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
-    const state = outcome.ok ? 'rolled-back' : 'rollback-failed';
-    await hostLocks.finish(isCleanEnd({ state, exitCode, rollback: outcome })); // markers go only when every change is undone
-    await recorder.record({ t: 'end', state, exitCode });
-    return { ...outcome, exitCode };
+    // Verified with nothing undone: the run had changed nothing (a crash before any change took effect).
+    const state = !outcome.ok ? 'rollback-failed' : outcome.undone > 0 || replayJournal(request.entries).changes.some((c) => c.undone) ? 'rolled-back' : 'failed';
+    const error = !outcome.ok ? `the rollback is not verified complete; not back:\n${outcome.left.join('\n')}` : state === 'failed' ? `${header.runId} was cut off or stopped; nothing was applied (the checks found every change reverted)` : undefined;
+    await hostLocks.finish(isCleanEnd({ state, exitCode, rollback: outcome })); // markers go only when the checks say every change is back
+    await recorder.record({ t: 'end', state, exitCode, error });
+    const journalProblem = recorder.journalFailure ? await recorder.appendMissing(request.stateDir, header.runId) : undefined;
+    const journalNote = recorder.journalFailure
+      ? journalProblem
+        ? `the journal could not be written (${recorder.journalFailure.message}); on disk it lacks this rollback (${journalProblem})`
+        : 'the journal could not be written during the rollback; what it lacked was appended afterwards'
+      : undefined;
+    return { ...outcome, exitCode, state, journalNote };
   } finally {
     await recorder?.close();
     await hostLocks.release();
     await request.pool.closeAll().catch(() => undefined);
     await lock.release();
   }
+}
+
+/** A host's secrets: given again (-p, DRBOOK_PARAM_*) over its host vars, as when the run resolved its params. */
+function secretsForHost(host: Host, names: string[], given: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = host.vars[name];
+    if (value !== undefined && value !== null && typeof value !== 'object') out[name] = String(value);
+  }
+  return { ...out, ...given };
 }

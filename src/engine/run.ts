@@ -11,15 +11,26 @@ import { JournalWriter } from '../journal/journal.js';
 import type { JournalEntry, RunHeader } from '../journal/records.js';
 import type { Runbook } from '../runbook/types.js';
 import { Masker } from '../shell/masker.js';
+import { errorMessage } from '../errors.js';
 import type { TransportPool } from '../transport/transport.js';
 import { compileRunbook, type CompiledRunbook } from './compile.js';
 import type { EventBus, RunState } from './events.js';
 import type { HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
+import { resolveInFlight } from './resume-in-flight.js';
+import { replayJournal } from '../journal/replay.js';
 import { isFailure, runStep } from './step-runner.js';
+import { checkUndoSecrets } from './undo-secrets.js';
 
-/** Exit codes, documented in README.md. */
+/**
+ * Exit codes, documented in README.md. They say what the hosts are in:
+ * 0 done (verified by the runbook's own checks); 1 failed, and the hosts are as before
+ * (nothing was changed, or the rollback's checks say every change is reverted);
+ * 2 invalid input or refused before any change; 3 changes are or may still be applied
+ * (no rollback, a rollback not verified or abandoned, a journal that failed with changes
+ * left); 130 interrupted, and the hosts are as before.
+ */
 export const EXIT = { done: 0, failed: 1, invalid: 2, needsHuman: 3, interrupted: 130 } as const;
 
 export interface RunRequest {
@@ -66,6 +77,8 @@ export function compileForRun(request: Pick<RunRequest, 'runbook' | 'hosts' | 'c
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const masker = new Masker();
   const compiled = compileForRun(request, masker); // InputError: nothing touched yet
+  // A resumed run may roll back the changes journaled before: their undos' secrets must be at hand.
+  if (request.resumeFrom && request.rollbackOnFailure) checkUndoSecrets(request.resumeFrom, compiled.secretsByHost);
   const hostNames = request.hosts.map((h) => h.name);
   const lock = await acquireLock(request.stateDir, hostNames, request.runId);
   const started = Date.now();
@@ -76,15 +89,21 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     const header = request.resumeFrom ? undefined : runHeader(request, masker);
     const writer = header ? await JournalWriter.create(request.stateDir, header) : await JournalWriter.append(request.stateDir, request.runId);
     recorder = new RunRecorder(writer, request.bus, masker, request.resumeFrom ?? [header!]);
+    // A journal that cannot be written stops the run like an interrupt: no change may
+    // start whose intent is not on disk.
+    const journalStop = new AbortController();
+    recorder.onJournalFailure((error) => journalStop.abort(error));
+    const signal = AbortSignal.any([request.interrupt, journalStop.signal]);
     if (request.resumeFrom) await recorder.record({ t: 'resumed', pid: process.pid });
     else await recorder.record({ t: 'plan', steps: compiled.steps.map((c) => ({ id: c.step.id, name: c.step.name, hosts: c.hosts.map((h) => h.host.name) })) });
     await recorder.record(hostLocks.journalEntry());
     recorder.beforeChange = (host, kind) => hostLocks!.markChanged(host, kind);
     recorder.emit({ type: 'run.started', runId: request.runId, runbook: request.runbook.metadata.name, hosts: hostNames, dryRun: false, resumed: !!request.resumeFrom, steps: stepList(compiled) });
 
-    const outcome = await runSteps(request, compiled, recorder, hostLocks);
-    await hostLocks.finish(isCleanEnd(outcome)); // markers go only when the hosts are done or back
+    const outcome = await runSteps(request, compiled, recorder, signal, hostLocks).catch((error: unknown) => unexpected(error, request, recorder!));
+    await hostLocks.finish(isCleanEnd(outcome)); // markers go only when the hosts are done or (verified) back
     await recorder.record({ t: 'end', state: outcome.state, exitCode: outcome.exitCode, error: outcome.error });
+    if (recorder.journalFailure) outcome.error = `${outcome.error ?? ''}\n${await journalNote(recorder, request)}`.trim();
     recorder.emit({ type: 'run.finished', runId: request.runId, state: outcome.state, exitCode: outcome.exitCode, durationMs: Date.now() - started, error: outcome.error });
     return outcome;
   } finally {
@@ -113,13 +132,17 @@ function lockHosts(request: RunRequest, staleLocalLocks: HostLockStale): Promise
 }
 type HostLockStale = Parameters<typeof acquireHostLocks>[0]['staleLocalLocks'];
 
-async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder: RunRecorder, hostLocks?: HostLocks): Promise<RunOutcome> {
+async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder: RunRecorder, signal: AbortSignal, hostLocks?: HostLocks): Promise<RunOutcome> {
+  // Every command a change or an undo runs holds the run's in-flight lock on its host; probes do not need it.
   const run: RunInfo = { ...runInfo(request), guardCommand: hostLocks && ((host, command) => hostLocks.guard(host, command)) };
-  const env: HostStepEnv = { run, pool: request.pool, recorder, signal: request.interrupt, confirm: request.confirm, nextIndex: nextIndexes(recorder.entries) };
-  const done = doneHostSteps(request.resumeFrom ?? []);
+  const env: HostStepEnv = { run, pool: request.pool, recorder, signal, confirm: request.confirm, nextIndex: nextIndexes(recorder.entries) };
+  const probeEnv = { recorder, pool: request.pool, secretsByHost: compiled.secretsByHost, signal, knownHosts: new Set(request.hosts.map((h) => h.name)) };
 
   let failure: string | undefined;
-  for (const step of compiled.steps) {
+  if (request.resumeFrom) failure = await resolveInFlight(recorder, probeEnv);
+  // Verification steps run again on resume: "done" must rest on probes made after the last change.
+  const done = doneHostSteps(request.resumeFrom ?? [], new Set(compiled.steps.filter((c) => c.hosts.some((h) => h.action.verifiesOutcome)).map((c) => c.step.id)));
+  for (const step of failure ? [] : compiled.steps) {
     const outcome = await runStep(step, env, (host) => done.has(`${step.step.id}/${host}`));
     if (isFailure(outcome.state)) {
       const bad = outcome.hosts.filter((h) => isFailure(h.state) && h.error);
@@ -127,16 +150,23 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
       break;
     }
   }
-  const interrupted = request.interrupt.aborted;
-  if (!failure && !interrupted) return { runId: request.runId, state: 'done', exitCode: EXIT.done };
+  const journalFailure = recorder.journalFailure;
+  const interrupted = request.interrupt.aborted && !journalFailure;
+  if (!failure && !interrupted && !journalFailure) return { runId: request.runId, state: 'done', exitCode: EXIT.done };
+  if (journalFailure) failure = `${journalFailure.describe()}\nthe run stopped: no change may start without its intent on disk`;
   failure ??= 'interrupted by the operator';
+  const stopped: RunState = interrupted ? 'interrupted' : 'failed';
 
+  // What the hosts are in decides the outcome: nothing changed, everything back (verified), or a human must look.
+  const mayBeApplied = replayJournal(recorder.entries).changesToRollBack();
+  if (mayBeApplied.length === 0) {
+    return { runId: request.runId, state: stopped, exitCode: interrupted ? EXIT.interrupted : EXIT.failed, error: `${failure}\nnothing was changed` };
+  }
   const wantRollback = interrupted ? request.onInterrupt === 'rollback' && request.rollbackOnFailure : request.rollbackOnFailure;
   if (!wantRollback) {
-    const left = changesLeft(recorder.entries);
-    const exitCode = interrupted ? EXIT.interrupted : left ? EXIT.needsHuman : EXIT.failed;
-    return { runId: request.runId, state: interrupted ? 'interrupted' : 'failed', exitCode, error: failure };
+    return { runId: request.runId, state: stopped, exitCode: EXIT.needsHuman, error: `${failure}\n${mayBeApplied.length} change(s) may still be applied (no rollback): see drbook report ${request.runId}` };
   }
+  if (journalFailure) recorder.emit({ type: 'output', stepId: '-', host: '-', stream: 'stderr', text: 'rolling back from the journal held in memory (the file cannot be written)\n' });
   const rollback = await rollbackRun({
     recorder,
     pool: request.pool,
@@ -146,9 +176,29 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
     signal: request.abandon ?? new AbortController().signal,
     reason: failure,
   });
-  const state: RunState = rollback.ok ? (interrupted ? 'interrupted' : 'rolled-back') : 'rollback-failed';
-  const exitCode = !rollback.ok ? EXIT.needsHuman : interrupted ? EXIT.interrupted : EXIT.failed;
-  return { runId: request.runId, state, exitCode, rollback, error: failure };
+  if (!rollback.ok) {
+    const why = request.abandon?.aborted ? 'the rollback was abandoned (a second signal)' : 'the rollback is not verified complete';
+    return { runId: request.runId, state: 'rollback-failed', exitCode: EXIT.needsHuman, rollback, error: `${failure}\n${why}; not back:\n${rollback.left.join('\n')}` };
+  }
+  // Verified: every change is back. Nothing undone means nothing had happened.
+  const state: RunState = interrupted ? 'interrupted' : rollback.undone > 0 ? 'rolled-back' : 'failed';
+  const note = rollback.undone > 0 ? '' : '\nnothing was changed (the checks found every change reverted)';
+  return { runId: request.runId, state, exitCode: interrupted ? EXIT.interrupted : EXIT.failed, rollback, error: failure + note };
+}
+
+/** A bug escaped the run loop: the exit code still says what the hosts may be in. */
+function unexpected(error: unknown, request: RunRequest, recorder: RunRecorder): RunOutcome {
+  const left = replayJournal(recorder.entries).changesToRollBack().length;
+  const message = `internal error: ${errorMessage(error)}`;
+  if (left === 0) return { runId: request.runId, state: 'failed', exitCode: EXIT.failed, error: `${message}\nnothing was changed` };
+  return { runId: request.runId, state: 'failed', exitCode: EXIT.needsHuman, error: `${message}\n${left} change(s) may still be applied: drbook rollback ${request.runId} probes and undoes them` };
+}
+
+/** After a journal failure: what the file holds, and whether what it lacked could be appended. */
+async function journalNote(recorder: RunRecorder, request: RunRequest): Promise<string> {
+  const problem = await recorder.appendMissing(request.stateDir, request.runId);
+  if (!problem) return `the journal could not be written during the run; what it lacked was appended afterwards (${recorder.entries.length} entries)`;
+  return `the journal on disk is incomplete: it holds ${recorder.durableCount} of this run's ${recorder.entries.length} entries (${problem}); \`drbook runs\` shows the run as crashed, and \`drbook rollback ${request.runId}\` probes every change it lists`;
 }
 
 export function stepList(compiled: CompiledRunbook): Array<{ id: string; name: string }> {
@@ -177,9 +227,14 @@ function runHeader(request: RunRequest, masker: Masker): RunHeader {
   };
 }
 
-function doneHostSteps(entries: JournalEntry[]): Set<string> {
+/** Host-steps the journal shows done or skipped, except the steps that verify the outcome (they run again). */
+function doneHostSteps(entries: JournalEntry[], verifying: Set<string>): Set<string> {
   const done = new Set<string>();
-  for (const entry of entries) if (entry.t === 'host' && (entry.state === 'done' || entry.state === 'skipped')) done.add(`${entry.stepId}/${entry.host}`);
+  for (const entry of entries) {
+    if (entry.t === 'host' && (entry.state === 'done' || entry.state === 'skipped') && !verifying.has(entry.stepId)) done.add(`${entry.stepId}/${entry.host}`);
+    // A later state (a resume that failed it) wins.
+    else if (entry.t === 'host') done.delete(`${entry.stepId}/${entry.host}`);
+  }
   return done;
 }
 
@@ -189,8 +244,4 @@ function nextIndexes(entries: JournalEntry[]): Map<string, number> {
   return next;
 }
 
-/** True when some completed change is still applied (nothing was rolled back). */
-function changesLeft(entries: JournalEntry[]): boolean {
-  return entries.some((e) => e.t === 'result' && e.ok && !entries.some((i) => i.t === 'intent' && i.stepId === e.stepId && i.host === e.host && i.index === e.index && i.readOnly));
-}
 

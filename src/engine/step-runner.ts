@@ -140,7 +140,9 @@ async function withStepTimeout<T>(hostStep: HostStep, env: HostStepEnv, work: (s
   const { step, host } = hostStep;
   const controller = new AbortController();
   const place = { host: host.name, step: step.id };
-  const onInterrupt = () => controller.abort(new DrbookError('cancelled', 'interrupted by the operator', place));
+  // The run stops for the operator's signal, or because its journal cannot be written (then the reason says so).
+  const onInterrupt = () =>
+    controller.abort(env.signal.reason instanceof DrbookError ? new DrbookError(env.signal.reason.kind, env.signal.reason.message, place) : new DrbookError('cancelled', 'interrupted by the operator', place));
   if (env.signal.aborted) onInterrupt();
   env.signal.addEventListener('abort', onInterrupt, { once: true });
   const timer = step.timeoutMs

@@ -1,6 +1,7 @@
 // A read-only reader of bbolt files (etcd's backend, and what a snapshot is). It lets
 // drbook know exactly which keys a snapshot holds without starting an etcd or restoring
-// it anywhere: the B+tree is walked in key order straight from the file's bytes.
+// it anywhere: the B+tree is walked in key order straight from the file's bytes, which
+// may be the whole file in memory or only the pages a walk touches (readBoltLazily).
 // Layout (go.etcd.io/bbolt, little-endian): pages of `pageSize` bytes; page 0 and 1 are
 // meta pages (the valid one with the highest txid wins); every page starts with a
 // 16-byte header {id u64, flags u16, count u16, overflow u32}; branch elements are
@@ -33,13 +34,36 @@ export interface BoltEntry {
 /** Where a bucket's tree starts: a page id, or an inline page inside its parent. */
 type Root = { pgid: bigint } | { inline: Buffer };
 
+/**
+ * The bytes of a bbolt file by offset. A plain Buffer is one; so is a partly loaded file
+ * (readBoltLazily), which throws MissingBytes for a range it has not fetched yet. A read
+ * may return fewer bytes than asked at the end of the file.
+ */
+export interface BoltBytes {
+  read(offset: number, length: number): Buffer;
+}
+
+/** Thrown by a partly loaded file for a range that must be fetched first. */
+export class MissingBytes extends Error {
+  constructor(readonly offset: number, readonly length: number) {
+    super(`bytes ${offset}+${length} are not loaded`);
+    this.name = 'MissingBytes';
+  }
+}
+
+function bytesOfBuffer(data: Buffer): BoltBytes {
+  return { read: (offset, length) => data.subarray(offset, offset + length) };
+}
+
 export class BoltReader {
   readonly pageSize: number;
   readonly txid: bigint;
   private readonly root: Root;
+  private readonly bytes: BoltBytes;
 
-  constructor(private readonly data: Buffer) {
-    const meta = readBoltMeta(data);
+  constructor(data: Buffer | BoltBytes) {
+    this.bytes = Buffer.isBuffer(data) ? bytesOfBuffer(data) : data;
+    const meta = readBoltMeta(this.bytes.read(0, BOLT_HEAD_BYTES));
     if (!meta) throw new BoltFormatError('no valid meta page (bad magic, version or checksum)');
     this.pageSize = meta.pageSize;
     this.txid = meta.txid;
@@ -70,10 +94,11 @@ export class BoltReader {
   private page(root: Root): Buffer {
     if ('inline' in root) return root.inline;
     const offset = Number(root.pgid) * this.pageSize;
-    if (root.pgid < 2n || offset + PAGE_HEADER > this.data.length) throw new BoltFormatError(`page ${root.pgid} is outside the file`);
-    const overflow = this.data.readUInt32LE(offset + 12);
-    const end = Math.min(this.data.length, offset + (overflow + 1) * this.pageSize);
-    return this.data.subarray(offset, end);
+    if (root.pgid < 2n) throw new BoltFormatError(`page ${root.pgid} is outside the file`);
+    const first = this.bytes.read(offset, this.pageSize);
+    if (first.length < PAGE_HEADER) throw new BoltFormatError(`page ${root.pgid} is outside the file`);
+    const overflow = first.readUInt32LE(12);
+    return overflow === 0 ? first : this.bytes.read(offset, (overflow + 1) * this.pageSize);
   }
 
   private *walk(root: Root, depth: number): Generator<BoltEntry> {
@@ -138,6 +163,58 @@ export function readBoltMeta(head: Buffer): BoltMeta | null {
 
 /** Bytes to read from the start of a file for readBoltMeta. */
 export const BOLT_HEAD_BYTES = 2 * 16384 + 64;
+
+/** Ranges fetched so far; a range fetched short (the end of the file) answers short. */
+class LoadedBytes implements BoltBytes {
+  private readonly ranges: Array<{ offset: number; asked: number; data: Buffer }> = [];
+  add(offset: number, asked: number, data: Buffer): void {
+    this.ranges.push({ offset, asked, data });
+  }
+  read(offset: number, length: number): Buffer {
+    for (const range of this.ranges) {
+      if (offset >= range.offset && offset + length <= range.offset + range.asked) {
+        return range.data.subarray(offset - range.offset, offset - range.offset + length);
+      }
+    }
+    throw new MissingBytes(offset, length);
+  }
+}
+
+export interface LazyReadStats {
+  /** Fetches made (each one a round trip on a remote host). */
+  reads: number;
+  bytes: number;
+}
+
+/**
+ * Run `use` on a bbolt file that is fetched piece by piece: the head first, then each
+ * page the walk touches, on demand. For small buckets of large files (the members of a
+ * multi-GB snapshot): only the pages on the way are read. `use` must be deterministic
+ * (it is re-run after each fetch); fetches are bounded.
+ */
+export async function readBoltLazily<T>(
+  fetch: (offset: number, length: number) => Promise<Buffer>,
+  use: (reader: BoltReader) => T,
+  options: { maxReads?: number } = {},
+): Promise<{ value: T; stats: LazyReadStats }> {
+  const loaded = new LoadedBytes();
+  const stats: LazyReadStats = { reads: 0, bytes: 0 };
+  const load = async (offset: number, length: number) => {
+    if (++stats.reads > (options.maxReads ?? 64)) throw new BoltFormatError(`more than ${options.maxReads ?? 64} page reads: a damaged tree?`);
+    const data = await fetch(offset, length);
+    stats.bytes += data.length;
+    loaded.add(offset, length, data);
+  };
+  await load(0, BOLT_HEAD_BYTES);
+  for (;;) {
+    try {
+      return { value: use(new BoltReader(loaded)), stats };
+    } catch (error) {
+      if (!(error instanceof MissingBytes)) throw error;
+      await load(error.offset, error.length);
+    }
+  }
+}
 
 const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;

@@ -7,22 +7,13 @@ import { posix } from 'node:path';
 import { LineCounter, isSeq, parseDocument, type Node } from 'yaml';
 import { DrbookError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
+import { SETTING_FLAGS, settingsFromFlags, type EtcdSettings, type SettingKey } from './etcd-settings.js';
+import { readPodFacts, type PodFacts } from './manifest-pod.js';
 
-/** Flags drbook reads from the etcd command line, by their manifest names. */
-export const MANIFEST_FLAGS = {
-  name: 'name',
-  dataDir: 'data-dir',
-  initialAdvertisePeerUrls: 'initial-advertise-peer-urls',
-  initialCluster: 'initial-cluster',
-  initialClusterToken: 'initial-cluster-token',
-  advertiseClientUrls: 'advertise-client-urls',
-  listenClientUrls: 'listen-client-urls',
-  trustedCaFile: 'trusted-ca-file',
-  certFile: 'cert-file',
-  keyFile: 'key-file',
-} as const;
+/** Flags drbook reads from the etcd command line, by their manifest names (one table for flags, env and config file). */
+export const MANIFEST_FLAGS = SETTING_FLAGS;
 
-export type ManifestField = keyof typeof MANIFEST_FLAGS;
+export type ManifestField = SettingKey;
 
 export interface EtcdManifest {
   /** Where it was read from (on the host). */
@@ -30,7 +21,9 @@ export interface EtcdManifest {
   /** Every --flag of the command (and args), value '' for a bare flag. */
   flags: Record<string, string>;
   /** The flags drbook uses; undefined when the manifest does not set them. */
-  values: Partial<Record<ManifestField, string>>;
+  values: EtcdSettings;
+  /** Volumes, user, image and annotations of the pod (see manifest-pod.ts). */
+  pod: PodFacts;
 }
 
 function fail(file: string, message: string, host?: string): never {
@@ -55,22 +48,21 @@ export function parseEtcdManifest(text: string, file: string, host?: string): Et
   };
   const containers = doc.getIn(['spec', 'containers'], true) as Node | undefined;
   if (!isSeq(containers) || containers.items.length === 0) fail(file, 'expected a pod with spec.containers (a list), found none', host);
-  const container = doc.getIn(['spec', 'containers', 0], true) as Node | undefined;
-  const commandNode = doc.getIn(['spec', 'containers', 0, 'command'], true) as Node | undefined;
-  const argsNode = doc.getIn(['spec', 'containers', 0, 'args'], true) as Node | undefined;
+  // The etcd container: the one named etcd, else the first (kubeadm, RKE2 and minikube have one).
+  const names = (containers.toJSON() as Array<{ name?: unknown }>).map((c) => (c && typeof c === 'object' ? c.name : undefined));
+  const index = Math.max(0, names.indexOf('etcd'));
+  const container = doc.getIn(['spec', 'containers', index], true) as Node | undefined;
+  const commandNode = doc.getIn(['spec', 'containers', index, 'command'], true) as Node | undefined;
+  const argsNode = doc.getIn(['spec', 'containers', index, 'args'], true) as Node | undefined;
   const words: unknown[] = [];
   for (const node of [commandNode, argsNode]) {
     if (node === undefined) continue;
-    if (!isSeq(node)) throw new DrbookError('step', `etcd manifest ${at(node)}: expected spec.containers[0].command/args to be a list of strings`, { host });
+    if (!isSeq(node)) throw new DrbookError('step', `etcd manifest ${at(node)}: expected spec.containers[${index}].command/args to be a list of strings`, { host });
     words.push(...(node.toJSON() as unknown[]));
   }
-  if (words.length === 0) throw new DrbookError('step', `etcd manifest ${at(container)}: spec.containers[0] has no command: expected the etcd command line with its --flags`, { host });
+  if (words.length === 0) throw new DrbookError('step', `etcd manifest ${at(container)}: spec.containers[${index}] has no command: expected the etcd command line with its --flags`, { host });
   const flags = parseFlags(words.map(String));
-  const values: EtcdManifest['values'] = {};
-  for (const [field, flag] of Object.entries(MANIFEST_FLAGS) as Array<[ManifestField, string]>) {
-    if (flags[flag] !== undefined && flags[flag] !== '') values[field] = flags[flag];
-  }
-  return { file, flags, values };
+  return { file, flags, values: settingsFromFlags(flags), pod: readPodFacts(doc.toJSON(), index) };
 }
 
 /** `--flag=value`, `--flag value` and bare `--flag` (kubeadm writes the first form). */

@@ -2,7 +2,7 @@
 // and the report read it.
 
 import type { RunState, StepState } from '../engine/events.js';
-import type { JournalEntry } from './records.js';
+import type { CheckVerdict, JournalEntry, ProbePhase } from './records.js';
 
 export type PlanRecord = Extract<JournalEntry, { t: 'plan' }>;
 export type EndRecord = Extract<JournalEntry, { t: 'end' }>;
@@ -21,9 +21,29 @@ export interface ChangeHistory extends Omit<IntentEntry, 't' | 'at'> {
   status: ChangeStatus;
   result?: Omit<ResultEntry, 't' | 'stepId' | 'host' | 'index'>;
   undoAttempts: UndoAttempt[];
-  /** An undo of it reported ok. */
+  /** Not on the host any more: an undo of it reported ok (verified by its check when it has one), or a rollback's check found it reverted. */
   undone: boolean;
+  /** The rollback's check found it reverted without undoing it (it never happened, or a later undo put the state back). */
+  foundReverted: boolean;
+  /** Every check run on it outside the change itself (resume, rollback), in order. */
+  probes: ProbeHistory[];
 }
+
+export interface ProbeHistory {
+  at: string;
+  phase: ProbePhase;
+  verdict: CheckVerdict;
+  detail: string;
+}
+
+/**
+ * What a rollback must do with a change:
+ * - probe: it has a check: run it first (applied → undo; reverted → nothing; cannot tell → left, named);
+ * - undo:  no check, and the journal says it is applied (result ok, or undoOnFailure): undone on the journal's word;
+ * - maybe: no check and cut off in flight: it may or may not have happened (listed; the rollback is not verified);
+ * - none:  nothing to do (undone, found reverted, read-only, failed before changing anything, or redone later).
+ */
+export type RollbackNeed = 'probe' | 'undo' | 'maybe' | 'none';
 
 export interface UndoAttempt {
   at: string;
@@ -72,6 +92,9 @@ export interface RollbackHistory {
   reason?: string;
   finishedAt?: string;
   ok?: boolean;
+  undone?: number;
+  foundReverted?: number;
+  left?: string[];
   /** Undos in the order they were started. */
   undos: RollbackUndo[];
 }

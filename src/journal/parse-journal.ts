@@ -18,6 +18,7 @@ const REQUIRED: Record<JournalEntryType, Record<string, FieldType>> = {
   host: { stepId: 'string', host: 'string', state: 'string' },
   intent: { stepId: 'string', host: 'string', index: 'number', description: 'string', undoOnFailure: 'boolean', readOnly: 'boolean' },
   result: { stepId: 'string', host: 'string', index: 'number', ok: 'boolean', durationMs: 'number' },
+  probe: { stepId: 'string', host: 'string', index: 'number', phase: 'string', verdict: 'string' },
   rollback: { phase: 'string' },
   'undo-intent': { stepId: 'string', host: 'string', index: 'number', description: 'string' },
   'undo-result': { stepId: 'string', host: 'string', index: 'number', ok: 'boolean', durationMs: 'number' },

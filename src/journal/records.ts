@@ -5,6 +5,7 @@
 // undo commands as CommandRecord (secrets by name only).
 
 import type { CommandRecord } from '../shell/command.js';
+import type { CheckVerdict } from '../actions/action.js';
 import type { RunState, StepState } from '../engine/events.js';
 
 export type UndoRecord =
@@ -44,9 +45,41 @@ export type JournalEntry =
       undo: UndoRecord | null;
       undoOnFailure: boolean;
       readOnly: boolean;
+      /** The change's read-only "did it happen?" probe (see CheckVerdict), secrets by name. Absent in journals before checks existed. */
+      check?: CommandRecord;
+      /** 'operator': the check runs on the operator's machine, not on the host. */
+      checkOn?: 'host' | 'operator';
+      /** What the change acts on (paths, pod:NAME): the rollback's final probe checks the first change per subject. */
+      subjects?: string[];
     }
-  | { t: 'result'; at: string; stepId: string; host: string; index: number; ok: boolean; durationMs: number; exitCode?: number | null; error?: string; outputTail?: string }
-  | { t: 'rollback'; at: string; phase: 'started' | 'finished'; ok?: boolean; reason?: string }
+  | {
+      t: 'result';
+      at: string;
+      stepId: string;
+      host: string;
+      index: number;
+      ok: boolean;
+      durationMs: number;
+      exitCode?: number | null;
+      error?: string;
+      outputTail?: string;
+      /** Set when a resume wrote this result for a change cut off in flight, from what its check found. */
+      resolved?: CheckVerdict;
+    }
+  /** A check run outside the change itself: resume (for a change in flight), or rollback (before and after an undo, and once more at the end). */
+  | { t: 'probe'; at: string; stepId: string; host: string; index: number; phase: ProbePhase; verdict: CheckVerdict; detail: string }
+  | {
+      t: 'rollback';
+      at: string;
+      phase: 'started' | 'finished';
+      ok?: boolean;
+      reason?: string;
+      /** Counts of the finished rollback (absent before checks existed). */
+      undone?: number;
+      foundReverted?: number;
+      /** What is not back (or cannot be told), one line each. */
+      left?: string[];
+    }
   | { t: 'undo-intent'; at: string; stepId: string; host: string; index: number; description: string; command?: string }
   | { t: 'undo-result'; at: string; stepId: string; host: string; index: number; ok: boolean; durationMs: number; error?: string }
   | { t: 'end'; at: string; state: RunState; exitCode: number; error?: string }
@@ -66,3 +99,8 @@ export type JournalEntry =
     };
 
 export type JournalEntryType = JournalEntry['t'];
+
+/** Why a check ran: resume of a change in flight; rollback before an undo, after it, and the final postcondition. */
+export type ProbePhase = 'resume' | 'before-undo' | 'after-undo' | 'final';
+
+export type { CheckVerdict };

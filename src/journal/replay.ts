@@ -4,12 +4,14 @@
 
 import type { StepState } from '../engine/events.js';
 import type { JournalEntry, RunHeader } from './records.js';
+import { rollbackNeedOf } from './rollback-need.js';
 import type {
   ChangeHistory,
   EndRecord,
   HostStepHistory,
   PlanRecord,
   RollbackHistory,
+  RollbackNeed,
   StepHistory,
   UndoAttempt,
 } from './history-types.js';
@@ -66,32 +68,34 @@ export class RunHistory {
     return this.changes.filter((c) => c.undoAttempts.some((u) => u.ok === undefined));
   }
 
-  /**
-   * What a rollback must undo, newest first: every change that completed (result ok; or
-   * undoOnFailure, whatever its result, even in flight) and is not undone yet. Reverse
-   * journal order is reverse execution order on every host, and steps in reverse; the
-   * engine groups it by host to undo hosts in parallel. Changes without an undo
-   * (`undo: null`) are included so the rollback can report them as left applied;
-   * read-only changes, which changed nothing, only when they carry an undo.
-   */
-  completedChangesToUndo(): UndoItem[] {
-    // A read-only change (a wait) may still carry an undo (e.g. "wait until it runs again").
-    return this.changes
-      .filter((c) => !c.undone && (!c.readOnly || c.undo !== null) && (c.status === 'ok' || c.undoOnFailure))
-      .reverse();
+  /** Changes whose intent has no result: cut off in flight, so they may or may not have happened. */
+  inFlightChanges(): ChangeHistory[] {
+    return this.changes.filter((c) => c.status === 'in-flight');
+  }
+
+  /** What a rollback must do with this change (see RollbackNeed). */
+  rollbackNeed(c: ChangeHistory): RollbackNeed {
+    return rollbackNeedOf(c, this.changes);
   }
 
   /**
-   * What may still be applied on the hosts, in execution order: completed changes not
-   * undone (with or without an undo), plus changes that were in flight when the journal
-   * stopped, whose effect is unknown. For the report's "state left".
+   * What a rollback must look at, newest first: every change that may be applied —
+   * completed, failed or in flight — and is not known to be reverted (see RollbackNeed).
+   * Reverse journal order is reverse execution order on every host, and steps in
+   * reverse; the engine groups it by host to undo hosts in parallel. Changes without an
+   * undo are included so the rollback can report them as left applied.
+   */
+  changesToRollBack(): UndoItem[] {
+    return this.changes.filter((c) => this.rollbackNeed(c) !== 'none').reverse();
+  }
+
+  /**
+   * What may still be applied on the hosts, in execution order (for the report's "state
+   * left" and the exit code): what a rollback would look at, without the read-only waits
+   * (whose undos only restart what the moves beside them stopped).
    */
   stillApplied(): ChangeHistory[] {
-    return this.appliedChanges();
-  }
-
-  private appliedChanges(): ChangeHistory[] {
-    return this.changes.filter((c) => !c.readOnly && !c.undone && (c.status !== 'failed' || c.undoOnFailure));
+    return this.changes.filter((c) => !c.readOnly && this.rollbackNeed(c) !== 'none');
   }
 }
 
@@ -141,7 +145,7 @@ function applyEntry(history: RunHistory, entry: JournalEntry, seq: number): void
       const hostStep = ensureHostStep(ensureStep(history, entry.stepId), entry.host);
       if (hostStep.state !== 'running') setHostState(hostStep, 'running', entry.at);
       const { t: _t, at, ...fields } = entry;
-      const change: ChangeHistory = { ...fields, seq, startedAt: at, status: 'in-flight', undoAttempts: [], undone: false };
+      const change: ChangeHistory = { ...fields, seq, startedAt: at, status: 'in-flight', undoAttempts: [], undone: false, foundReverted: false, probes: [] };
       hostStep.changes.push(change);
       history.changes.push(change);
       return;
@@ -154,12 +158,29 @@ function applyEntry(history: RunHistory, entry: JournalEntry, seq: number): void
       change.status = entry.ok ? 'ok' : 'failed';
       return;
     }
+    case 'probe': {
+      const change = findChange(history, entry.stepId, entry.host, entry.index, () => true);
+      if (!change) return;
+      change.probes.push({ at: entry.at, phase: entry.phase, verdict: entry.verdict, detail: entry.detail });
+      if (entry.phase === 'before-undo' && entry.verdict === 'reverted') {
+        change.undone = true;
+        change.foundReverted = true;
+      } else if (entry.phase === 'final' && entry.verdict !== 'reverted') {
+        // A later undo disturbed it: it is not back after all.
+        change.undone = false;
+        change.foundReverted = false;
+      }
+      return;
+    }
     case 'rollback':
       if (entry.phase === 'started') history.rollbacks.push({ startedAt: entry.at, reason: entry.reason, undos: [] });
       else {
         const rollback = history.rollback ?? pushRollback(history, entry.at);
         rollback.finishedAt = entry.at;
         rollback.ok = entry.ok;
+        rollback.undone = entry.undone;
+        rollback.foundReverted = entry.foundReverted;
+        rollback.left = entry.left;
       }
       return;
     case 'undo-intent': {

@@ -17,7 +17,14 @@ export function renderStateLeft(history: RunHistory, state: RunListState): strin
     return `${title}\n\nThe run completed: ${count === 0 ? 'it had nothing to change' : `all ${count} change(s) it made are in place, as the runbook intends`}.`;
   }
   if (left.length === 0) {
-    return `${title}\n\nNothing this run changed is still applied: ${history.changes.some((c) => c.undone) ? 'every change it made was undone' : 'it made no change'}. The hosts are as they were before the run.`;
+    const rollback = history.rollback;
+    const verified = rollback?.ok && rollback.undone !== undefined;
+    const how = history.changes.some((c) => c.undone && !c.foundReverted)
+      ? `every change it made was undone${verified ? ', and the rollback\'s checks say every change is reverted' : ''}`
+      : history.changes.some((c) => c.foundReverted)
+        ? 'the checks found every change it started not applied'
+        : 'it made no change';
+    return `${title}\n\nNothing this run changed is still applied: ${how}. The hosts are as they were before the run.`;
   }
   const parts = [title, `${intro(state, left.length)} Oldest first, per host:`];
   const hosts = [...new Set(left.map((c) => c.host))];
@@ -47,9 +54,11 @@ function intro(state: RunListState, count: number): string {
 
 function describeLeft(c: ChangeHistory, rolledBack: boolean): string {
   const what = `step ${code(c.stepId)}, change #${c.index}: ${c.description}${c.command ? ` — ${code(c.command)}` : ''}`;
+  const lastProbe = c.probes.at(-1);
+  const probed = lastProbe ? ` (its last check said ${lastProbe.verdict === 'unknown' ? 'it cannot tell' : lastProbe.verdict}: ${lastProbe.detail})` : '';
   const status =
     c.status === 'in-flight'
-      ? '**unknown**: it was in flight when the journal stopped, it may or may not have happened'
+      ? `**unknown**: it was in flight when the journal stopped, it may or may not have happened${c.check ? '; its check tells (drbook rollback and resume run it)' : ' (the step gives no check)'}`
       : c.status === 'failed'
         ? '**maybe partly applied**: it failed part-way'
         : '**applied**';
@@ -61,7 +70,7 @@ function describeLeft(c: ChangeHistory, rolledBack: boolean): string {
       : lastUndo && lastUndo.ok === undefined
         ? `its undo (${lastUndo.description}) was in flight when the journal stopped: check by hand`
         : `${rolledBack ? 'the rollback did not get to it; ' : ''}undo: ${c.undo.description}${'command' in c.undo ? '' : ` (action ${code(c.undo.action)})`}`;
-  return `- ${what} — ${status}; ${undo}.`;
+  return `- ${what} — ${status}${probed}; ${undo}.`;
 }
 
 function nextSteps(history: RunHistory, state: RunListState, left: ChangeHistory[]): string {

@@ -112,21 +112,28 @@ function renderStep(step: StepHistory, n: number, ended: boolean): string {
   return parts.join('\n\n');
 }
 
-/** Failed and in-flight changes of one host, with the error and the tail of the output. */
+/** Failed, in-flight and cut-off changes of one host, with the error, the tail of the output and what their checks said. */
 function renderHostProblems(h: HostStepHistory, ended: boolean): string | undefined {
-  const bad = h.changes.filter((c) => c.status !== 'ok');
+  // Also a change a resume found done by its check: the timeline must show it was cut off.
+  const bad = h.changes.filter((c) => c.status !== 'ok' || c.result?.resolved);
   if (bad.length === 0 && !h.error) return undefined;
   const parts = [`#### ${h.host}: ${h.state !== 'running' ? h.state : ended ? 'no end recorded' : 'in flight when the journal stopped'}`];
   if (h.error) parts.push(h.error.trim().includes('\n') ? `Error:\n\n${fenced(h.error)}` : `Error: ${h.error.trim()}`);
   for (const c of bad) {
     const what = `Change #${c.index}: ${c.description}${c.command ? ` — ${code(c.command)}` : ''}`;
+    const probed = describeProbes(c);
     if (c.status === 'in-flight') {
-      parts.push(`${what} — **started at ${formatClock(c.startedAt)}, no result recorded**: it may or may not have happened.`);
+      parts.push(`${what} — **started at ${formatClock(c.startedAt)}, no result recorded**: it may or may not have happened${c.check ? '' : ' (the step gives no check to tell)'}.${probed}`);
+      continue;
+    }
+    if (c.result?.resolved) {
+      const found = c.result.resolved === 'applied' ? 'it had happened' : c.result.resolved === 'reverted' ? 'it had not happened' : 'it cannot tell';
+      parts.push(`${what} — **cut off in flight**; when the run was resumed its check said ${found}.${probed}`);
       continue;
     }
     const exit = c.result?.exitCode === undefined ? '' : ` with exit code ${c.result.exitCode}`;
     const error = c.result?.error && c.result.error !== h.error ? `: ${firstLine(c.result.error)}` : '.';
-    parts.push(`${what} — **failed**${exit} after ${formatDuration(c.result?.durationMs ?? 0)}${error}`);
+    parts.push(`${what} — **failed**${exit} after ${formatDuration(c.result?.durationMs ?? 0)}${error}${probed}`);
     if (c.result?.outputTail) parts.push(`Last lines of output:\n\n${fenced(c.result.outputTail)}`);
   }
   return parts.join('\n\n');
@@ -138,8 +145,12 @@ function renderRollback(history: RunHistory, i: number): string {
   const outcome =
     rollback.ok === undefined
       ? `never finished (the journal stops at ${formatClock(history.lastAt)})`
-      : `finished ${formatClock(rollback.finishedAt)} after ${formatDuration(between(rollback.startedAt, rollback.finishedAt) ?? 0)}: **${rollback.ok ? 'ok' : 'failed'}**`;
+      : `finished ${formatClock(rollback.finishedAt)} after ${formatDuration(between(rollback.startedAt, rollback.finishedAt) ?? 0)}: **${rollback.undone === undefined ? (rollback.ok ? 'ok' : 'failed') : rollback.ok ? 'verified' : 'not verified'}**`;
   const parts = [title, `${rollback.reason ? `Reason: ${firstLine(rollback.reason)}\n\n` : ''}Started ${formatClock(rollback.startedAt)}, ${outcome}.`];
+  if (rollback.undone !== undefined) {
+    parts.push(`${rollback.undone} change(s) undone, ${rollback.foundReverted ?? 0} found not applied by their checks; ${rollback.ok ? 'every check says reverted' : 'not back, or cannot tell:'}`);
+    if (!rollback.ok && rollback.left?.length) parts.push(rollback.left.map((l) => `- ${l}`).join('\n'));
+  }
   if (rollback.undos.length === 0) parts.push('Nothing was undone.');
   else {
     const rows = rollback.undos.map((u, n) => [
@@ -155,12 +166,21 @@ function renderRollback(history: RunHistory, i: number): string {
   return parts.join('\n\n');
 }
 
-/** Each change counted once, by where it ended: ok, failed, in flight, or undone. */
+/** The checks run on a change outside the change itself (resume, rollback), as one sentence. */
+function describeProbes(c: ChangeHistory): string {
+  if (c.probes.length === 0) return '';
+  const said = c.probes.map((p) => `${PHASES[p.phase]}: ${p.verdict === 'unknown' ? 'cannot tell' : p.verdict} (${p.detail})`);
+  return ` Its check — ${said.join('; ')}.`;
+}
+
+const PHASES = { resume: 'on resume', 'before-undo': 'before the undo', 'after-undo': 'after the undo', final: 'after the rollback' } as const;
+
+/** Each change counted once, by where it ended: ok, failed, in flight, undone, or found not applied by its check. */
 function countChanges(changes: ChangeHistory[]): string {
   if (changes.length === 0) return 'none';
   const counts = new Map<string, number>();
   for (const c of changes) {
-    const key = c.undone ? 'undone' : c.status === 'in-flight' ? 'in flight' : c.status;
+    const key = c.foundReverted ? 'not applied (checked)' : c.undone ? 'undone' : c.status === 'in-flight' ? 'in flight' : c.status;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([k, v]) => `${v} ${k}`).join(', ');

@@ -30,6 +30,10 @@ export interface RunSummary {
   canRollback: boolean;
   /** The run's final error, or why its journal could not be read. */
   error?: string;
+  /** Changes cut off in flight (intent, no result) that nothing resolved since: they may or may not have happened. */
+  inFlight?: number;
+  /** Changes that may still be applied on the hosts (what a rollback would look at, without the waits). */
+  mayBeApplied?: number;
   note?: string;
 }
 
@@ -80,10 +84,15 @@ export function summarizeRun(history: RunHistory, options: LivenessOptions = {})
     canRollback: canRollback(history, state),
     error: history.end?.error,
   };
+  if (!header.dryRun) {
+    summary.inFlight = history.inFlightChanges().filter((c) => history.rollbackNeed(c) !== 'none').length;
+    summary.mayBeApplied = history.stillApplied().length;
+  }
   if (state === 'running' && header.machine !== machine) {
     summary.note = `started on ${header.machine} (pid ${history.pid}); its liveness cannot be checked from ${machine}`;
   } else if (state === 'crashed') {
-    summary.note = `process ${history.pid} is gone; the journal stops at ${history.lastAt}`;
+    const cutOff = summary.inFlight ? `; ${summary.inFlight} change(s) were in flight and may or may not have happened (drbook rollback probes them)` : '';
+    summary.note = `process ${history.pid} is gone; the journal stops at ${history.lastAt}${cutOff}`;
   }
   if (state !== 'running' && state !== 'done' && !history.changes.some((c) => !c.readOnly)) {
     // Killed (or stopped) before its first change: nothing to undo, nothing on the hosts to ask about.
@@ -113,5 +122,7 @@ function canResume(history: RunHistory, state: RunListState): boolean {
 function canRollback(history: RunHistory, state: RunListState): boolean {
   if (history.header.dryRun) return false;
   if (!['crashed', 'interrupted', 'failed', 'rollback-failed'].includes(state)) return false;
-  return history.completedChangesToUndo().some((c) => c.undo !== null);
+  // A crashed run is never a trap: `drbook rollback` probes what it may have changed and journals its end.
+  if (state === 'crashed') return true;
+  return history.changesToRollBack().some((c) => c.undo !== null);
 }

@@ -13,11 +13,28 @@ export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?|(?:\d+(?:\.\d+)?(?:ms|s|m|h))
 
 export const DURATION_HINT = 'a duration like "500ms", "30s", "5m", "1m30s", or a number of seconds';
 
+/**
+ * The longest wait a Node timer can hold: setTimeout stores its delay in 32 bits and
+ * fires at once (after 1 ms) for anything longer, so a 600h step timeout would kill
+ * the step immediately. Every duration that reaches a timer is refused above this at
+ * load, saying so, rather than cut short.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Why a duration in ms is too long for a timer, or undefined. */
+export function durationTooLong(ms: number): string | undefined {
+  if (ms <= MAX_TIMER_MS) return undefined;
+  return 'expected a duration of at most 596h31m23s (about 24.8 days: the longest wait a timer can hold)';
+}
+
 /** Schema of a duration as written (validation only; parseDuration converts). */
-export const durationSchema = z.union(
-  [z.number().nonnegative(), z.string().regex(DURATION_PATTERN, { error: `expected ${DURATION_HINT}` })],
-  { error: `expected ${DURATION_HINT}` },
-);
+export const durationSchema = z
+  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, { error: `expected ${DURATION_HINT}` })], { error: `expected ${DURATION_HINT}` })
+  .superRefine((value, ctx) => {
+    const ms = parseDuration(value);
+    const tooLong = ms === undefined ? undefined : durationTooLong(ms);
+    if (tooLong) ctx.addIssue({ code: 'custom', message: tooLong });
+  });
 
 /** Milliseconds, or undefined when the text is not a duration. */
 export function parseDuration(value: string | number): number | undefined {

@@ -22,9 +22,9 @@ export function runbookJsonSchema(): object {
       enum: actions.map((a) => a.name),
       description: `A built-in action. Exactly one of \`uses\` and \`run\`.\n${actions.map((a) => `- ${a.name}: ${a.summary}`).join('\n')}`,
     };
-    // Exactly one of uses/run; rollback only with run, with only with uses.
+    // Exactly one of uses/run; rollback and check only with run, with only with uses.
     step.oneOf = [
-      { required: ['uses'], not: { anyOf: [{ required: ['run'] }, { required: ['rollback'] }] } },
+      { required: ['uses'], not: { anyOf: [{ required: ['run'] }, { required: ['rollback'] }, { required: ['check'] }] } },
       { required: ['run'], not: { required: ['with'] } },
     ];
   }

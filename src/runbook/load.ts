@@ -66,7 +66,7 @@ function checkSteps(data: Record<string, unknown>, source: YamlSource): InputIss
     const at = ['steps', i];
     let commandFields: readonly string[] = [];
     if (step.run !== undefined) {
-      commandFields = ['run', 'rollback'];
+      commandFields = ['run', 'rollback', 'check'];
     } else if (step.uses !== undefined) {
       const { action, issue } = findAction(step.uses, source, [...at, 'uses']);
       if (issue) issues.push(issue);
@@ -85,7 +85,7 @@ function checkSteps(data: Record<string, unknown>, source: YamlSource): InputIss
         });
         continue;
       }
-      if ((key === 'run' || key === 'rollback') && typeof value === 'string') {
+      if ((key === 'run' || key === 'rollback' || key === 'check') && typeof value === 'string') {
         issues.push(...checkCommandTemplate(value, [...at, key], ctx));
       } else if (key === 'with' && isObject(value)) {
         for (const [field, v] of Object.entries(value)) {

@@ -5,10 +5,11 @@
 //   3. the host's vars (host.vars[NAME], after defaults < groups < host merging);
 //   4. the runbook's default.
 // Strings are coerced to the declared type; every problem is an InputError naming the
-// param and what was expected.
+// param and what was expected. A secret too short to be masked is refused (masker.ts).
 
 import { InputError, type InputIssue } from '../errors.js';
 import type { Host } from '../inventory/types.js';
+import { unmaskableSecretReason } from '../shell/masker.js';
 import type { ParamSpec, ParamValue, Runbook } from './types.js';
 import { hintFor } from './suggest.js';
 
@@ -97,8 +98,11 @@ export function resolveParams(runbook: Runbook, cliParams: Record<string, string
       continue;
     }
     const coerced = coerceParam(spec, value);
+    const unmaskable = spec.secret && !('expected' in coerced) ? unmaskableSecretReason(String(coerced.value)) : undefined;
     if ('expected' in coerced) {
       issues.push({ file: runbook.file, message: `param \`${name}\` from ${from}: expected ${coerced.expected}, got ${show(value, spec.secret)}` });
+    } else if (unmaskable) {
+      issues.push({ file: runbook.file, message: `secret param \`${name}\` from ${from} is refused: ${unmaskable}` });
     } else {
       out[name] = coerced.value;
     }

@@ -42,6 +42,10 @@ export const stepSchema = z.strictObject({
   with: z.record(z.string(), z.unknown(), { error: 'expected a mapping of the action\'s parameters' }).optional(),
   run: z.string().optional().describe('A shell command (template). Exactly one of `uses` and `run`.'),
   rollback: z.string().optional().describe('The shell command that undoes `run`.'),
+  check: z
+    .string()
+    .optional()
+    .describe('A read-only command that tells whether `run` happened: it exits 0 and prints `applied` (its effect is there) or `reverted` (the state before it is there) first; anything else means "cannot tell". Rollback and resume run it wherever the journal cannot tell.'),
   when: z.union([z.string(), z.boolean()], { error: 'expected a template string or a boolean' }).optional(),
   timeout: durationSchema.optional(),
   retries: z.int({ error: 'expected a whole number ≥ 0' }).nonnegative({ error: 'expected a whole number ≥ 0' }).optional(),
@@ -78,6 +82,7 @@ export function checkStepShapes(data: unknown, source: YamlSource): InputIssue[]
     if (has('uses') && has('run')) issues.push(issueAt(source, ['steps', i, 'run'], 'a step has either `uses:` or `run:`, not both'));
     else if (!has('uses') && !has('run')) issues.push(issueAt(source, ['steps', i], 'a step needs `uses:` (a built-in action) or `run:` (a shell command)'));
     if (has('rollback') && !has('run')) issues.push(issueAt(source, ['steps', i, 'rollback'], '`rollback:` goes with `run:`; an action declares its own undo'));
+    if (has('check') && !has('run')) issues.push(issueAt(source, ['steps', i, 'check'], '`check:` goes with `run:`; an action declares its own checks'));
     if (has('with') && !has('uses')) issues.push(issueAt(source, ['steps', i, 'with'], '`with:` goes with `uses:`'));
     if (typeof step.id === 'string') {
       const first = firstSeen.get(step.id);
@@ -103,7 +108,10 @@ function toStep(step: StepDocument, index: number, source: YamlSource): StepSpec
     id: step.id,
     name: step.name,
     uses: step.run !== undefined ? 'shell' : step.uses!,
-    with: step.run !== undefined ? { run: step.run, ...(step.rollback !== undefined ? { rollback: step.rollback } : {}) } : { ...(step.with ?? {}) },
+    with:
+      step.run !== undefined
+        ? { run: step.run, ...(step.rollback !== undefined ? { rollback: step.rollback } : {}), ...(step.check !== undefined ? { check: step.check } : {}) }
+        : { ...(step.with ?? {}) },
     retries: step.retries ?? 0,
     retryDelayMs: step.retryDelay !== undefined ? toMs(step.retryDelay) : DEFAULT_RETRY_DELAY_MS,
     source: { file: source.file, ...placeOf(source, ['steps', index]) },

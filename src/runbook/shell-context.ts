@@ -5,8 +5,14 @@
 // outcome. Contexts where a quoted value cannot be made safe — backticks, ${...},
 // $((...)), $'...', comments, here-document bodies, right after `\` or `$` — are
 // refused with a reason rather than guessed.
+//
+// The lexer also follows simple commands (the first word that is not an assignment is
+// the program), so it can tell where a value ends up when the shell runs: in an
+// assignment, in a redirection, in the arguments of a shell builtin (no new process),
+// or in the argv of a program, where every user of the host can read it
+// (/proc/PID/cmdline). `argvOf` names that program; it matters for secrets.
 
-export type HoleContext = { kind: 'plain' | 'single' | 'double' } | { kind: 'refused'; reason: string };
+export type HoleContext = { kind: 'plain' | 'single' | 'double'; argvOf?: string } | { kind: 'refused'; reason: string };
 
 /** The author's text with the positions of the template holes (several may share a position). */
 export interface ShellSkeleton {
@@ -25,7 +31,30 @@ type FrameKind = 'top' | 'subst' | 'paren' | 'single' | 'double' | 'ansi' | 'bac
 interface Frame {
   kind: FrameKind;
   depth: number; // parens inside $(( )), `case` nesting inside plain frames
+  /** The simple command being read (plain-like frames only). */
+  command: SimpleCommand;
 }
+
+/** Where the lexer is within a simple command: its program name and the word being read. */
+interface SimpleCommand {
+  /** undefined: no program word yet (only assignments so far); null: a name drbook cannot read. */
+  program: string | null | undefined;
+  inWord: boolean;
+  /** The word's literal text up to its first quote, expansion or template. */
+  literal: string;
+  dirty: boolean;
+  /** The word being read is the target of a redirection (`> file`), not an argument. */
+  redirect: boolean;
+}
+
+const newCommand = (): SimpleCommand => ({ program: undefined, inWord: false, literal: '', dirty: false, redirect: false });
+
+/** Builtins of dash and bash: their arguments reach no new process's argv. */
+const BUILTINS = new Set(': . [ alias bg break cd command continue echo eval exec exit export false fc fg getopts hash jobs kill local printf pwd read readonly return set shift test times trap true type ulimit umask unalias unset wait for case select'.split(' '));
+/** Words after which the next word is the program again. */
+const COMMAND_PREFIXES = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time', 'exec', 'command', 'builtin']);
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const PLAIN_LIKE = new Set<FrameKind>(['top', 'subst', 'paren']);
 
 const REFUSED: Partial<Record<FrameKind, string>> = {
   backtick: 'inside backticks (write $( ... ) instead)',
@@ -49,9 +78,42 @@ export function scanShellContexts(skeleton: ShellSkeleton): ShellScan {
     }
   };
 
-  const stack: Frame[] = [{ kind: 'top', depth: 0 }];
+  const stack: Frame[] = [{ kind: 'top', depth: 0, command: newCommand() }];
   const top = (): Frame => stack[stack.length - 1]!;
-  const push = (kind: FrameKind): void => void stack.push({ kind, depth: 0 });
+  const push = (kind: FrameKind): void => void stack.push({ kind, depth: 0, command: newCommand() });
+  const plainFrame = (): Frame => [...stack].reverse().find((f) => PLAIN_LIKE.has(f.kind))!;
+
+  // Words of simple commands, in the innermost plain-like frame.
+  const wordChar = (c: string, literal: boolean): void => {
+    const command = plainFrame().command;
+    command.inWord = true;
+    if (!literal) command.dirty = true;
+    else if (!command.dirty) command.literal += c;
+  };
+  const endWord = (): void => {
+    const command = plainFrame().command;
+    if (!command.inWord) return;
+    const word = command.literal;
+    if (command.redirect) command.redirect = false;
+    else if (command.program === undefined && !(ASSIGNMENT.test(word) || (!command.dirty && COMMAND_PREFIXES.has(word)))) {
+      command.program = command.dirty ? null : word;
+    }
+    Object.assign(command, { inWord: false, literal: '', dirty: false });
+  };
+  const endCommand = (): void => {
+    endWord();
+    plainFrame().command = newCommand();
+  };
+  /** Where a value at this point of the current word lands when the shell runs. */
+  const argvOf = (): string | undefined => {
+    const command = plainFrame().command;
+    if (command.redirect) return undefined;
+    if (command.program === undefined) {
+      return command.inWord && ASSIGNMENT.test(command.literal) ? undefined : '(the program name itself)';
+    }
+    if (command.program === null) return '(a program whose name is not plain text)';
+    return BUILTINS.has(command.program) ? undefined : command.program;
+  };
   const pop = (): void => void (stack.length > 1 && stack.pop());
   let atWordStart = true;
   let afterDollar = false;
@@ -69,8 +131,12 @@ export function scanShellContexts(skeleton: ShellSkeleton): ShellScan {
       if (lost) result[h] = { kind: 'refused', reason: lost };
       else if (afterDollar) result[h] = { kind: 'refused', reason: 'right after `$`' };
       else if (enclosing) result[h] = { kind: 'refused', reason: REFUSED[enclosing.kind]! };
-      else result[h] = { kind: frame.kind === 'single' ? 'single' : frame.kind === 'double' ? 'double' : 'plain' };
+      else {
+        const program = argvOf();
+        result[h] = { kind: frame.kind === 'single' ? 'single' : frame.kind === 'double' ? 'double' : 'plain', ...(program !== undefined ? { argvOf: program } : {}) };
+      }
     }
+    wordChar('', false);
     atWordStart = false;
   };
 
@@ -194,43 +260,75 @@ export function scanShellContexts(skeleton: ShellSkeleton): ShellScan {
         break; // plain-like frames below
     }
     if (c === '\\') {
+      wordChar(c, false);
       i = skipEscaped(i);
       atWordStart = false;
     } else if (c === "'") {
+      wordChar(c, false);
       push('single');
       atWordStart = false;
     } else if (c === '"') {
+      wordChar(c, false);
       push('double');
       atWordStart = false;
     } else if (c === '`') {
+      wordChar(c, false);
       push('backtick');
       atWordStart = false;
     } else if (c === '$') {
+      wordChar(c, false);
       atWordStart = false;
       i = openDollar(i, false);
     } else if (c === '#' && atWordStart) {
       push('comment');
     } else if (c === '(') {
+      endCommand();
       push('paren');
       atWordStart = true;
     } else if (c === ')') {
-      if ((frame.kind === 'paren' || frame.kind === 'subst') && frame.depth === 0) pop();
+      endCommand();
+      if ((frame.kind === 'paren' || frame.kind === 'subst') && frame.depth === 0) {
+        pop();
+        if (frame.kind === 'paren') endCommand(); // a `$( )` is part of a word of the outer command; a `( )` group ends it
+      }
       atWordStart = true;
     } else if (c === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
+      endWord();
       i = readHeredocOperator(i + 2);
       atWordStart = true;
     } else if (c === '<' && text[i + 1] === '<' && text[i + 2] === '<') {
-      i += 2; // bash here-string: an ordinary word follows
+      endWord();
+      plainFrame().command.redirect = true; // a bash here-string: the word goes to stdin
+      i += 2;
+      atWordStart = true;
+    } else if (c === '<' || c === '>') {
+      startRedirect();
+      // `>>`, `>&`, `>|`, `<>`: one operator
+      while ('>&|'.includes(text[i + 1] ?? '.') && !holesAt.has(i + 1)) i++;
       atWordStart = true;
     } else if (c === '\n') {
+      endCommand();
       atWordStart = true;
       if (pending.length > 0) i = skipHeredocBodies(i);
+    } else if (c === ' ' || c === '\t') {
+      endWord();
+      atWordStart = true;
     } else if (WORD_BREAK.has(c)) {
+      endCommand(); // ; & |
       atWordStart = true;
     } else {
       if (atWordStart) trackCase(frame, i);
+      wordChar(c, true);
       atWordStart = false;
     }
+  }
+
+  // `2>file`: the digits are the descriptor, not a word; the next word is the target.
+  function startRedirect(): void {
+    const command = plainFrame().command;
+    if (command.inWord && !command.dirty && /^\d+$/.test(command.literal)) Object.assign(command, { inWord: false, literal: '' });
+    endWord();
+    command.redirect = true;
   }
 
   // `$(`, `$((`, `${`, `$'` open frames; a bare `$` makes the next hole unsafe.

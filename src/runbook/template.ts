@@ -143,7 +143,7 @@ export function renderCommand(template: string, scope: TemplateScope): ShellComm
     }
     const context = scan.holes[holeOf[i]!]!;
     if (context.kind === 'refused') fail(`\`{{ ${ref.expr} }}\` cannot be quoted safely ${context.reason}`);
-    const value = valueParts(ref, found[i]!, context.kind === 'plain');
+    const value = valueParts(ref, found[i]!, context.kind === 'plain', context.argvOf);
     // Inside quotes: close them, put the quoted value, reopen. `'a'\''b'` style.
     const quote = context.kind === 'single' ? "'" : context.kind === 'double' ? '"' : '';
     parts.push({ t: 'lit', v: quote }, ...value, { t: 'lit', v: quote });
@@ -157,9 +157,10 @@ function rawText(ref: TemplateRef, value: unknown): string {
   return fail(`\`{{ ${ref.expr} }}\` is ${Array.isArray(value) ? 'a list' : 'a mapping'}; \`| raw\` takes a single value`);
 }
 
-function valueParts(ref: TemplateRef, found: Found, plain: boolean): CommandPart[] {
+function valueParts(ref: TemplateRef, found: Found, plain: boolean, argvOf: string | undefined): CommandPart[] {
   const { value, secret } = found;
-  if (secret !== undefined) return [{ t: 'secret', name: secret, v: toText(value) }];
+  // Where the shell will put the value: a secret in a program's argv is flagged in the plan.
+  if (secret !== undefined) return [{ t: 'secret', name: secret, v: toText(value), ...(argvOf !== undefined ? { argvOf } : {}) }];
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [{ t: 'arg', v: String(value) }];
   if (Array.isArray(value) && plain && value.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
     // A list outside quotes becomes several words, like sh`cmd ${list}`.

@@ -15,7 +15,7 @@ export interface ParamSpec {
 export interface StepSpec {
   id: string;
   name: string;
-  /** Built-in action name. A `run:` step is normalised to uses: 'shell', with: { run, rollback }. */
+  /** Built-in action name. A `run:` step is normalised to uses: 'shell', with: { run, rollback, check }. */
   uses: string;
   /** Raw (unrendered) parameters of the action; template strings are rendered per host at plan time. */
   with: Record<string, unknown>;

@@ -2,8 +2,9 @@
 // the plain data so that every problem found later (by zod, by an action's schema, by
 // a template check) can be pinned to the file:line:col of the node it is about.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { Composer, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Node } from 'yaml';
 import type { InputIssue } from '../errors.js';
+import { findDeepValuePath, findDuplicateKeys, findTooDeep, nestingMessage } from './yaml-bounds.js';
 
 export type KeyPath = ReadonlyArray<string | number>;
 
@@ -24,22 +25,52 @@ export interface Place {
 /** Parse YAML; syntax errors come back as issues (with line:col), never thrown. */
 export function parseYamlSource(text: string, file: string): { source: YamlSource; issues: InputIssue[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tooDeep = findTooDeep(tokens);
+  if (tooDeep !== undefined) {
+    // Not composed at all: the composer would recurse that deep.
+    const source: YamlSource = { file, text, doc: new Document() as Document.Parsed, lineCounter, data: undefined };
+    return { source, issues: [{ file, ...placeAt(source, tooDeep), message: nestingMessage() }] };
+  }
+  const doc = composeDocument(tokens, text);
   const source: YamlSource = { file, text, doc, lineCounter, data: undefined };
   const issues: InputIssue[] = doc.errors.map((error) => ({
     file,
     ...placeAt(source, error.pos[0]),
     message: `YAML syntax error: ${error.message}`,
   }));
+  for (const offset of findDuplicateKeys(doc)) issues.push({ file, ...placeAt(source, offset), message: 'YAML syntax error: Map keys must be unique' });
   if (issues.length === 0) {
     try {
       source.data = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       issues.push({ file, line: 1, col: 1, message: `YAML error: ${(error as Error).message}` });
     }
-    issues.push(...findUnquotedTemplates(source));
+    const deep = issues.length === 0 ? findDeepValuePath(source.data) : undefined;
+    if (deep) {
+      source.data = undefined;
+      issues.push({ file, ...placeOf(source, deep), path: formatPath(deep), message: nestingMessage(' once its aliases are expanded') });
+    }
+    if (issues.length === 0) issues.push(...findUnquotedTemplates(source));
   }
   return { source, issues };
+}
+
+/**
+ * parseDocument without its quadratic duplicate-key check (findDuplicateKeys does it in
+ * linear time): the same Composer, on tokens already parsed.
+ */
+function composeDocument(tokens: CST.Token[], text: string): Document.Parsed {
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError(next.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return doc!;
 }
 
 export function placeAt(source: YamlSource, offset: number): Place {

@@ -39,7 +39,7 @@ export interface SandboxInfo {
   pids: number[];
   inventory: string;
   /** Summary of the seeded cluster state, when the seeding module ran. */
-  seeded?: { totalKeys: number; nodes: string[] };
+  seeded?: { totalKeys: number; nodes: string[]; storageMediaType?: string };
 }
 
 export async function writeSandboxInfo(info: SandboxInfo): Promise<void> {

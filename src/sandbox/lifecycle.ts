@@ -24,6 +24,7 @@ import { isProcessAlive } from '../system/process-alive.js';
 import { readLiveRunnerPid } from './runner/pid-file.js';
 import { liveState, readContainersState } from './runner/state.js';
 import { stopSandboxProcesses } from './teardown.js';
+import { DEFAULT_STORAGE_MEDIA_TYPE, describeStorageMediaType, type StorageMediaType } from './cluster-state/storage-media-type.js';
 import { writeSandboxSshFiles } from './ssh/files.js';
 import { chooseSshPort } from './ssh/port.js';
 import { sshdAlive, startNodeSshd } from './ssh/servers.js';
@@ -41,6 +42,8 @@ export interface SandboxUpOptions {
   sshPort?: number;
   /** How long to wait for etcd and the API servers (default 90 s). */
   timeoutMs?: number;
+  /** How the seeded values are stored: protobuf (default, as a real API server) or JSON (the manifest then says --storage-media-type=application/json). */
+  storageMediaType?: StorageMediaType;
   /** Progress lines for the CLI. */
   onProgress?: (message: string) => void;
 }
@@ -99,7 +102,7 @@ function startRunner(node: SandboxNode): number {
   }
 }
 
-type SeedModule = { seedClusterState(options: Record<string, unknown>): Promise<{ totalKeys: number; nodes: string[] }> };
+type SeedModule = { seedClusterState(options: Record<string, unknown>): Promise<{ totalKeys: number; nodes: string[]; storageMediaType: StorageMediaType }> };
 
 /** The cluster-state module is another part of the sandbox; without it the sandbox starts empty. */
 async function loadSeedModule(): Promise<SeedModule | undefined> {
@@ -130,6 +133,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
   const dir = resolve(options.dir);
   const timeoutMs = options.timeoutMs ?? 90_000;
   const progress = options.onProgress ?? (() => undefined);
+  const storageMediaType = options.storageMediaType ?? DEFAULT_STORAGE_MEDIA_TYPE;
   await assertFreeFolder(dir);
   const nodes = planNodes(dir, count, ipPrefix);
   for (const node of nodes) for (const port of [ETCD_CLIENT_PORT, ETCD_PEER_PORT, API_SERVER_PORT]) await assertPortFree(node.ip, port);
@@ -159,7 +163,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     progress(`laying out ${count} node(s) in ${dir}`);
     await Promise.all(nodes.map(createNodeFolders));
     await generateSandboxPki(dir, nodes);
-    await Promise.all(nodes.flatMap((node) => [writeNodeManifests(node, nodes), writeCrictlWrapper(node)]));
+    await Promise.all(nodes.flatMap((node) => [writeNodeManifests(node, nodes, { storageMediaType }), writeCrictlWrapper(node)]));
     if (sshPort !== undefined) {
       progress(`generating SSH host keys and the sandbox user key (sshd port ${sshPort})`);
       const ssh = await writeSandboxSshFiles(dir, nodes, sshPort);
@@ -186,7 +190,7 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
 
     const seed = await loadSeedModule();
     if (seed) {
-      progress('seeding the cluster state under /registry');
+      progress(`seeding the cluster state under /registry (${describeStorageMediaType(storageMediaType)})`);
       const first = pathsOfNode(nodes[0]!.root);
       const summary = await seed.seedClusterState({
         endpoints: nodes.map(clientUrlOf),
@@ -196,8 +200,9 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
         nodes: nodes.map((node) => node.name),
         nodeIps: Object.fromEntries(nodes.map((node) => [node.name, node.ip])),
         clusterCaPem: await readFile(join(first.pkiDir, 'ca.crt'), 'utf8'),
+        storageMediaType,
       });
-      info.seeded = { totalKeys: summary.totalKeys, nodes: summary.nodes };
+      info.seeded = { totalKeys: summary.totalKeys, nodes: summary.nodes, storageMediaType: summary.storageMediaType };
     }
 
     if (apiServerAvailable()) {

@@ -17,6 +17,12 @@ import {
   type Component,
   type SandboxNode,
 } from './layout.js';
+import { storageMediaTypeFlags, type StorageMediaType } from './cluster-state/storage-media-type.js';
+
+export interface ManifestOptions {
+  /** kube-apiserver's --storage-media-type; the flag is written only for JSON (protobuf is the default). */
+  storageMediaType?: StorageMediaType;
+}
 
 export const KUBERNETES_VERSION = 'v1.32.4';
 export const ETCD_IMAGE_VERSION = '3.4.23-0'; // the etcd the sandbox really runs (Debian's)
@@ -41,7 +47,7 @@ export function apiServerUrlOf(node: SandboxNode): string {
   return `https://${node.ip}:${API_SERVER_PORT}`;
 }
 
-function commandOf(component: Component, node: SandboxNode, cluster: SandboxNode[]): string[] {
+function commandOf(component: Component, node: SandboxNode, cluster: SandboxNode[], options: ManifestOptions): string[] {
   const p = pathsOfNode(node.root);
   const etcdPki = (file: string) => `${p.etcdPkiDir}/${file}`;
   const pki = (file: string) => `${p.pkiDir}/${file}`;
@@ -82,6 +88,7 @@ function commandOf(component: Component, node: SandboxNode, cluster: SandboxNode
         `--tls-private-key-file=${pki('apiserver.key')}`,
         `--client-ca-file=${pki('ca.crt')}`,
         '--etcd-prefix=/registry',
+        ...(options.storageMediaType ? storageMediaTypeFlags(options.storageMediaType) : []),
       ];
     case 'kube-controller-manager':
       return [
@@ -106,7 +113,7 @@ function volumesOf(component: Component, node: SandboxNode): Array<{ name: strin
 }
 
 /** The Pod object kubeadm would write for `component` on `node`. */
-export function buildManifest(component: Component, node: SandboxNode, cluster: SandboxNode[]): Record<string, unknown> {
+export function buildManifest(component: Component, node: SandboxNode, cluster: SandboxNode[], options: ManifestOptions = {}): Record<string, unknown> {
   const volumes = volumesOf(component, node);
   const annotations: Record<string, string> =
     component === 'etcd'
@@ -126,7 +133,7 @@ export function buildManifest(component: Component, node: SandboxNode, cluster: 
     spec: {
       containers: [
         {
-          command: commandOf(component, node, cluster),
+          command: commandOf(component, node, cluster, options),
           image: IMAGES[component],
           imagePullPolicy: 'IfNotPresent',
           name: component,
@@ -141,12 +148,12 @@ export function buildManifest(component: Component, node: SandboxNode, cluster: 
 }
 
 /** Writes the four manifests of a node; returns their paths. */
-export async function writeNodeManifests(node: SandboxNode, cluster: SandboxNode[]): Promise<string[]> {
+export async function writeNodeManifests(node: SandboxNode, cluster: SandboxNode[], options: ManifestOptions = {}): Promise<string[]> {
   await mkdir(pathsOfNode(node.root).manifestsDir, { recursive: true });
   return Promise.all(
     COMPONENTS.map(async (component) => {
       const file = manifestPath(node.root, component);
-      await writeFile(file, stringify(buildManifest(component, node, cluster)));
+      await writeFile(file, stringify(buildManifest(component, node, cluster, options)));
       return file;
     }),
   );

@@ -1,14 +1,28 @@
 // Commands are values (pyinfra's StringCommand): the same object is shown in the
 // plan, written to the journal and run. It is a list of parts; literal parts are the
-// author's own text, argument parts are quoted when rendered, secret parts are quoted
-// when run and masked when shown. The journal stores secrets by name, never by value.
+// author's own text, argument parts are quoted when rendered, secret parts are masked
+// when shown. The journal stores secrets by name, never by value.
+//
+// A secret never appears in the command line itself (the shell's own argv, readable
+// by every user of the host in /proc/PID/cmdline): the script refers to it as
+// "${DRBOOK_SECRET_<name>}" and the value travels in the environment (secretEnv()),
+// which the transports hand over without any command line (see local.ts and
+// ssh/remote-command.ts). The reference is always in double quotes, so the shell
+// expands it to exactly one word, never split, never globbed, never parsed as code;
+// and it is `${NAME?}`, so a script that lost its environment on the way (a wrapper
+// that embedded toShell() as text and dropped secretEnv()) fails ("parameter not
+// set") instead of running with an empty secret. Wrap a command by interpolating it
+// (sh`... ${command}`): its parts, secrets included, stay parts.
 
 import { quoteArg } from './quote.js';
 
 export type CommandPart =
   | { t: 'lit'; v: string } //                       author's text, verbatim
   | { t: 'arg'; v: string } //                       a value: quoted
-  | { t: 'secret'; name: string; v: string }; //     a secret value: quoted, masked on display
+  // A secret value: an environment reference when run, masked on display. `argvOf`
+  // names the program whose argv the value still reaches when the shell expands it
+  // (not a builtin, not an assignment): the plan warns about it.
+  | { t: 'secret'; name: string; v: string; argvOf?: string };
 
 /** The journaled form: secrets are kept by name only. */
 export type CommandRecord = Array<{ t: 'lit'; v: string } | { t: 'arg'; v: string } | { t: 'secret'; name: string }>;
@@ -41,9 +55,47 @@ export class ShellCommand {
     this.parts = mergeLiterals(parts);
   }
 
-  /** The command line to execute (secrets in clear, every value quoted). */
+  /** The script to execute: every value quoted, every secret an environment reference (see secretEnv()). */
   toShell(): string {
-    return this.parts.map((p) => (p.t === 'lit' ? p.v : quoteArg(p.v))).join('');
+    return this.parts.map((p) => (p.t === 'lit' ? p.v : p.t === 'secret' ? secretReference(p.name) : quoteArg(p.v))).join('');
+  }
+
+  /** The environment the script needs: the value of each secret it refers to. */
+  secretEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const part of this.parts) {
+      if (part.t !== 'secret') continue;
+      const name = secretVariable(part.name);
+      if (Object.hasOwn(env, name) && env[name] !== part.v) throw new Error(`internal: secret "${part.name}" has two different values in one command`);
+      env[name] = part.v;
+    }
+    return env;
+  }
+
+  /**
+   * The same command with every secret value that sits inside an argument (a secret
+   * param that reached an action's `with:` as a plain value, e.g. in a path) turned
+   * into a secret part of its own, by param name: the argument is cut around it into
+   * pieces that the shell still reads as ONE word (`/tmp/"${DRBOOK_SECRET_token?}"-src`),
+   * so the value travels in the environment, is masked when shown, and is journaled by
+   * name, so an undo can be rebuilt with it.
+   */
+  withSecrets(secrets: Readonly<Record<string, string>>): ShellCommand {
+    const known = Object.entries(secrets)
+      .filter(([, value]) => value !== '')
+      .sort((a, b) => b[1].length - a[1].length);
+    if (known.length === 0 || !this.parts.some((p) => p.t === 'arg' && known.some(([, value]) => p.v.includes(value)))) return this;
+    return new ShellCommand(this.parts.flatMap((p) => (p.t === 'arg' ? splitAtSecrets(p.v, known) : [p])));
+  }
+
+  /** Secrets that still reach a program's argv when the shell runs the script: which secret, which program. */
+  get secretsInArgv(): Array<{ name: string; program: string }> {
+    const seen = new Set<string>();
+    return this.parts.flatMap((p) => {
+      if (p.t !== 'secret' || p.argvOf === undefined || seen.has(`${p.name}\0${p.argvOf}`)) return [];
+      seen.add(`${p.name}\0${p.argvOf}`);
+      return [{ name: p.name, program: p.argvOf }];
+    });
   }
 
   /** The command line to show anywhere: plan, output, journal, report. */
@@ -56,7 +108,7 @@ export class ShellCommand {
   }
 
   toRecord(): CommandRecord {
-    return this.parts.map((p) => (p.t === 'secret' ? { t: 'secret', name: p.name } : { ...p }));
+    return this.parts.map((p) => (p.t === 'secret' ? { t: 'secret', name: p.name } : { t: p.t, v: p.v }));
   }
 
   /** Rebuild from the journal; secret values are looked up again by name (they are never journaled). */
@@ -108,6 +160,35 @@ function toParts(value: Interpolated): CommandPart[] {
     return value.flatMap((v, i) => [...(i > 0 ? [{ t: 'lit' as const, v: ' ' }] : []), ...toParts(v as Interpolated)]);
   }
   return [{ t: 'arg', v: String(value) }];
+}
+
+/** An argument's value as argument and secret parts, cut at each secret it holds (the first, the longest, wins). */
+function splitAtSecrets(value: string, secrets: ReadonlyArray<[string, string]>): CommandPart[] {
+  const parts: CommandPart[] = [];
+  let rest = value;
+  for (;;) {
+    let found: { at: number; name: string; secret: string } | undefined;
+    for (const [name, secret] of secrets) {
+      const at = rest.indexOf(secret);
+      if (at >= 0 && (!found || at < found.at)) found = { at, name, secret };
+    }
+    if (!found) break;
+    if (found.at > 0) parts.push({ t: 'arg', v: rest.slice(0, found.at) });
+    parts.push({ t: 'secret', name: found.name, v: found.secret });
+    rest = rest.slice(found.at + found.secret.length);
+  }
+  if (rest !== '' || parts.length === 0) parts.push({ t: 'arg', v: rest });
+  return parts;
+}
+
+/** How a script refers to a secret: quoted, and an error when the variable is not set. */
+export function secretReference(name: string): string {
+  return `"\${${secretVariable(name)}?}"`;
+}
+
+/** The environment variable that carries a secret into a command: DRBOOK_SECRET_<name>. */
+export function secretVariable(name: string): string {
+  return /^[A-Za-z0-9_]+$/.test(name) ? `DRBOOK_SECRET_${name}` : `DRBOOK_SECRET_X${Buffer.from(name, 'utf8').toString('hex')}`;
 }
 
 function mergeLiterals(parts: readonly CommandPart[]): CommandPart[] {

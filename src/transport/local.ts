@@ -1,9 +1,11 @@
 // The operator's own machine as a Transport. Commands run through `sh -c` in their
 // own process group (detached), so a timeout or an interrupt kills the whole tree the
-// command started, not only the shell.
+// command started, not only the shell. Secrets reach the shell in its environment
+// (ShellCommand.secretEnv()), never in its command line.
 
 import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { syncPath, sha256File } from '../system/durable-files.js';
 import type { ExecRequest, ExecResult, FileInfo, Transport } from './transport.js';
@@ -17,18 +19,29 @@ export class LocalTransport implements Transport {
 
   async exec(request: ExecRequest): Promise<ExecResult> {
     const started = Date.now();
-    const child = execa('/bin/sh', ['-c', request.command.toShell()], {
+    const script = request.command.toShell();
+    const child = execa('/bin/sh', ['-c', script], {
       detached: true, // own process group: kill(-pid) reaches every descendant
       reject: false,
       stripFinalNewline: false,
       input: request.stdin,
       stdin: request.stdin === undefined ? 'ignore' : 'pipe',
-      env: request.env,
-      extendEnv: true,
+      env: { ...inheritedEnv(), ...request.env, ...request.command.secretEnv() },
+      extendEnv: false,
     });
     if (request.onOutput) {
-      child.stdout?.on('data', (chunk: Buffer) => request.onOutput!('stdout', chunk.toString('utf8')));
-      child.stderr?.on('data', (chunk: Buffer) => request.onOutput!('stderr', chunk.toString('utf8')));
+      // A decoder per stream: a character split across two chunks is not garbled (nor a secret that holds it).
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const decoder = new StringDecoder('utf8');
+        child[stream]?.on('data', (chunk: Buffer) => {
+          const text = decoder.write(chunk);
+          if (text) request.onOutput!(stream, text);
+        });
+        child[stream]?.on('end', () => {
+          const text = decoder.end();
+          if (text) request.onOutput!(stream, text);
+        });
+      }
     }
 
     let timedOut = false;
@@ -98,6 +111,16 @@ export class LocalTransport implements Transport {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * drbook's own environment, without the secrets it was given as DRBOOK_PARAM_<NAME>:
+ * a command gets the secrets its script refers to (secretEnv()), not all of them.
+ */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('DRBOOK_PARAM_')) env[name] = value;
+  return env;
 }
 
 /** SIGTERM the group, then SIGKILL it if anything is left after the grace period. */

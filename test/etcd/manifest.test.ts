@@ -17,8 +17,13 @@ test('parseEtcdManifest extracts the member and TLS flags of a kubeadm manifest'
     trustedCaFile: '/etc/kubernetes/pki/etcd/ca.crt',
     certFile: '/etc/kubernetes/pki/etcd/server.crt',
     keyFile: '/etc/kubernetes/pki/etcd/server.key',
+    clientCertAuth: 'true',
+    listenPeerUrls: 'https://10.0.0.11:2380',
+    peerCertFile: '/etc/kubernetes/pki/etcd/peer.crt',
   });
   assert.equal(m.flags['client-cert-auth'], 'true');
+  assert.equal(m.pod.image, 'registry.k8s.io/etcd:3.5.10-0');
+  assert.equal(m.pod.imageTag, '3.5.10-0');
 });
 
 test('flags in args and in the "--flag value" form are read too', () => {

@@ -16,7 +16,7 @@ test('clean run: every step done, ended, nothing in flight; undo list newest fir
   assert.equal(history.end?.state, 'done');
   assert.deepEqual(history.inFlight(), []);
   assert.deepEqual(history.changes.map((c) => c.status), ['ok', 'ok', 'ok']);
-  assert.deepEqual(keys(history.completedChangesToUndo()), ['swap/local#0', 'prepare/local#0']);
+  assert.deepEqual(keys(history.changesToRollBack()), ['swap/local#0', 'prepare/local#0']);
   assert.equal(history.hostStep('verify', 'local')?.changes[0]?.result?.durationMs, 1480);
 });
 
@@ -30,7 +30,7 @@ test('crashed run: the step in flight, its change without result, and what a rol
   assert.equal(history.step('restore')?.state, 'running');
   assert.equal(history.step('swap')?.state, 'pending', 'a planned step never started');
   // In flight with undoOnFailure: undone too (a partial restore dir); the read-only probe is not.
-  assert.deepEqual(keys(history.completedChangesToUndo()), ['restore/m1#0', 'stop-pods/m1#0']);
+  assert.deepEqual(keys(history.changesToRollBack()), ['restore/m1#0', 'stop-pods/m1#0']);
   assert.deepEqual(keys(history.stillApplied()), ['stop-pods/m1#0', 'restore/m1#0']);
 });
 
@@ -48,14 +48,14 @@ test('rolled-back run: every change undone, including the failed one marked undo
   assert.equal(failed.changes[0]!.result?.exitCode, 1);
   assert.match(failed.changes[0]!.result?.outputTail ?? '', /integrity check failed/);
   assert.ok(history.changes.every((c) => c.undone), 'every change undone');
-  assert.deepEqual(history.completedChangesToUndo(), []);
+  assert.deepEqual(history.changesToRollBack(), []);
   assert.deepEqual(history.stillApplied(), []);
 });
 
 test('rollback-failed run: what is left is exactly the host whose undo failed, newest first', () => {
   const history = replayJournal(fixtureEntries('rollback-failed'));
   assert.equal(history.rollback?.ok, false);
-  assert.deepEqual(keys(history.completedChangesToUndo()), ['swap/m2#0', 'restore/m2#0', 'stop-pods/m2#0']);
+  assert.deepEqual(keys(history.changesToRollBack()), ['swap/m2#0', 'restore/m2#0', 'stop-pods/m2#0']);
   const swap = history.hostStep('swap', 'm2')!.changes[0]!;
   assert.equal(swap.status, 'failed');
   assert.equal(swap.undone, false);
@@ -75,23 +75,25 @@ const result = (stepId: string, host: string, index: number, ok = true): Journal
 const undoIntent = (stepId: string, host: string, index: number): JournalEntry => ({ t: 'undo-intent', at: at(), stepId, host, index, description: 'undo' });
 const undoResult = (stepId: string, host: string, index: number, ok = true): JournalEntry => ({ t: 'undo-result', at: at(), stepId, host, index, ok, durationMs: 3 });
 
-test('in flight without undoOnFailure is not undone blindly, but is reported as possibly applied', () => {
+test('in flight without a check nor undoOnFailure may or may not have happened: the rollback looks at it (and cannot undo it blindly)', () => {
   const history = replayJournal([header('r1'), intent('a', 'm1', 0), result('a', 'm1', 0), { t: 'host', at: at(), stepId: 'a', host: 'm1', state: 'done' }, intent('b', 'm1', 0)]);
-  assert.deepEqual(keys(history.completedChangesToUndo()), ['a/m1#0']);
+  assert.deepEqual(keys(history.changesToRollBack()), ['b/m1#0', 'a/m1#0']);
+  assert.equal(history.rollbackNeed(history.changes[1]!), 'maybe');
+  assert.equal(history.rollbackNeed(history.changes[0]!), 'undo');
   assert.deepEqual(keys(history.stillApplied()), ['a/m1#0', 'b/m1#0']);
   assert.deepEqual(history.inFlight().map((h) => h.stepId), ['b'], 'an intent alone marks its host-step running');
 });
 
 test('a failed change without undoOnFailure changed nothing; a change without undo is still listed for the rollback to report', () => {
   const history = replayJournal([header('r1'), intent('a', 'm1', 0, { undo: null }), result('a', 'm1', 0), intent('a', 'm1', 1), result('a', 'm1', 1, false)]);
-  const items = history.completedChangesToUndo();
+  const items = history.changesToRollBack();
   assert.deepEqual(keys(items), ['a/m1#0']);
   assert.equal(items[0]!.undo, null);
 });
 
 test('undo order is reverse execution per host, with hosts interleaved as parallel steps write them', () => {
   const entries = [header('r1'), intent('s1', 'm1', 0), intent('s1', 'm2', 0), result('s1', 'm2', 0), result('s1', 'm1', 0), intent('s1', 'm1', 1), result('s1', 'm1', 1), intent('s2', 'm2', 0), intent('s2', 'm1', 0), result('s2', 'm1', 0), result('s2', 'm2', 0)];
-  const items = replayJournal(entries).completedChangesToUndo();
+  const items = replayJournal(entries).changesToRollBack();
   assert.deepEqual(keys(items.filter((c) => c.host === 'm1')), ['s2/m1#0', 's1/m1#1', 's1/m1#0']);
   assert.deepEqual(keys(items.filter((c) => c.host === 'm2')), ['s2/m2#0', 's1/m2#0']);
   assert.deepEqual([...new Set(items.map((c) => c.stepId))], ['s2', 's1'], 'steps in reverse');
@@ -100,13 +102,13 @@ test('undo order is reverse execution per host, with hosts interleaved as parall
 test('a retried change (same index again) is undone once, the attempt that succeeded', () => {
   const history = replayJournal([header('r1'), intent('a', 'm1', 0), result('a', 'm1', 0, false), intent('a', 'm1', 0), result('a', 'm1', 0), undoIntent('a', 'm1', 0), undoResult('a', 'm1', 0)]);
   assert.deepEqual(history.changes.map((c) => [c.status, c.undone]), [['failed', false], ['ok', true]]);
-  assert.deepEqual(history.completedChangesToUndo(), []);
+  assert.deepEqual(history.changesToRollBack(), []);
 });
 
 test('an undo cut off by a crash is still to undo, and shows as in flight', () => {
   const history = replayJournal([header('r1'), intent('a', 'm1', 0), result('a', 'm1', 0), { t: 'rollback', at: at(), phase: 'started', reason: 'x' }, undoIntent('a', 'm1', 0)]);
   assert.deepEqual(keys(history.undoInFlight()), ['a/m1#0']);
-  assert.deepEqual(keys(history.completedChangesToUndo()), ['a/m1#0']);
+  assert.deepEqual(keys(history.changesToRollBack()), ['a/m1#0']);
   assert.equal(history.rollback?.ok, undefined);
   assert.equal(history.rollback?.undos[0]?.ok, undefined);
 });
@@ -118,7 +120,7 @@ test('a later `drbook rollback` finishes what a failed rollback left', () => {
   const history = replayJournal(entries);
   assert.equal(history.rollbacks.length, 2);
   assert.equal(history.rollback?.undos.length, 3);
-  assert.deepEqual(history.completedChangesToUndo(), []);
+  assert.deepEqual(history.changesToRollBack(), []);
   assert.equal(history.hostStep('swap', 'm2')!.changes[0]!.undoAttempts.length, 2);
 });
 

@@ -126,6 +126,15 @@ test('a step without uses or run, rollback without run, with without uses', () =
   assert.match(text, /^12:15 `rollback:` goes with `run:`/m);
 });
 
+test('check: goes with run: (an action declares its own checks); with run: it is a command template, quoted like run:', () => {
+  const issues = issuesOfText(`${head}steps:\n  - id: a\n    name: A\n    uses: confirm\n    with: {message: ok}\n    check: echo applied\n  - id: b\n    name: B\n    run: "true"\n    check: echo \`cat {{ params.nope }}\`\n`);
+  const text = issues.map((i) => `${i.line}:${i.col} ${i.message}`).join('\n');
+  assert.match(text, /^10:12 `check:` goes with `run:`; an action declares its own checks/m);
+  assert.match(text, /^14:\d+ .*params\.nope/m, 'its templates are checked at load like run:');
+  const runbook = parseRunbook(`${head}steps:\n  - id: b\n    name: B\n    run: "touch /x"\n    check: "test -e /x && echo applied || echo reverted"\n`, 'c.yaml');
+  assert.equal(runbook.steps[0]!.with.check, 'test -e /x && echo applied || echo reverted');
+});
+
 test('param defaults must match their type', () => {
   const issues = issuesOfText(`${head}params:\n  n:\n    type: number\n    default: "3"\n  p:\n    type: path\n    default: ""\n  bad-name:\n    type: string\nsteps:\n  - {id: a, name: A, run: "true"}\n`);
   const text = issues.map((i) => `${i.line}:${i.col} ${i.path} ${i.message}`).join('\n');

@@ -81,3 +81,17 @@ test('parseParamFlags: name=value, values may contain =', () => {
   assert.throws(() => parseParamFlags(['=x']), /expected NAME=VALUE/);
   assert.throws(() => parseParamFlags(['a=1', 'a=2']), /-p a is given twice/);
 });
+
+test('a secret too short to be masked is refused when parameters are resolved, saying why, without showing it', () => {
+  for (const [value, from] of [['ab', { cli: true }], ['xyz', { env: true }], ['  a  ', { vars: true }]] as const) {
+    const cli: Record<string, string> = 'cli' in from ? { snapshot: '/s', token: value } : { snapshot: '/s' };
+    const env = 'env' in from ? { DRBOOK_PARAM_TOKEN: value } : {};
+    const vars = 'vars' in from ? { token: value } : {};
+    assert.throws(
+      () => resolveParams(runbook, cli, host(vars), env),
+      (error: Error) => /secret param `token` from .* is refused: a secret must have at least 4 characters other than spaces/.test(error.message) && !error.message.includes(`${value}"`),
+    );
+  }
+  assert.equal(resolveParams(runbook, { snapshot: '/s', token: 'abcd' }, host(), {}).token, 'abcd');
+  assert.equal(resolveParams(runbook, { snapshot: '/s', token: '' }, host(), {}).token, '', 'an empty secret hides nothing');
+});

@@ -44,10 +44,11 @@ const CONTEXTS: Array<{ name: string; template: string; before: string; after: s
   { name: 'two values in one "..."', template: "printf '%s' \"{{ params.v }}|{{ params.v }}\"", before: '', after: '' },
 ];
 
-function runIn(shell: string, command: string): { stdout: string; created: string[] } {
+/** Run a script (with the environment its secrets travel in) in a fresh dir. */
+function runIn(shell: string, command: string, env: Record<string, string> = {}): { stdout: string; created: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'drbook-quote-'));
   try {
-    const result = spawnSync(shell, ['-c', command], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+    const result = spawnSync(shell, ['-c', command], { cwd: dir, encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...env } });
     assert.equal(result.status, 0, `${shell} -c ${command}\nstderr: ${result.stderr}`);
     return { stdout: result.stdout, created: readdirSync(dir) };
   } finally {
@@ -64,25 +65,28 @@ for (const context of CONTEXTS) {
   test(`hostile values ${context.name} come back byte-exact and never run`, () => {
     for (const shell of SHELLS) {
       for (const value of HOSTILE) {
-        for (const secret of shell === '/bin/sh' ? [false, true] : [false]) {
+        for (const secret of [false, true]) {
           const command = renderCommand(context.template, scope({ v: value }, secret ? ['v'] : []));
-          const { stdout, created } = runIn(shell, command.toShell());
+          const { stdout, created } = runIn(shell, command.toShell(), command.secretEnv());
           const expected = context.name.startsWith('two values') ? `${value}|${value}` : context.before + value + context.after;
           assert.equal(stdout, expected, `${shell}, value ${JSON.stringify(value)}, command ${command.toShell()}`);
           assert.deepEqual(created, [], `${shell} ran injected text from ${JSON.stringify(value)}: ${command.toShell()}`);
           if (secret && value.length > 0) assert.ok(!command.toDisplay().includes(value), 'secret shown in display');
+          if (secret && value.trim().length > 1) assert.ok(!command.toShell().includes(value), `secret in the script (the shell's argv): ${command.toShell()}`);
         }
       }
     }
   });
 }
 
-test('a secret is masked by toDisplay() in every context, and in clear only in toShell()', () => {
+test('a secret is masked by toDisplay() in every context, and only in the environment of toShell()', () => {
   for (const context of CONTEXTS) {
     const command = renderCommand(context.template, scope({ v: 's3cr3t pass' }, ['v']));
     assert.ok(command.toDisplay().includes(MASK), command.toDisplay());
     assert.ok(!command.toDisplay().includes('s3cr3t'), command.toDisplay());
-    assert.ok(command.toShell().includes('s3cr3t'));
+    assert.ok(!command.toShell().includes('s3cr3t'), command.toShell());
+    assert.ok(command.toShell().includes('"${DRBOOK_SECRET_v?}"'), command.toShell());
+    assert.deepEqual(command.secretEnv(), { DRBOOK_SECRET_v: 's3cr3t pass' });
     assert.ok(command.secrets.includes('s3cr3t pass'));
     assert.ok(!JSON.stringify(command.toRecord()).includes('s3cr3t'));
   }
@@ -136,11 +140,13 @@ const TRICKY: Array<{ template: string; want: (v: string) => string }> = [
 test('hostile values in tricky but valid shell come back byte-exact and never run', () => {
   for (const { template, want } of TRICKY) {
     for (const value of SHARPEST) {
-      const command = renderCommand(template, scope({ v: value }));
-      for (const shell of SHELLS) {
-        const { stdout, created } = runIn(shell, command.toShell());
-        assert.equal(stdout, want(value), `${shell}, value ${JSON.stringify(value)}, command ${command.toShell()}`);
-        assert.deepEqual(created, [], `${shell} ran injected text from ${JSON.stringify(value)}: ${command.toShell()}`);
+      for (const secret of [false, true]) {
+        const command = renderCommand(template, scope({ v: value }, secret ? ['v'] : []));
+        for (const shell of SHELLS) {
+          const { stdout, created } = runIn(shell, command.toShell(), command.secretEnv());
+          assert.equal(stdout, want(value), `${shell}, value ${JSON.stringify(value)}, command ${command.toShell()}`);
+          assert.deepEqual(created, [], `${shell} ran injected text from ${JSON.stringify(value)}: ${command.toShell()}`);
+        }
       }
     }
   }
@@ -150,4 +156,17 @@ test('\\{{ is a literal {{ (Go templates of kubectl/crictl), the backslash dropp
   const command = renderCommand("printf '%s' '\\{{.metadata.name}}' {{ params.v }}", scope({ v: 'x' }));
   assert.equal(command.toShell(), "printf '%s' '{{.metadata.name}}' x");
   assert.equal(runIn('/bin/sh', command.toShell()).stdout, '{{.metadata.name}}x');
+});
+
+test('a script that lost the environment of its secrets fails instead of running with an empty secret', () => {
+  const command = renderCommand("printf '%s' {{ params.v }}; touch ran", scope({ v: 'a-secret' }, ['v']));
+  const dir = mkdtempSync(join(tmpdir(), 'drbook-lost-env-'));
+  try {
+    const result = spawnSync('/bin/sh', ['-c', command.toShell()], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /DRBOOK_SECRET_v/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing after the reference ran');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

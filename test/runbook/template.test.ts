@@ -53,13 +53,16 @@ test('renderCommand: literal text stays literal, values become arg/secret parts'
     { t: 'lit', v: 'etcdctl --name ' },
     { t: 'arg', v: 'm1' },
     { t: 'lit', v: ' --pass ' },
-    { t: 'secret', name: 'pw', v: 'p w' },
+    { t: 'secret', name: 'pw', v: 'p w', argvOf: 'etcdctl' },
     { t: 'lit', v: " ''" },
     { t: 'arg', v: '/var/lib/etcd' },
     { t: 'lit', v: "''" },
   ]);
   assert.equal(command.toDisplay(), "etcdctl --name m1 --pass *** ''/var/lib/etcd''");
-  assert.equal(command.toShell(), "etcdctl --name m1 --pass 'p w' ''/var/lib/etcd''");
+  assert.equal(command.toShell(), `etcdctl --name m1 --pass "\${DRBOOK_SECRET_pw?}" ''/var/lib/etcd''`);
+  assert.deepEqual(command.secretEnv(), { DRBOOK_SECRET_pw: 'p w' });
+  assert.deepEqual(command.secretsInArgv, [{ name: 'pw', program: 'etcdctl' }]);
+  assert.deepEqual(renderCommand('ETCDCTL_PASSWORD={{ params.pw }} etcdctl get /', scope({ pw: 'p w' }, ['pw'])).secretsInArgv, []);
 });
 
 test('renderCommand refuses contexts where quoting cannot be made safe', () => {

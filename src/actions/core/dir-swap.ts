@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import type { FileInfo } from '../../transport/transport.js';
 import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+import { atItem, guardedMove, holdsCheck, keptCheck, ownerModeCheck, pathSubject, probeIdentities, probeIdentity } from '../checks.js';
 
 const schema = z.strictObject({
   current: z.string().min(1),
@@ -30,11 +31,19 @@ export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
     const changes: Change[] = [];
     const done = (message: string) => ({ simulated: true, changes, findings: [{ level: 'ok' as const, message }] });
 
-    if (kept && cur && !rep) return done(`already swapped: ${current} is the replacement, the old one is kept at ${keepAs}`);
+    if (kept && cur && !rep) {
+      // Swapped already (a resume): only the old directory's owner and mode may still be missing.
+      if (cur.type === 'dir' && kept.type === 'dir' && (cur.uid !== kept.uid || cur.gid !== kept.gid || cur.mode !== kept.mode)) {
+        findings.push({ level: 'info', message: `${current} is the replacement and the old one is kept at ${keepAs}; it still lacks the old one's owner and mode` });
+        changes.push(ownerAndMode(current, replacement, await probeIdentity(ctx, current), kept, cur));
+        return { simulated: true, findings, changes };
+      }
+      return done(`already swapped: ${current} is the replacement, the old one is kept at ${keepAs}`);
+    }
     if (kept && !cur && rep) {
       // Cut off between the two moves: finish the swap (its undo restores the old dir).
       findings.push({ level: 'info', message: `${current} was already moved to ${keepAs}; the replacement is still to move` });
-      changes.push(...moveReplacementIn(current, replacement, kept, rep));
+      changes.push(...moveReplacementIn(current, replacement, kept, rep, await probeIdentity(ctx, replacement)));
       return { simulated: true, findings, changes };
     }
     if (kept) return { simulated: true, changes, findings: [{ level: 'error', message: `${keepAs} already exists: choose another keepAs, drbook never overwrites a kept directory` }] };
@@ -55,38 +64,53 @@ export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
     } else if ((await ctx.transport.readDir(replacement)).length === 0) {
       findings.push({ level: 'error', message: `the replacement ${replacement} is empty: refusing to swap an empty directory in` });
     }
+    // The directories are known by device:inode: a rename keeps it, so the checks can
+    // tell which directory is where after a crash (the old data must never be mistaken).
+    const [original, restored] = await probeIdentities(ctx, rep ? [current, replacement] : [current]);
     changes.push({
       description: `keep ${current} as ${keepAs}`,
       command: sh`mv -- ${current} ${keepAs}`,
-      undo: { description: `put ${keepAs} back as ${current}`, command: sh`mv -- ${keepAs} ${current}` },
+      check: keptCheck(current, keepAs, original),
+      subjects: [pathSubject(current), pathSubject(keepAs)],
+      undo: { description: `put ${keepAs} back as ${current}`, command: guardedMove(keepAs, current) },
     });
-    changes.push(...moveReplacementIn(current, replacement, cur, rep ?? undefined));
+    changes.push(...moveReplacementIn(current, replacement, cur, rep ?? undefined, restored));
     return { simulated: true, findings, changes };
   },
 };
 
-function moveReplacementIn(current: string, replacement: string, old: FileInfo, rep: FileInfo | undefined): Change[] {
+function moveReplacementIn(current: string, replacement: string, old: FileInfo, rep: FileInfo | undefined, restored: string | undefined): Change[] {
   const changes: Change[] = [
     {
       description: `move ${replacement} into place as ${current}`,
       command: sh`mv -- ${replacement} ${current}`,
-      undo: { description: `move ${current} back to ${replacement}`, command: sh`mv -- ${current} ${replacement}` },
+      // Unknown only in a dry-run where an earlier step creates the replacement.
+      check: restored ? holdsCheck(current, restored, replacement) : undefined,
+      subjects: [pathSubject(replacement), pathSubject(current)],
+      undo: { description: `move ${current} back to ${replacement}`, command: guardedMove(current, replacement) },
     },
   ];
+  if (!rep || !restored) {
+    changes.push({ description: `give ${current} the old directory's owner and mode (${old.uid}:${old.gid}, ${old.mode.toString(8)})`, command: sh`chown -R ${`${old.uid}:${old.gid}`} -- ${current} && chmod ${old.mode.toString(8)} -- ${current}`, undo: null });
+    return changes;
+  }
+  changes.push(ownerAndMode(current, replacement, restored, old, rep));
+  return changes;
+}
+
+/** The replacement gets the old directory's owner and mode; the check and the undo find it by identity, wherever it is. */
+function ownerAndMode(current: string, replacement: string, restored: string, old: FileInfo, rep: FileInfo): Change {
   const mode = old.mode.toString(8);
-  const sameOwner = rep && rep.uid === old.uid && rep.gid === old.gid;
+  const sameOwner = rep.uid === old.uid && rep.gid === old.gid;
   const apply = sameOwner ? sh`chmod ${mode} -- ${current}` : sh`chown -R ${`${old.uid}:${old.gid}`} -- ${current} && chmod ${mode} -- ${current}`;
-  const undo = rep
-    ? sameOwner
-      ? sh`chmod ${rep.mode.toString(8)} -- ${current}`
-      : sh`chown -R ${`${rep.uid}:${rep.gid}`} -- ${current} && chmod ${rep.mode.toString(8)} -- ${current}`
-    : null;
-  changes.push({
+  const back = sameOwner ? sh`chmod ${rep.mode.toString(8)} -- "$p"` : sh`chown -R ${`${rep.uid}:${rep.gid}`} -- "$p" && chmod ${rep.mode.toString(8)} -- "$p"`;
+  return {
     description: `give ${current} the old directory's ${sameOwner ? 'mode' : 'owner and mode'} (${old.uid}:${old.gid}, ${mode})`,
     command: apply,
-    undo: undo ? { description: `restore the replacement's own owner and mode`, command: undo } : null,
-  });
-  return changes;
+    check: ownerModeCheck(current, replacement, restored, `${rep.uid}:${rep.gid} ${rep.mode.toString(8)}`, `${old.uid}:${old.gid} ${mode}`),
+    subjects: [pathSubject(current)],
+    undo: { description: `restore the replacement's own owner and mode`, command: atItem(current, replacement, restored, back) },
+  };
 }
 
 /** A mount point has another device than its parent. */

@@ -19,6 +19,7 @@ import { runDir } from '../../journal/state-dir.js';
 import type { Transport } from '../../transport/transport.js';
 import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../action.js';
 import { sha256OnHost } from '../sha256-on-host.js';
+import { pathSubject, removeWrittenFile, writtenFileCheck } from '../checks.js';
 
 const schema = z.strictObject({
   /** The host (of this step) that has the file. */
@@ -135,11 +136,12 @@ export const fileCopyFromHostAction: ActionDefinition<Args> = {
       return { simulated: true, changes, findings };
     }
     const existing = await ctx.transport.stat(target);
+    let there: string | undefined;
     if (existing && existing.type !== 'file') {
       return { simulated: true, changes, findings: [{ level: 'error', message: `${ctx.host.name}:${target} is a ${existing.type}, not a file: refusing to replace it` }] };
     }
     if (existing) {
-      const there = await sha256OnHost(ctx, target, 30 * 60_000);
+      there = await sha256OnHost(ctx, target, 30 * 60_000);
       if (there === source.sha256) return { simulated: true, changes, findings: [{ level: 'ok', message: `${ctx.host.name}:${target} is already identical to ${from}` }] };
       if (!overwrite) {
         return { simulated: true, changes, findings: [{ level: 'error', message: `${ctx.host.name}:${target} exists with another content (sha256 ${there}, ${source.host}'s is ${source.sha256}); set overwrite: true to replace it` }] };
@@ -157,8 +159,10 @@ export const fileCopyFromHostAction: ActionDefinition<Args> = {
           await release(source, c);
         }
       },
+      check: writtenFileCheck(target, source.sha256, there ? `sha256 ${there}` : 'absent'),
+      subjects: [pathSubject(target)],
       // An existing file was overwritten: its old content is gone, so there is no undo to offer.
-      undo: existing ? null : { description: `remove the copied ${target}`, command: sh`rm -f -- ${target}` },
+      undo: existing ? null : { description: `remove the copied ${target}`, command: removeWrittenFile(target, source.sha256) },
     });
     return { simulated: true, findings, changes };
   },

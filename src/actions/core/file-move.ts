@@ -5,6 +5,7 @@ import { dirname } from 'node:path/posix';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+import { createdDirsCheck, guardedMove, keptCheck, moveCheck, pathSubject, probeIdentities, removeEmptyDirs } from '../checks.js';
 
 const schema = z.strictObject({
   from: z.string().min(1),
@@ -30,10 +31,19 @@ export const fileMoveAction: ActionDefinition<z.infer<typeof schema>> = {
           : { level: 'error', message: `${from} does not exist, and neither does ${to}: nothing to move` },
       );
     }
+    // The checks compare the host with what was here at plan time (a file by its SHA-256,
+    // a folder by its device:inode), so a rollback or resume can tell whether a move happened.
+    const [identity, targetIdentity] = await probeIdentities(ctx, [from, to]).then(([f, t]) => [source ? f : undefined, target ? t : undefined]);
     if (target) {
       if (!overwrite) return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${to} already exists (set overwrite: true to keep it aside and replace it)` }] };
       const aside = `${to}.drbook-${ctx.run.id}`;
-      changes.push({ description: `keep the existing ${to} aside as ${aside}`, command: sh`mv -- ${to} ${aside}`, undo: { description: `put ${aside} back as ${to}`, command: sh`mv -- ${aside} ${to}` } });
+      changes.push({
+        description: `keep the existing ${to} aside as ${aside}`,
+        command: sh`mv -- ${to} ${aside}`,
+        check: keptCheck(to, aside, targetIdentity!),
+        subjects: [pathSubject(to), pathSubject(aside)],
+        undo: { description: `put ${aside} back as ${to}`, command: guardedMove(aside, to) },
+      });
     }
     const missing = await missingAncestors(ctx, dirname(to));
     if (missing.length) {
@@ -41,13 +51,18 @@ export const fileMoveAction: ActionDefinition<z.infer<typeof schema>> = {
       changes.push({
         description: `create ${missing[0]}`,
         command: sh`mkdir -p -- ${missing[0]!}`,
-        undo: { description: `remove ${missing.at(-1)} again (if empty)`, command: sh`rmdir -- ${missing}` },
+        check: createdDirsCheck(missing),
+        subjects: [pathSubject(missing.at(-1)!)],
+        undo: { description: `remove ${missing.at(-1)} again (if empty)`, command: removeEmptyDirs(missing) },
       });
     }
     changes.push({
       description: `move ${from} to ${to}`,
       command: sh`mv -- ${from} ${to}`,
-      undo: { description: `move ${to} back to ${from}`, command: sh`mv -- ${to} ${from}` },
+      // In a dry-run the source may not exist yet (an earlier step creates it): no identity, no check to show.
+      check: identity ? moveCheck({ from, to, identity, toBefore: targetIdentity }) : undefined,
+      subjects: [pathSubject(from), pathSubject(to)],
+      undo: { description: `move ${to} back to ${from}`, command: guardedMove(to, from) },
     });
     return { simulated: true, findings, changes };
   },

@@ -5,10 +5,10 @@
 
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { sh } from '../../shell/command.js';
 import { sha256File } from '../../system/durable-files.js';
 import type { ActionDefinition, Change, Finding } from '../action.js';
 import { sha256OnHost } from '../sha256-on-host.js';
+import { pathSubject, removeWrittenFile, writtenFileCheck } from '../checks.js';
 
 const schema = z.strictObject({
   /** Path on the operator's machine. */
@@ -35,8 +35,9 @@ export const fileUploadAction: ActionDefinition<z.infer<typeof schema>> = {
     }
     findings.push({ level: 'info', message: `${source}: ${local.size} bytes, sha256 ${local.sha256}` });
     const existing = await ctx.transport.stat(destination);
+    let remote: string | undefined;
     if (existing) {
-      const remote = await sha256OnHost(ctx, destination, 10 * 60_000);
+      remote = await sha256OnHost(ctx, destination, 10 * 60_000);
       if (remote === local.sha256) return { simulated: true, changes, findings: [...findings, { level: 'ok', message: `${destination} on ${ctx.host.name} is already identical` }] };
       if (!overwrite) return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${destination} on ${ctx.host.name} exists with another content (sha256 ${remote}); set overwrite: true to replace it` }] };
     }
@@ -46,8 +47,10 @@ export const fileUploadAction: ActionDefinition<z.infer<typeof schema>> = {
         const { sha256 } = await c.transport.putFile(source, destination, { mode });
         if (sha256 !== local.sha256) throw new Error(`${source} changed while it was uploaded (sha256 ${local.sha256} before, ${sha256} sent)`);
       },
+      check: writtenFileCheck(destination, local.sha256, remote ? `sha256 ${remote}` : 'absent'),
+      subjects: [pathSubject(destination)],
       // An existing file was overwritten: its old content is gone, so there is no undo to offer.
-      undo: existing ? null : { description: `remove the uploaded ${destination}`, command: sh`rm -f -- ${destination}` },
+      undo: existing ? null : { description: `remove the uploaded ${destination}`, command: removeWrittenFile(destination, local.sha256) },
     });
     return { simulated: true, findings, changes };
   },

@@ -40,7 +40,7 @@ export const waitAction: ActionDefinition<z.infer<typeof schema>> = {
             let last = '';
             for (let attempt = 1; ; attempt++) {
               const left = deadline - Date.now();
-              const result = await ctx.probe(args.command, { timeoutMs: Math.max(1000, Math.min(left, 60_000)) });
+              const result = await ctx.probe(args.command, { timeoutMs: Math.max(1000, Math.min(left, 60_000)), timeoutIsAnAnswer: true });
               last = (result.stdout + result.stderr).trim().split('\n').slice(-3).join(' | ');
               if (result.exitCode === 0 && (!pattern || pattern.test(result.stdout))) return;
               ctx.signal.throwIfAborted();

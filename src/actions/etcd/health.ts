@@ -101,6 +101,8 @@ export const healthAction: ActionDefinition<Args> = {
   summary: 'Wait until every etcd endpoint is healthy with one cluster id, one leader and the expected members; report /registry key counts (compared with a snapshot).',
   schema,
   canSimulate: true,
+  // A resumed run runs it again: "done" rests on probes made after the last change.
+  verifiesOutcome: true,
   async planAcrossHosts(hosts): Promise<SharedPlan> {
     if (hosts[0]?.args.cluster !== 'hosts') return { findings: [] };
     const findings: SharedPlan['findings'] = [];

@@ -9,7 +9,8 @@
 // table, with the table's --initial-cluster, so no host can restore a different cluster.
 // The old data dir is not touched here (dir.swap does that). Undo: remove the new dir,
 // which the plan proved absent or empty, and the run's staging dir; also after a failed,
-// half-written restore.
+// half-written restore. A data dir named with this run's id is this run's own: found
+// complete on a resume it is "already restored", found incomplete it is redone.
 
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -23,6 +24,8 @@ import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../
 import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable } from '../../etcd/member-table.js';
 import { WAL_BYTES, freeBytes } from './disk.js';
 import { optionalText } from '../fields.js';
+import { pathSubject, restoredDirCheck } from '../checks.js';
+import { judgeTarget } from './restore-target.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),
@@ -170,28 +173,8 @@ export const restoreAction: ActionDefinition<Args> = {
     else if (snapshot.status === 'missing' && ctx.run.dryRun) findings.push({ level: 'warn', message: `${snapshot.message} (unless an earlier step puts it there)` });
     else if (!['unchecked', 'raw'].includes(snapshot.status)) findings.push({ level: 'error', message: snapshot.message });
 
-    // The tool writes into a staging dir named after the run, renamed into place only
-    // once complete: dataDir never holds a half-written restore, and a staging dir found
-    // later can only be this run's own interrupted attempt (a resume redoes it).
-    const staging = `${dataDir}.partial-${ctx.run.id}`;
-    const existing = await ctx.transport.stat(dataDir);
-    let removeEmptyFirst = false;
-    if (existing) {
-      if (existing.type !== 'dir') findings.push({ level: 'error', message: `${dataDir} exists and is a ${existing.type}: the restore needs a new, empty directory` });
-      else {
-        const entries = await ctx.transport.readDir(dataDir);
-        if (entries.length > 0) {
-          findings.push({ level: 'error', message: `refusing to restore into ${dataDir}: it is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}); restore into a new directory (a leftover of an earlier attempt? look at it, then remove it)` });
-        } else {
-          removeEmptyFirst = true;
-          findings.push({ level: 'info', message: `${dataDir} exists and is empty: it is replaced by the restored dir` });
-        }
-      }
-    } else {
-      findings.push({ level: 'ok', message: `${dataDir} does not exist yet: the restore creates it` });
-    }
-    const partial = await ctx.transport.stat(staging);
-    if (partial) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });
+    const target = await judgeTarget(ctx, dataDir, findings);
+    const { staging, partial, removeEmptyFirst, removeOursFirst, alreadyRestored } = target;
 
     const before = findings.length;
     const table = args.cluster === 'hosts' ? (shared as MemberTable | undefined) : undefined;
@@ -208,7 +191,7 @@ export const restoreAction: ActionDefinition<Args> = {
       findings.push({ level: free < snapshot.size ? 'error' : 'warn', message: `only ${free >> 20} MiB free under ${posix.dirname(dataDir)}; the restore needs about ${(snapshot.size >> 20) + 64} MiB (the db plus a 64 MiB WAL)` });
     }
 
-    if (!tool) return { findings, changes: [], simulated: true };
+    if (!tool || alreadyRestored) return { findings, changes: [], simulated: true };
     const flags = restoreFlags(tool, args, findings);
     const m = (field: keyof Member) => member[field].value ?? '';
     const restore = toolCommand(
@@ -217,6 +200,7 @@ export const restoreAction: ActionDefinition<Args> = {
     );
     const steps = [
       ...(partial ? [sh`rm -rf -- ${staging}`] : []),
+      ...(removeOursFirst ? [sh`rm -rf -- ${dataDir}`] : []),
       restore,
       ...(args.owner ? [sh`chown -R ${args.owner} -- ${staging}`] : []),
       ...(removeEmptyFirst ? [sh`rmdir -- ${dataDir}`] : []),
@@ -231,6 +215,9 @@ export const restoreAction: ActionDefinition<Args> = {
           description: `restore ${args.snapshot} into ${dataDir} (written as ${posix.basename(staging)}, renamed when complete) as member ${m('name')} with ${tool.name} ${tool.version}${args.owner ? `, owned by ${args.owner}` : ''}`,
           command,
           undoOnFailure: true,
+          // Applied = the staging dir or a restored data dir is there; reverted = neither (the plan proved the data dir absent or empty).
+          check: restoredDirCheck(dataDir, staging),
+          subjects: [pathSubject(dataDir), pathSubject(staging)],
           undo: { description: `remove the restored dir ${dataDir}`, command: sh`rm -rf -- ${dataDir} ${staging}` },
         },
       ],

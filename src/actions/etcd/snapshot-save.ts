@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { ISnapshotResponse } from 'etcd3';
 import type { ActionContext, ActionDefinition, Finding } from '../action.js';
 import { DrbookError } from '../../errors.js';
-import { sh } from '../../shell/command.js';
-import { syncPath } from '../../system/durable-files.js';
+import { ShellCommand, sh } from '../../shell/command.js';
+import { sha256File, syncPath } from '../../system/durable-files.js';
 import { LocalTransport } from '../../transport/local.js';
 import { explainEtcdError, loadEtcdCredentials, withEtcdClient, type EtcdCredentialPlan } from '../../etcd/client.js';
 import { booleanField, listField } from '../fields.js';
@@ -79,6 +79,17 @@ export async function saveSnapshot(ctx: ActionContext, plan: EtcdCredentialPlan,
   throw new DrbookError('step', `snapshot save failed on every endpoint: ${errors.join('; ')}`, { host: ctx.host.name });
 }
 
+/** Applied = `file` exists and is not what was there before (`before`: absent, or its sha256); reverted = as before. */
+function savedFileCheck(file: string, before: string): ShellCommand {
+  return ShellCommand.join(
+    [
+      sh`if [ ! -e ${file} ]; then d=absent; elif [ -f ${file} ]; then d="sha256 $(sha256sum < ${file} | cut -d ' ' -f 1)"; else d=present; fi; `,
+      sh`if [ "$d" = ${before} ]; then echo "reverted: "${file}" is as before ($d)"; elif [ "$d" = absent ] || [ "$d" = present ]; then echo "cannot tell: "${file}" is $d"; else echo "applied: "${file}" is a new snapshot ($d)"; fi`,
+    ],
+    '',
+  );
+}
+
 export const snapshotSaveAction: ActionDefinition<Args> = {
   name: 'etcd.snapshot-save',
   summary: 'Stream a snapshot from etcd (TLS, client cert) to FILE.part on this machine, fsync, rename, check its SHA-256 trailer.',
@@ -91,6 +102,12 @@ export const snapshotSaveAction: ActionDefinition<Args> = {
     const folder = await stat(dirname(file)).catch(() => null);
     if (!folder?.isDirectory()) findings.push({ level: 'error', message: `folder ${dirname(file)} does not exist on this machine` });
     const existing = await stat(file).catch(() => null);
+    // A file named with this run's id that is an intact snapshot was saved by this run
+    // (a resume after the save completed but its result was lost): nothing to do.
+    if (existing?.isFile() && file.includes(ctx.run.id) && (await checkSnapshotFile(new LocalTransport(), file)).status === 'ok') {
+      return { findings: [...findings, { level: 'ok', message: `${file} is already saved by this run (its name carries the run id; an intact snapshot): nothing to do` }], changes: [], simulated: true };
+    }
+    const before = existing?.isFile() ? `sha256 ${await sha256File(file)}` : existing ? 'present' : 'absent';
     if (existing && !args.overwrite) findings.push({ level: 'error', message: `${file} already exists: choose another name (e.g. with {{ run.startedAt }}) or set overwrite: true` });
     // The file is on the operator's machine: an undo command would run on the host.
     const undo = ctx.transport.kind === 'local' && !existing ? { description: `remove ${file}`, command: sh`rm -f -- ${file}` } : null;
@@ -102,6 +119,10 @@ export const snapshotSaveAction: ActionDefinition<Args> = {
         {
           description: `save a snapshot of ${plan.endpoints.join(',')} to ${file} (through ${file}.part)`,
           undo,
+          // The file is on this machine: checked here (a complete file appears under its name only when saved and verified).
+          check: savedFileCheck(file, before),
+          checkOn: 'operator',
+          subjects: [`operator:${file}`],
           apply: async (applyCtx) => {
             const saved = await saveSnapshot(applyCtx, plan, file);
             const check = await checkSnapshotFile(new LocalTransport(), file);

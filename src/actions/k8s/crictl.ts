@@ -7,14 +7,15 @@ import type { ActionContext } from '../action.js';
 import { DrbookError } from '../../errors.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
+import { findCommand } from '../find-command.js';
 import { pollUntil } from '../poll.js';
 
 export type PodState = 'stopped' | 'running';
 
 /** null when crictl is installed; otherwise why not (for an error finding). Whether it answers is seen by listRunningContainers. */
 export async function checkCrictl(ctx: Pick<ActionContext, 'probe'>, crictl: string): Promise<string | null> {
-  const found = await ctx.probe(sh`command -v ${crictl}`);
-  return found.exitCode === 0 ? null : `${crictl} is not installed (not found in PATH)`;
+  const found = await findCommand(ctx, crictl);
+  return found.found ? null : found.why;
 }
 
 /** Running container ids per pod (container name matched exactly). Throws when crictl fails. */

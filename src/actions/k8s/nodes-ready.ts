@@ -1,12 +1,16 @@
 // k8s.nodes-ready: after a restore, the cluster is back only when the API server answers
 // and every node reports Ready. Runs the real kubectl on the host with the admin
 // kubeconfig, so it checks what an operator would check, over the same network path.
+// An API server that is down or starting is waited for; an answer no wait can change
+// (it cannot decode what etcd holds, the credentials are refused, the API has no
+// nodes) fails the step at once with that answer.
 
 import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Finding } from '../action.js';
 import { DrbookError } from '../../errors.js';
 import { sh } from '../../shell/command.js';
 import { durationField, formatDuration, listField } from '../fields.js';
+import { findCommand } from '../find-command.js';
 import { pollUntil, type Attempt } from '../poll.js';
 
 const schema = z.strictObject({
@@ -40,13 +44,38 @@ export function parseNodeReadiness(json: string): NodeReadiness[] {
   });
 }
 
+/**
+ * kubectl's failures that no retry can change, and what they mean; anything else
+ * (connection refused, 503, timeouts, etcd errors behind a 500) may pass once the API
+ * server and etcd are up. The forms are kubectl's own ("Error from server (<reason>): ...").
+ */
+const PERMANENT: Array<{ pattern: RegExp; meaning: string }> = [
+  { pattern: /Error from server \(InternalError\).*(corrupt object|cannot decode|unable to decode|failed to decode)/i, meaning: 'the API server cannot decode what etcd holds' },
+  { pattern: /Error from server \(Forbidden\)/, meaning: 'the kubeconfig\'s user is not allowed to list nodes' },
+  { pattern: /\(Unauthorized\)/, meaning: 'the API server does not accept the kubeconfig\'s credentials' },
+  { pattern: /the server doesn't have a resource type|Error from server \(NotFound\)/, meaning: 'the API server does not serve nodes' },
+  { pattern: /error loading config file|invalid configuration|unable to read client-(cert|key)|x509: /, meaning: 'kubectl cannot use the kubeconfig or the server certificate' },
+];
+
+/** The meaning of a kubectl failure that will not change by waiting, or undefined. */
+export function permanentFailureOf(output: string): string | undefined {
+  return PERMANENT.find(({ pattern }) => pattern.test(output))?.meaning;
+}
+
+/** kubectl's own message, without the klog lines it prefixes ("E1123 09:46:58 memcache.go:265] ..."). */
+function kubectlMessage(output: string, exitCode: number | null): string {
+  const lines = output.trim().split('\n').filter(Boolean);
+  const plain = lines.filter((line) => !/^[EWIF]\d{4} /.test(line));
+  return (plain.length ? plain : lines).slice(-2).join(' / ') || `exit ${exitCode}`;
+}
+
 async function checkNodes(ctx: ActionContext, args: Args): Promise<Attempt<NodeReadiness[]>> {
   const result = await ctx.probe(sh`${args.kubectl} --kubeconfig ${args.kubeconfig} get nodes -o json --request-timeout=10s`, { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
-    // kubectl prefixes its last word with klog lines ("E1123 09:46:58 memcache.go:265] ..."): keep its own message.
-    const lines = (result.stderr || result.stdout).trim().split('\n').filter(Boolean);
-    const plain = lines.filter((line) => !/^[EWIF]\d{4} /.test(line));
-    const why = (plain.length ? plain : lines).slice(-2).join(' / ') || `exit ${result.exitCode}`;
+    const output = result.stderr || result.stdout;
+    const why = kubectlMessage(output, result.exitCode);
+    const permanent = permanentFailureOf(output);
+    if (permanent) throw new DrbookError('step', `${permanent}, waiting cannot help (kubectl get nodes: ${why})`, { host: ctx.host.name });
     return { done: false, reason: `the API server is not answering (kubectl get nodes: ${why})` };
   }
   let nodes: NodeReadiness[];
@@ -71,10 +100,12 @@ export const nodesReadyAction: ActionDefinition<Args> = {
   summary: 'Wait until `kubectl get nodes` on the host lists every node Ready (names the ones that are not on timeout).',
   schema,
   canSimulate: true,
+  // A resumed run runs it again: "done" rests on probes made after the last change.
+  verifiesOutcome: true,
   async plan(ctx, args) {
     const findings: Finding[] = [];
-    const kubectl = await ctx.probe(sh`command -v ${args.kubectl}`);
-    if (kubectl.exitCode !== 0) findings.push({ level: 'error', message: `${args.kubectl} is not installed on ${ctx.host.name}: cannot check the nodes` });
+    const kubectl = await findCommand(ctx, args.kubectl);
+    if (!kubectl.found) findings.push({ level: 'error', message: `${kubectl.why} on ${ctx.host.name}: cannot check the nodes` });
     const kubeconfig = await ctx.transport.stat(args.kubeconfig);
     if (!kubeconfig) findings.push({ level: 'error', message: `kubeconfig ${args.kubeconfig} does not exist on ${ctx.host.name}` });
     return {

@@ -6,6 +6,7 @@ import type { ActionDefinition, Change, Finding } from '../action.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';
+import { moveCheck, pathSubject, podSubject, podsCheck, probeIdentities } from '../checks.js';
 import {
   START_ORDER, checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs,
   type StaticPodsArgs,
@@ -31,6 +32,8 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
     if (missingFolder) findings.push(missingFolder);
 
     const moves: string[] = [];
+    /** Each manifest to move back: where it is now (then its SHA-256), and whether the folder already held an identical copy. */
+    const identities = new Map<string, { identity: string; folderHeldCopy: boolean }>();
     // Without the folder, every pod would only repeat that it is missing.
     for (const pod of missingFolder ? [] : pods) {
       const stashed = manifestFile(stashDir, pod);
@@ -45,11 +48,13 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
           findings.push({ level: 'error', message: `${target} exists and is not a regular file: refusing to move ${stashed} onto it` });
         } else {
           moves.push(pod);
+          identities.set(pod, { identity: stashed, folderHeldCopy: inFolder === 'file' });
         }
       } else if (inFolder === 'file' && dryRun) {
         // In a dry-run static-pods.stop has not moved it yet: show the move that will follow it.
         findings.push({ level: 'info', message: `${pod}: ${stashed} (moved there by an earlier step; in ${manifestsDir} now)` });
         moves.push(pod);
+        identities.set(pod, { identity: target, folderHeldCopy: false });
       } else if (inFolder === 'file') {
         findings.push({ level: 'info', message: `${pod}: already in ${manifestsDir}` });
       } else if (dryRun) {
@@ -61,10 +66,20 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
       }
     }
 
+    // The SHA-256 of every manifest to move back (wherever it is now), in one probe.
+    const known = [...identities.entries()];
+    const hashes = await probeIdentities(ctx, known.map(([, where]) => where.identity));
+    known.forEach(([, where], i) => (where.identity = hashes[i]!));
+
     for (const pod of moves) {
+      const known = identities.get(pod);
+      const [from, to] = [manifestFile(stashDir, pod), manifestFile(manifestsDir, pod)];
       changes.push({
         description: `move ${pod}.yaml from ${stashDir}/ back to ${manifestsDir}/ (starts ${pod})`,
-        command: sh`mv -- ${manifestFile(stashDir, pod)} ${manifestFile(manifestsDir, pod)}`,
+        command: sh`mv -- ${from} ${to}`,
+        // Unknown only in a dry-run where neither folder holds it yet.
+        check: known ? moveCheck({ from, to, identity: known.identity, toBefore: known.folderHeldCopy ? known.identity : undefined }) : undefined,
+        subjects: [pathSubject(from), pathSubject(to)],
         undo: { description: `move ${pod}.yaml to the stash again and wait until it stopped`, action: 'static-pods.stop', with: undoArgs(args, folders, [pod]) },
       });
     }
@@ -89,6 +104,9 @@ export const staticPodsStartAction: ActionDefinition<StaticPodsArgs> = {
         readOnly: true,
         timeoutMs: args.timeout + 30_000,
         apply: (applyCtx) => waitForPods(applyCtx, { crictl: args.crictl, pods: waited, state: 'running', timeoutMs: args.timeout, intervalMs: args.interval }),
+        // Its undo stops the pods moved here: reverted = none of them runs.
+        check: moves.length ? podsCheck(args.crictl, moves, 'applied') : undefined,
+        subjects: waited.map(podSubject),
         // Stops every pod started here at once (etcd last); the per-manifest undos that
         // follow then find nothing left to move.
         undo: moves.length

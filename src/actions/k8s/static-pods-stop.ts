@@ -10,6 +10,7 @@ import type { ActionContext, ActionDefinition, Change, Finding } from '../action
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';
+import { createdDirsCheck, moveCheck, pathSubject, podSubject, podsCheck, probeIdentities, removeEmptyDirs } from '../checks.js';
 import {
   STOP_ORDER, checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs,
   type StaticPodsArgs,
@@ -43,6 +44,8 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
     if (stash && stash.type !== 'dir') findings.push({ level: 'error', message: `the stash ${stashDir} on ${ctx.host.name} is a ${stash.type}, not a folder` });
 
     const moves: string[] = [];
+    /** What each moved manifest is (drbook_id: its SHA-256), and whether the stash already held an identical copy. */
+    const identities = new Map<string, { identity: string; stashHeldCopy: boolean }>();
     // Without the folder, every pod would only repeat that it is missing.
     for (const pod of missingFolder ? [] : pods) {
       const source = manifestFile(manifestsDir, pod);
@@ -58,6 +61,7 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
         } else {
           if (inStash === 'file') findings.push({ level: 'info', message: `${pod}: the stash already holds an identical copy; the manifest is moved over it` });
           moves.push(pod);
+          identities.set(pod, { identity: '', stashHeldCopy: inStash === 'file' });
         }
       } else if (inStash === 'file') {
         findings.push({ level: 'info', message: `${pod}: already in the stash (${target})` });
@@ -65,6 +69,10 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
         findings.push({ level: 'warn', message: `${pod}: no manifest in ${manifestsDir} nor in the stash: not a static pod on this host? (its containers are still waited for)` });
       }
     }
+
+    // The SHA-256 of every manifest to move, in one probe: the checks compare with it.
+    const hashes = await probeIdentities(ctx, moves.map((pod) => manifestFile(manifestsDir, pod)));
+    moves.forEach((pod, i) => (identities.get(pod)!.identity = hashes[i]!));
 
     let running: Map<string, string[]> | null = null;
     if (!crictlProblem) {
@@ -82,17 +90,24 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
       changes.push({
         description: `create the stash folder ${stashDir}`,
         command: sh`mkdir -p -m 700 -- ${stashDir}`,
+        check: createdDirsCheck(created),
+        subjects: [pathSubject(created.at(-1)!)],
         // Only empty folders go (deepest first): a manifest still in the stash must stay findable.
-        undo: { description: `remove the stash folder ${stashDir} if it is empty`, command: sh`rmdir -- ${created} 2>/dev/null || true` },
+        undo: { description: `remove the stash folder ${stashDir} if it is empty`, command: removeEmptyDirs(created) },
       });
     }
     // The undos wait only for the pods that ran before: a pod that was already down
     // (e.g. etcd with its data lost) cannot come up, and must not fail a rollback.
     const ranBefore = running ? pods.filter((p) => running!.get(p)!.length > 0) : pods;
     for (const pod of moves) {
+      const { identity, stashHeldCopy } = identities.get(pod)!;
+      const [from, to] = [manifestFile(manifestsDir, pod), manifestFile(stashDir, pod)];
       changes.push({
-        description: `move ${manifestFile(manifestsDir, pod)} to ${stashDir}/ (stops ${pod})`,
-        command: sh`mv -- ${manifestFile(manifestsDir, pod)} ${manifestFile(stashDir, pod)}`,
+        description: `move ${from} to ${stashDir}/ (stops ${pod})`,
+        command: sh`mv -- ${from} ${to}`,
+        // Reverted = the byte-identical manifest (SHA-256 taken now) is back in the kubelet's folder and not in the stash.
+        check: moveCheck({ from, to, identity, toBefore: stashHeldCopy ? identity : undefined }),
+        subjects: [pathSubject(from), pathSubject(to)],
         undo: {
           description: `move ${pod}.yaml back${ranBefore.includes(pod) ? ' and wait until it runs' : ''}`,
           action: 'static-pods.start',
@@ -108,6 +123,9 @@ export const staticPodsStopAction: ActionDefinition<StaticPodsArgs> = {
         readOnly: true,
         timeoutMs: args.timeout + 30_000,
         apply: (applyCtx) => waitForPods(applyCtx, { crictl: args.crictl, pods: waited, state: 'stopped', timeoutMs: args.timeout, intervalMs: args.interval }),
+        // Reverted = every pod that ran before runs again (crictl).
+        check: podsCheck(args.crictl, ranBefore, 'reverted'),
+        subjects: waited.map(podSubject),
         // Brings every pod moved here back at once (etcd first) and waits for them in
         // parallel; the per-manifest undos that follow then find nothing left to do.
         undo: moves.length ? { description: `start ${startOrder.join(', ')} again`, action: 'static-pods.start', with: undoArgs(args, folders, startOrder, ranBefore) } : null,

@@ -31,7 +31,7 @@ export default async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(spec, argv);
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const output = await createOutput(outputMode(values), { dryRun: false });
-  const interrupts = installInterrupts(output.say);
+  const interrupts = installInterrupts(output.say, { kind: 'run', rollback: true, abandonable: false });
   try {
     const outcome = await runDemo({
       dir: stringOption(values, 'dir') ?? join(stateDir, 'demo'),

@@ -3,7 +3,8 @@ import { InputError } from '../../errors.js';
 import { defaultRehearsalNodes, rehearsalTransport, rehearse } from '../../rehearsal/rehearse.js';
 import { loadRunbook } from '../../runbook/load.js';
 import { formatTimings, seconds } from '../../rehearsal/timings.js';
-import { parseParamFlags } from '../../runbook/params.js';
+import { parseParamFlags, secretParamNames } from '../../runbook/params.js';
+import { hideSecretArgs } from '../hide-secret-args.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
 import { createOutput } from '../render/select.js';
@@ -78,6 +79,8 @@ export default async function rehearseCommand(argv: string[]): Promise<number> {
     throw new InputError(rehearsalTransport(nodes, transport) !== 'ssh' ? '--ssh-port is only meaningful for a rehearsal over SSH (--ssh, or --nodes > 1)' : `--ssh-port: expected a port number, got "${sshPortText}"`);
   }
   const output = await createOutput(outputMode(values), { dryRun: false });
+  const secretArgsWarning = hideSecretArgs(secretParamNames(runbook));
+  if (secretArgsWarning) output.say(`warning: ${secretArgsWarning}`);
   const interrupts = installInterrupts(output.say);
   try {
     const result = await rehearse({

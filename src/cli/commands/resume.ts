@@ -12,6 +12,7 @@ import { createConfirm } from '../confirm-prompt.js';
 import { hostsOfRun, loadRunInventory, loadRunRunbook, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
 import { checkConfirmable, ignoreRunsOption, outputMode, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
 const spec: CommandSpec = {
@@ -49,7 +50,16 @@ export default async function resumeCommand(argv: string[]): Promise<number> {
 
   const hosts = hostsOfRun(header, inventory);
   const output = await createOutput(outputMode(values), { dryRun: false });
-  const interrupts = installInterrupts(output.say);
+  const secretArgsWarning = hideSecretArgs(header.secretParams);
+  if (secretArgsWarning) output.say(`warning: ${secretArgsWarning}`);
+  const rollbackOnFailure = values['no-rollback'] !== true && header.rollbackOnFailure;
+  const onInterrupt = choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback');
+  const interrupts = installInterrupts(output.say, {
+    kind: 'run',
+    runId: header.runId,
+    rollback: rollbackOnFailure && onInterrupt === 'rollback',
+    why: rollbackOnFailure ? '--on-interrupt stop' : values['no-rollback'] === true ? '--no-rollback' : 'the run was started with --no-rollback',
+  });
   try {
     const outcome = await executeRun({
       runbook,
@@ -61,8 +71,8 @@ export default async function resumeCommand(argv: string[]): Promise<number> {
       bus: output.bus,
       interrupt: interrupts.interrupt,
       abandon: interrupts.abandon,
-      rollbackOnFailure: values['no-rollback'] !== true && header.rollbackOnFailure,
-      onInterrupt: choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback'),
+      rollbackOnFailure,
+      onInterrupt,
       confirm: createConfirm({ yes, interactive, ask: output.ask }),
       runId: header.runId,
       startedAt: header.at,

@@ -2,6 +2,7 @@
 // reverse, from its journal.
 
 import { executeLaterRollback } from '../../engine/later-rollback.js';
+import type { RollbackOutcome } from '../../engine/rollback.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
 import { openTransportPool } from '../../transport/pool.js';
@@ -10,6 +11,7 @@ import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.j
 import { createOutput } from '../render/select.js';
 import { clearRunMarkers } from '../../hostlock/index.js';
 import { COMMON_HELP, COMMON_OPTIONS, IGNORE_RUN_HELP, ignoreRunsOption, outputMode } from '../run-setup.js';
+import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
 const spec: CommandSpec = {
@@ -19,8 +21,11 @@ const spec: CommandSpec = {
   details: `
 For a run cut off by kill -9, a lost connection or a closed terminal, or one stopped
 with --no-rollback. Undo commands that use secret parameters need them again (-p or
-DRBOOK_PARAM_<NAME>). Exit 0 when everything was undone, 3 when something is left
-(listed; a human must look).`,
+DRBOOK_PARAM_<NAME>). Every change that may be applied (also one cut off in flight) is
+probed with its check first, undone only when applied, and probed again after; at the
+end every change is probed once more. Exit 0 when the checks say everything is back
+(or nothing was applied), 3 when something is not back or cannot be told (listed; a
+human must look).`,
   options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true }, 'ignore-run': { type: 'string', multiple: true } },
   optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], IGNORE_RUN_HELP, ...COMMON_HELP],
 };
@@ -32,9 +37,11 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });
+  const secretArgsWarning = hideSecretArgs(stored.header.secretParams);
+  if (secretArgsWarning) output.say(`warning: ${secretArgsWarning}`);
   const ignoreRuns = ignoreRunsOption(values);
   if (!stored.summary.canRollback) {
-    output.say(`run ${stored.header.runId} is ${stored.summary.state}: nothing of it is left to undo`);
+    output.say(`run ${stored.header.runId} is ${stored.summary.state}: its journal shows nothing that may still be applied`);
     // Its markers on the hosts would keep refusing other machines' runs: remove them when nothing is applied.
     if (stored.history.end?.state === 'done' || stored.history.end?.state === 'rolled-back' || stored.history.stillApplied().length === 0) {
       const { inventory } = await loadRunInventory(stored.header, false);
@@ -52,15 +59,26 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   if (warning) output.say(`warning: ${warning}`);
   const hosts = hostsOfRun(stored.header, inventory);
   const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
-  const interrupts = installInterrupts(output.say);
+  const interrupts = installInterrupts(output.say, { kind: 'rollback', runId: stored.header.runId });
   try {
     const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt, ignoreRuns });
     await output.finished();
-    output.say(outcome.ok ? `run ${stored.header.runId}: every change was undone` : `run ${stored.header.runId}: rollback INCOMPLETE; still applied:\n${outcome.left.map((l) => `  - ${l}`).join('\n')}`);
+    output.say(describeOutcome(stored.header.runId, outcome));
+    if (outcome.journalNote) output.say(`warning: ${outcome.journalNote}`);
     return outcome.exitCode;
   } finally {
     interrupts.dispose();
   }
+}
+
+/** What the checks found, never more: "undone" only where a check (or, without one, the undo itself) says so. */
+function describeOutcome(runId: string, outcome: RollbackOutcome & { state: string }): string {
+  if (!outcome.ok) return `run ${runId}: rollback NOT VERIFIED; not back or cannot tell:\n${outcome.left.map((l) => `  - ${l}`).join('\n')}`;
+  const parts = [`${outcome.undone} change(s) undone`, `${outcome.foundReverted} found not applied`];
+  const lines = [`run ${runId}: ${outcome.state === 'failed' ? 'nothing was applied' : 'rolled back'} (${parts.join(', ')}); every check says reverted`];
+  if (outcome.unverified.length) lines.push(`undone without a check to confirm it (the steps give none):\n${outcome.unverified.map((l) => `  - ${l}`).join('\n')}`);
+  if (outcome.irreversible.length) lines.push(`left as they are (no undo in the runbook):\n${outcome.irreversible.map((l) => `  - ${l}`).join('\n')}`);
+  return lines.join('\n');
 }
 
 function secretsFromEnv(names: string[]): Record<string, string> {

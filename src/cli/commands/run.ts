@@ -1,7 +1,7 @@
 // drbook run RUNBOOK: the whole run (or, with --dry-run, the plan).
 
 import { executeDryRun } from '../../engine/dry-run.js';
-import { executeRun } from '../../engine/run.js';
+import { EXIT, executeRun, type RunOutcome } from '../../engine/run.js';
 import { newRunId } from '../../journal/state-dir.js';
 import { openTransportPool } from '../../transport/pool.js';
 import { choiceOption, formatHelp, parseCommandArgs, requirePositionals, wantsHelp, type CommandSpec } from '../args.js';
@@ -18,14 +18,27 @@ export const runSpec: CommandSpec = {
 Each step is planned on every host first (read-only probes); changes are applied only
 when every plan is sound. Every change is journaled (intent before, result after) under
 the state dir, so a run that is cut off can be resumed (drbook resume) or undone
-(drbook rollback). Exit codes: 0 done, 1 failed and rolled back, 2 invalid input,
-3 failed and changes remain (a human must look), 130 interrupted.
+(drbook rollback). Exit codes say what the hosts are in: 0 done; 1 failed, hosts as
+before (rolled back and verified by the checks, or nothing was changed); 2 invalid input
+or refused before any change; 3 changes are or may still be applied (a human must
+look); 130 interrupted, hosts as before.
 
 Example:
   drbook run runbooks/etcd-restore.yaml -p snapshot=/backup/etcd.db --yes`,
   options: { ...RUN_OPTIONS, 'dry-run': { type: 'boolean', short: 'n' } },
   optionHelp: [['-n, --dry-run', 'Only plan: show every command and what the probes find; change nothing (= drbook plan).'], ...RUN_HELP],
 };
+
+/** The closing line: what the hosts are in, and the commands that go on from there. */
+function nextSteps(outcome: RunOutcome): string {
+  const id = outcome.runId;
+  const head = `run ${id}: ${outcome.state}. Journal: drbook report ${id}`;
+  if (outcome.exitCode === EXIT.needsHuman) {
+    const resume = outcome.state === 'failed' || outcome.state === 'interrupted' ? `; continue with: drbook resume ${id}` : '';
+    return `${head}; changes may still be applied: undo with: drbook rollback ${id}${resume}`;
+  }
+  return outcome.state === 'failed' && !outcome.rollback ? `${head}; nothing was changed; once the cause is fixed, continue with: drbook resume ${id}` : head;
+}
 
 export default async function runCommand(argv: string[], spec: CommandSpec = runSpec, forceDryRun = false): Promise<number> {
   if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
@@ -39,7 +52,13 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
   const onInterrupt = choiceOption(values, 'on-interrupt', ['rollback', 'stop'] as const, 'rollback');
 
   const output = await createOutput(loaded.output, { dryRun });
-  const interrupts = installInterrupts(output.say);
+  if (loaded.secretArgsWarning) output.say(`warning: ${loaded.secretArgsWarning}`);
+  const runId = newRunId();
+  const noRollback = values['no-rollback'] === true;
+  const interrupts = installInterrupts(
+    output.say,
+    dryRun ? { kind: 'plan' } : { kind: 'run', runId, rollback: onInterrupt === 'rollback' && !noRollback, why: noRollback ? '--no-rollback' : '--on-interrupt stop' },
+  );
   const pool = await openTransportPool(loaded.hosts);
   const common = {
     ...loaded,
@@ -48,7 +67,7 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
     interrupt: interrupts.interrupt,
     abandon: interrupts.abandon,
     confirm: createConfirm({ yes, interactive, ask: output.ask }),
-    runId: newRunId(),
+    runId,
     startedAt: new Date().toISOString(),
   };
   try {
@@ -57,11 +76,9 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
       await output.finished();
       return outcome.exitCode;
     }
-    const outcome = await executeRun({ ...common, rollbackOnFailure: values['no-rollback'] !== true, onInterrupt });
+    const outcome = await executeRun({ ...common, rollbackOnFailure: !noRollback, onInterrupt });
     await output.finished();
-    if (outcome.exitCode !== 0 && loaded.output !== 'json') {
-      output.say(`run ${outcome.runId}: ${outcome.state}. Journal: drbook report ${outcome.runId}${outcome.state === 'failed' || outcome.state === 'interrupted' ? `; undo with: drbook rollback ${outcome.runId}; continue with: drbook resume ${outcome.runId}` : ''}`);
-    }
+    if (outcome.exitCode !== 0 && loaded.output !== 'json') output.say(nextSteps(outcome));
     return outcome.exitCode;
   } finally {
     interrupts.dispose();

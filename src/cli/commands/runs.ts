@@ -28,7 +28,7 @@ export default async function runsCommand(argv: string[]): Promise<number> {
   }
   const rows = runs.map((r) => [
     r.runId,
-    r.state,
+    r.state === 'crashed' && r.inFlight ? `crashed (${r.inFlight} in flight)` : r.state,
     r.runbook?.name ?? '?',
     r.hosts.join(',') || '-',
     r.startedAt?.replace('T', ' ').slice(0, 19) ?? '-',

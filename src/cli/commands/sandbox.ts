@@ -7,6 +7,7 @@ import { DrbookError, InputError, errorMessage } from '../../errors.js';
 import { defaultSandboxDir } from '../../sandbox/layout.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
 import { sshCommandOf } from '../../sandbox/ssh/access.js';
+import { describeStorageMediaType, parseStorageMediaType, type StorageMediaType } from '../../sandbox/cluster-state/storage-media-type.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -45,7 +46,10 @@ function describeUp(info: SandboxInfo): string {
     lines.push(`  ${node.name}  ${node.ip}  etcd ${node.etcdEndpoint}  api ${node.apiServer}  runner pid ${node.runnerPid}${sshd}`);
   }
   const first = info.nodes[0]!;
-  if (info.seeded) lines.push(`cluster state: ${info.seeded.totalKeys} keys under /registry (nodes ${info.seeded.nodes.join(', ')})`);
+  if (info.seeded) {
+    const storedAs = info.seeded.storageMediaType ? `, stored as ${describeStorageMediaType(info.seeded.storageMediaType as StorageMediaType)}` : '';
+    lines.push(`cluster state: ${info.seeded.totalKeys} keys under /registry (nodes ${info.seeded.nodes.join(', ')}${storedAs})`);
+  }
   lines.push(`inventory:  ${info.inventory}${info.sshAccess ? ' (every node over SSH, strict host keys)' : ''}`);
   if (info.sshAccess) {
     lines.push(`ssh:        ${sshCommandOf(info.sshAccess, first.ip)}`);
@@ -70,14 +74,15 @@ function describeStatus(status: SandboxStatus): string {
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   up: {
-    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--dir D] [--timeout S] [--json]',
+    usage: 'drbook sandbox up [--nodes N] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--storage-media-type protobuf|json] [--dir D] [--timeout S] [--json]',
     summary: 'Create and start a local kubeadm-like control plane: per node real etcd (TLS, client-cert auth), a minimal API server, a static-pod runner and a crictl stand-in.',
-    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, timeout: { type: 'string' } },
+    options: { ...COMMON, nodes: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, 'storage-media-type': { type: 'string' }, timeout: { type: 'string' } },
     help: [
       ['--nodes N', 'Number of control-plane nodes (default 1): node1, node2, ...'],
       ['--ip-prefix P', 'Loopback prefix; node i listens on <P><10+i> (default 127.0.0. → 127.0.0.11, ...).'],
       ['--ssh', 'Give every node its own OpenSSH server on its own address, with generated host keys and one user key; the inventory then reaches the nodes over SSH (strict known_hosts), like real masters.'],
       ['--ssh-port PORT', 'Port of every node\'s sshd (default 22 when free on the node addresses, else 2222).'],
+      ['--storage-media-type T', 'How the cluster state is stored, as kube-apiserver\'s flag: protobuf (application/vnd.kubernetes.protobuf, the default, what real clusters store) or json (application/json; the manifest then carries --storage-media-type=application/json).'],
       ['--timeout S', 'Seconds to wait for etcd and the API servers (default 90).'],
       ...COMMON_HELP,
     ],
@@ -90,6 +95,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
         ssh: values.ssh === true,
         sshPort: values['ssh-port'] === undefined ? undefined : wholeNumber('--ssh-port', values['ssh-port'], 0),
         timeoutMs: wholeNumber('--timeout', values.timeout, 90) * 1000,
+        storageMediaType: typeof values['storage-media-type'] === 'string' ? parseStorageMediaType(values['storage-media-type']) : undefined,
         onProgress: (message) => err(`sandbox: ${message}\n`),
       });
       out(values.json ? JSON.stringify(info, null, 2) + '\n' : describeUp(info));

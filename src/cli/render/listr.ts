@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline';
 import { Listr, ListrPromptAdapter, ListrTaskEventType, type ListrTaskWrapper } from 'listr2';
 import type { EventListener, StepState, TimedEvent } from '../../engine/events.js';
+import { rollbackSummary } from './rollback-summary.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -52,7 +53,7 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
   const hostEnds = new Map<string, Deferred<HostEnd>>();
   const hostTasks = new Map<string, Task>();
   const rollbackStart = deferred<string | 'never'>();
-  const rollbackEnd = deferred<{ ok: boolean; left: string[] }>();
+  const rollbackEnd = deferred<Extract<TimedEvent, { type: 'rollback.finished' }>>();
   let rollbackTask: Task | undefined;
   /** The task of the step being run: questions (the confirm gate) are asked in it. */
   let currentStep = deferred<Task>();
@@ -96,7 +97,8 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
             rollbackTask = task;
             task.title = `Rollback: ${reason.split('\n')[0]}`;
             const end = await rollbackEnd.promise;
-            if (!end.ok) throw new Error(`INCOMPLETE — still applied:\n${end.left.join('\n')}`);
+            if (!end.ok) throw new Error(`NOT VERIFIED — not back or cannot tell:\n${end.left.join('\n')}`);
+            task.title = `Rollback verified: ${rollbackSummary(end)}`;
           },
         },
       ],
@@ -130,6 +132,9 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
         break;
       case 'undo.started':
         if (rollbackTask) rollbackTask.output = `${event.host}: undo ${event.stepId}: ${event.description}`;
+        break;
+      case 'change.probed':
+        if (rollbackTask) rollbackTask.output = `${event.host}: check ${event.stepId} #${event.index}: ${event.verdict === 'unknown' ? 'cannot tell' : event.verdict}`;
         break;
       case 'rollback.finished':
         rollbackEnd.resolve(event);

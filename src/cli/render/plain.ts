@@ -4,8 +4,10 @@
 
 import type { EventListener, TimedEvent } from '../../engine/events.js';
 import { formatMs } from '../../engine/step-runner.js';
+import { rollbackSummary } from './rollback-summary.js';
 
 const MARK = { ok: '✓', info: 'i', warn: '!', error: '✗' } as const;
+const PHASE = { resume: 'cut off; resume checks', 'before-undo': 'check', 'after-undo': 'after its undo', final: 'final check' } as const;
 
 export function createPlainRenderer(write: (text: string) => void): EventListener {
   const partial = new Map<string, string>();
@@ -66,8 +68,15 @@ export function createPlainRenderer(write: (text: string) => void): EventListene
       case 'undo.finished':
         if (!event.ok) line(event, `  ${event.host} ✗ undo failed: ${event.error}`);
         break;
+      case 'change.probed':
+        // Probes that found nothing to do, or a doubt, are worth a line; "applied" before an undo is shown by the undo itself.
+        if (event.verdict !== 'applied' || event.phase === 'resume' || event.phase === 'final' || event.phase === 'after-undo') {
+          line(event, `  ${event.host} ? step ${event.stepId} #${event.index} (${PHASE[event.phase]}): ${event.verdict === 'unknown' ? 'CANNOT TELL' : event.verdict} — ${event.detail}`);
+        }
+        break;
       case 'rollback.finished':
-        line(event, event.ok ? '↺ rollback complete: every change that has an undo was undone' : `↺ ROLLBACK INCOMPLETE — still applied:\n${event.left.map((l) => `    - ${l}`).join('\n')}`);
+        line(event, event.ok ? `↺ rollback complete: ${rollbackSummary(event)}` : `↺ ROLLBACK NOT VERIFIED — not back or cannot tell:\n${event.left.map((l) => `    - ${l}`).join('\n')}`);
+        if (event.unverified?.length) line(event, `  undone without a check to confirm it:\n${event.unverified.map((l) => `    - ${l}`).join('\n')}`);
         if (event.irreversible.length) line(event, `  left as they are (no undo in the runbook):\n${event.irreversible.map((l) => `    - ${l}`).join('\n')}`);
         break;
       case 'run.notice':

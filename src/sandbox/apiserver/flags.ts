@@ -3,6 +3,7 @@
 // this server has no use for); the ones it needs are checked here, once.
 
 import { InputError } from '../../errors.js';
+import { DEFAULT_STORAGE_MEDIA_TYPE, JSON_MEDIA_TYPE, PROTOBUF_MEDIA_TYPE, type StorageMediaType } from '../cluster-state/storage-media-type.js';
 
 export interface ApiServerConfig {
   advertiseAddress: string;
@@ -17,11 +18,13 @@ export interface ApiServerConfig {
   tlsPrivateKeyFile: string;
   clientCaFile: string;
   etcdPrefix: string;
+  /** What this API server would write (it only reads; values are decoded by their first bytes whatever this says). */
+  storageMediaType: StorageMediaType;
 }
 
 const KNOWN = [
   'advertise-address', 'bind-address', 'secure-port', 'etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile',
-  'tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'etcd-prefix',
+  'tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'etcd-prefix', 'storage-media-type',
 ] as const;
 type Known = (typeof KNOWN)[number];
 
@@ -44,6 +47,10 @@ export function parseApiServerFlags(argv: string[]): ApiServerConfig {
   if (missing.length) throw new InputError(`kube-apiserver: missing ${missing.map((name) => `--${name}`).join(', ')}`);
   const port = Number(values.get('secure-port') ?? '6443');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InputError(`kube-apiserver: --secure-port must be a port number, not ${values.get('secure-port')}`);
+  const mediaType = values.get('storage-media-type') ?? DEFAULT_STORAGE_MEDIA_TYPE;
+  if (mediaType !== JSON_MEDIA_TYPE && mediaType !== PROTOBUF_MEDIA_TYPE) {
+    throw new InputError(`kube-apiserver: --storage-media-type must be ${JSON_MEDIA_TYPE} or ${PROTOBUF_MEDIA_TYPE}, not ${mediaType}`);
+  }
   const advertiseAddress = values.get('advertise-address')!;
   const bind = values.get('bind-address');
   return {
@@ -58,5 +65,6 @@ export function parseApiServerFlags(argv: string[]): ApiServerConfig {
     tlsPrivateKeyFile: values.get('tls-private-key-file')!,
     clientCaFile: values.get('client-ca-file')!,
     etcdPrefix: values.get('etcd-prefix') ?? '/registry',
+    storageMediaType: mediaType,
   };
 }

@@ -11,7 +11,7 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString()} 
 async function main(): Promise<void> {
   const config = parseApiServerFlags(process.argv.slice(2));
   const running = await startApiServer(config, { log });
-  log(`serving ${running.url} (etcd ${config.etcdServers.join(',')}, prefix ${config.etcdPrefix})`);
+  log(`serving ${running.url} (etcd ${config.etcdServers.join(',')}, prefix ${config.etcdPrefix}, storage media type ${config.storageMediaType}; reads protobuf and JSON)`);
   const stop = (signal: string) => {
     log(`${signal}: shutting down`);
     running.close().then(() => process.exit(0), () => process.exit(1));

@@ -49,7 +49,7 @@ export async function routeRequest(request: ApiRequest, context: RouterContext):
     return await serveResource(target, request, context);
   } catch (error) {
     if (error instanceof SelectorError) return statusResponse(400, 'BadRequest', error.message);
-    if (error instanceof UndecodableValueError) return statusResponse(500, 'InternalError', error.message);
+    if (error instanceof UndecodableValueError) return statusResponse(500, 'InternalError', `Internal error occurred: ${error.message}`, { causes: [{ message: error.message }] });
     return statusResponse(503, 'ServiceUnavailable', `etcd is unreachable: ${(error as Error).message}`);
   }
 }

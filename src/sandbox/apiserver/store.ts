@@ -1,7 +1,10 @@
 // Reads objects from etcd on every request: no cache, so after a restore the API
 // server shows the restored data at once (a real API server's watch cache would not).
+// Values are decoded as a real API server decodes them, by their first bytes: protobuf
+// in the k8s\0 envelope, or JSON.
 
 import type { Etcd3, IKeyValue } from 'etcd3';
+import { DecodeError, decodeStoredObject } from '../cluster-state/protobuf/storage-value.js';
 import type { ResourceDef } from './resources.js';
 
 export interface StoredObject {
@@ -14,8 +17,19 @@ export interface ListResult {
   items: StoredObject[];
 }
 
-/** The value is not JSON (a real cluster stores protobuf, prefixed with k8s\0). */
-export class UndecodableValueError extends Error {}
+/**
+ * A stored value that cannot be decoded. The message has the form of a real API server's
+ * (storage.NewCorruptObjError): it names the key, its revision and why.
+ */
+export class UndecodableValueError extends Error {
+  constructor(
+    readonly key: string,
+    readonly revision: string,
+    readonly why: string,
+  ) {
+    super(`StorageError: corrupt object, Code: 7, Key: ${key}, ResourceVersion: ${revision}, AdditionalErrorMsg: cannot decode the stored value: ${why}`);
+  }
+}
 
 export class RegistryStore {
   constructor(
@@ -50,18 +64,12 @@ export class RegistryStore {
 }
 
 function decode(kv: IKeyValue): StoredObject {
-  const key = kv.key.toString();
-  if (kv.value.subarray(0, 4).toString('latin1') === 'k8s\0') {
-    throw new UndecodableValueError(`${key} is stored as protobuf; the sandbox API server reads JSON only (a real API server with --storage-media-type=application/json writes it)`);
-  }
   let object: StoredObject;
   try {
-    object = JSON.parse(kv.value.toString('utf8')) as StoredObject;
+    object = decodeStoredObject(kv.value) as unknown as StoredObject;
   } catch (error) {
-    throw new UndecodableValueError(`${key} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!object || typeof object !== 'object' || typeof object.metadata !== 'object') {
-    throw new UndecodableValueError(`${key} holds no Kubernetes object (no metadata)`);
+    if (error instanceof DecodeError) throw new UndecodableValueError(kv.key.toString(), kv.mod_revision, error.message);
+    throw error;
   }
   // The API server, not the stored value, owns resourceVersion: it is the key's revision.
   object.metadata = { ...object.metadata, resourceVersion: kv.mod_revision };

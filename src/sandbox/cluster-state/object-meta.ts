@@ -59,11 +59,18 @@ export function stableUid(kind: string, namespace: string | undefined, name: str
 // The alphabet Kubernetes uses for generated names (no vowels, no look-alikes).
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** A generated-name suffix (at most 32 characters). */
 export function stableSuffix(seed: string, length = 5): string {
+  if (length > 32) throw new RangeError(`stableSuffix: at most 32 characters, not ${length}`);
   const bytes = digest(seed);
   let out = '';
   for (let i = 0; i < length; i++) out += NAME_ALPHABET[bytes[i]! % NAME_ALPHABET.length];
   return out;
+}
+
+/** 64 hex digits, the shape of image digests and container ids. */
+export function stableHex(seed: string): string {
+  return digest(seed).toString('hex');
 }
 
 export function meta(context: SeedContext, kind: string, name: string, namespace?: string, extra: Partial<ObjectMeta> = {}): ObjectMeta {

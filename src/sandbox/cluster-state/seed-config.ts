@@ -86,7 +86,7 @@ function buildClusterRoles(context: SeedContext): KubeObject[] {
   const role = (name: string, rules: object[], labels: Record<string, string> = { 'kubernetes.io/bootstrapping': 'rbac-defaults' }): KubeObject => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: meta(context, 'ClusterRole', name, undefined, { labels, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } }),
+    metadata: meta(context, 'ClusterRole', name, undefined, { ...(Object.keys(labels).length ? { labels } : {}), annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } }),
     rules,
   });
   const read = ['get', 'list', 'watch'];

@@ -2,7 +2,7 @@
 // every control-plane node, kube-proxy on every node (a DaemonSet), CoreDNS (2 replicas)
 // and a demo web app (3 replicas), each pod Running and Ready on a named node.
 
-import { meta, ownerOf, stableSuffix, type KubeObject, type SeedContext, type SeedEntry } from './object-meta.js';
+import { meta, ownerOf, stableHex, stableSuffix, type KubeObject, type SeedContext, type SeedEntry } from './object-meta.js';
 
 interface PlacedNode {
   name: string;
@@ -80,7 +80,7 @@ export function buildWorkloads(context: SeedContext): SeedEntry[] {
     { name: 'web', namespace: 'demo', replicas: 3, image: 'docker.io/library/nginx:1.27', labels: { app: 'web' }, ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }], on: workers.length > 0 ? workers : nodes, priority: undefined },
   ];
   for (const app of apps) {
-    const template = { metadata: { labels: app.labels }, spec: { containers: [{ name: app.name, image: app.image, ports: app.ports }] } };
+    const template = { metadata: { labels: app.labels }, spec: { containers: [{ name: app.name, image: app.image, ports: app.ports, resources: {} }] } };
     const deployment = controller(context, 'Deployment', app.name, app.namespace, app.replicas, app.labels, template);
     const hash = stableSuffix(`${app.namespace}/${app.name}/template`, 10);
     const replicaSet = controller(context, 'ReplicaSet', `${app.name}-${hash}`, app.namespace, app.replicas, { ...app.labels, 'pod-template-hash': hash }, template, ownerOf(deployment));
@@ -135,12 +135,13 @@ function buildPod(context: SeedContext, input: PodSpecInput): KubeObject {
       containerStatuses: input.containers.map((container) => ({
         name: container.name,
         image: container.image,
-        imageID: `${container.image.split(':')[0]}@sha256:${stableSuffix(container.image, 64)}`,
-        containerID: `containerd://${stableSuffix(`${input.namespace}/${input.name}/${container.name}`, 64)}`,
+        imageID: `${container.image.split(':')[0]}@sha256:${stableHex(container.image)}`,
+        containerID: `containerd://${stableHex(`${input.namespace}/${input.name}/${container.name}`)}`,
         ready: true,
         started: true,
         restartCount: 0,
         state: { running: { startedAt: context.now } },
+        lastState: {},
       })),
     },
   };
@@ -160,7 +161,13 @@ function controller(
     apiVersion: 'apps/v1',
     kind,
     metadata: meta(context, kind, name, namespace, { labels, generation: 1, ...(owner ? { ownerReferences: [owner] } : {}) }),
-    spec: { replicas, selector: { matchLabels: labels }, template },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template,
+      // The API server's defaults, present in every stored Deployment.
+      ...(kind === 'Deployment' ? { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 } : {}),
+    },
     status: {
       observedGeneration: 1,
       replicas,
@@ -183,7 +190,12 @@ function daemonSet(context: SeedContext, name: string, namespace: string, image:
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
     metadata: meta(context, 'DaemonSet', name, namespace, { labels, generation: 1 }),
-    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image }], hostNetwork: true } } },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name, image, resources: {} }], hostNetwork: true } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+      revisionHistoryLimit: 10,
+    },
     status: { currentNumberScheduled: nodeCount, desiredNumberScheduled: nodeCount, numberAvailable: nodeCount, numberReady: nodeCount, updatedNumberScheduled: nodeCount, observedGeneration: 1, numberMisscheduled: 0 },
   };
 }

@@ -4,6 +4,12 @@
 // marker line (stripped before anyone sees stderr): closing a channel does not stop
 // the remote process, so a timeout or an abort kills that whole group through a second
 // channel instead.
+//
+// The environment (secrets above all) is never part of that command line: every
+// process's argv is readable by every user of the host (/proc/PID/cmdline). It is sent
+// as a preamble on the channel's stdin, ahead of the command's own input, and read by
+// the wrapper with shell builtins only (read, printf, export: no program is started,
+// so the values appear in no argv), after sudo, which would reset the environment.
 
 import { InputError } from '../../errors.js';
 import { quoteArg } from '../../shell/quote.js';
@@ -17,20 +23,54 @@ export interface RemoteCommandOptions {
   env?: Record<string, string>;
 }
 
+export interface RemoteCommand {
+  /** The exec request's command line: no value of `env` in it. */
+  command: string;
+  /** To be written to the channel's stdin before anything else (absent without env). */
+  preamble?: Buffer;
+}
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The line that ends the preamble; no `NAME=...` line can be it. */
+const PREAMBLE_END = '.';
 
 export function markerPrefix(nonce: string): string {
   return `DRBOOK_PGID_${nonce}=`;
 }
 
-export function buildExecCommand(options: RemoteCommandOptions): string {
-  const exports = Object.entries(options.env ?? {}).map(([name, value]) => {
+export function buildExecCommand(options: RemoteCommandOptions): RemoteCommand {
+  const env = Object.entries(options.env ?? {});
+  for (const [name] of env) {
     if (!ENV_NAME.test(name)) throw new InputError([{ path: `env.${name}`, message: 'expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)' }]);
-    return `export ${name}=${quoteArg(value)}; `;
-  });
+  }
   // $$ of the shell setsid starts is the id of the new process group (and session).
-  const inner = `printf '%s%s\\n' ${quoteArg(markerPrefix(options.nonce))} "$$" >&2; ${exports.join('')}exec sh -c ${quoteArg(options.script)}`;
-  return `exec ${sudoPrefix(options.become)}setsid -w sh -c ${quoteArg(inner)}`;
+  const marker = `printf '%s%s\\n' ${quoteArg(markerPrefix(options.nonce))} "$$" >&2; `;
+  const inner = `${marker}${env.length > 0 ? READ_PREAMBLE : ''}exec sh -c ${quoteArg(options.script)}`;
+  const command = `exec ${sudoPrefix(options.become)}setsid -w sh -c ${quoteArg(inner)}`;
+  if (env.length === 0) return { command };
+  const lines = env.map(([name, value]) => `${name}=${escapeForPrintfB(value)}\n`);
+  return { command, preamble: Buffer.from(`${lines.join('')}${PREAMBLE_END}\n`) };
+}
+
+// One `NAME=escaped` line per variable, until the end line. `$( )` strips trailing
+// newlines, hence the `x` appended and removed. Builtins only (see the top).
+const READ_PREAMBLE =
+  `while IFS= read -r __drbook_l && [ "$__drbook_l" != ${PREAMBLE_END} ]; do ` +
+  `__drbook_v=$(printf '%bx' "\${__drbook_l#*=}"); export "\${__drbook_l%%=*}=\${__drbook_v%x}"; ` +
+  'done; unset __drbook_l __drbook_v; ';
+
+/**
+ * Every byte outside a small safe set as a `\0ooo` escape of printf's %b: the line
+ * holds no backslash, newline or quote of the value itself, whatever the value is.
+ */
+export function escapeForPrintfB(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.,:@+=\/-]/.test(c) ? c : `\\0${byte.toString(8).padStart(3, '0')}`;
+  }
+  return out;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface ChannelExit {
 }
 
 export interface RunChannelOptions {
+  /** Written before stdin (the wrapper's environment, see remote-command.ts). */
+  preamble?: Buffer;
   stdin?: string | Buffer | Readable;
   /** A Writable gets stdout with backpressure (the channel pauses while it is full). */
   stdout: Writable | ((chunk: Buffer) => void);
@@ -99,6 +101,7 @@ function wire(channel: ClientChannel, options: RunChannelOptions): RunningChanne
   };
 
   const input = options.stdin;
+  if (options.preamble) channel.write(options.preamble);
   if (input === undefined) channel.end();
   else if (input instanceof Readable) {
     input.once('error', (error) => {

@@ -76,7 +76,8 @@ export class SshTransport implements Transport, FilesHost {
   async exec(request: ExecRequest): Promise<ExecResult> {
     const outcome = await this.run(request.command.toShell(), {
       stdin: request.stdin,
-      env: request.env,
+      // Secrets travel in the environment, which the wrapper reads from stdin (remote-command.ts).
+      env: { ...request.env, ...request.command.secretEnv() },
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       onOutput: request.onOutput,
@@ -146,13 +147,13 @@ export class SshTransport implements Transport, FilesHost {
     try {
       const live = await this.connection.live();
       const nonce = randomBytes(8).toString('hex');
-      const command = buildExecCommand({ script, nonce, become: this.target.become, env: io.env });
+      const { command, preamble } = buildExecCommand({ script, nonce, become: this.target.become, env: io.env });
       let onPgid: (pgid: number | undefined) => void = () => {};
       const pgid = new Promise<number | undefined>((resolve) => (onPgid = resolve));
       const marker = new MarkerFilter(nonce, (chunk) => output.stderr(chunk), onPgid);
       const channel = await this.connection.track(
         live,
-        startChannel(live.conn.client, command, { stdin: io.stdin, stdout: output.stdoutTarget(), stderr: (c) => marker.push(c) }),
+        startChannel(live.conn.client, command, { preamble, stdin: io.stdin, stdout: output.stdoutTarget(), stderr: (c) => marker.push(c) }),
         io.what,
       ).catch((error) => {
         if (error instanceof DrbookError) throw error;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { healthAction } from '../../../src/actions/etcd/health.js';
 import { restoreAction } from '../../../src/actions/etcd/restore.js';
 import { snapshotSaveAction } from '../../../src/actions/etcd/snapshot-save.js';
+import { readVerdict } from '../../../src/actions/check-verdict.js';
 import { snapshotVerifyAction } from '../../../src/actions/etcd/snapshot-verify.js';
 import { withEtcdClient } from '../../../src/etcd/client.js';
 import { applyPlan, errorsOf, findingText, makeContext, planAction, runUndo } from '../../etcd/helpers/context.js';
@@ -80,6 +81,21 @@ test('snapshot-save streams a verified snapshot using the manifest\'s endpoint a
 
   const again = await planAction(snapshotSaveAction, ctx, { file: snapshot, manifest });
   assert.match(errorsOf(again).join('\n'), /snap\.db already exists: choose another name/);
+});
+
+test('snapshot-save: its check says applied once the file is saved, reverted while absent; a file named with the run id that is an intact snapshot is this run\'s own', async () => {
+  const ctx = makeContext({ runId: 'r-own' });
+  const own = join(root, 'backup', 'snap-r-own.db');
+  const plan = await planAction(snapshotSaveAction, ctx, { file: own, manifest });
+  const verdict = async () => readVerdict(await ctx.probe(plan.changes[0]!.check!)).verdict;
+  assert.equal(plan.changes[0]!.checkOn, 'operator');
+  assert.equal(await verdict(), 'reverted');
+  await applyPlan(ctx, plan);
+  assert.equal(await verdict(), 'applied');
+  const again = await planAction(snapshotSaveAction, ctx, { file: own, manifest });
+  assert.deepEqual(again.changes, []);
+  assert.match(findingText(again), /already saved by this run/);
+  assert.match(errorsOf(await planAction(snapshotSaveAction, makeContext({ runId: 'r-other' }), { file: own, manifest })).join('\n'), /already exists/);
 });
 
 test('snapshot-save with a wrong client cert fails clearly and leaves no file', async () => {

@@ -91,3 +91,29 @@ test('a multi-member cluster with a loopback peer URL is flagged', async () => {
   const wrong = await planAction(restoreAction, ctx, { snapshot: SNAPSHOT, dataDir: '/var/lib/etcd-restore', initialCluster: 'm1=https://10.0.0.99:2380' });
   assert.match(errorsOf(wrong).join('\n'), /initialCluster lists m1 with https:\/\/10\.0\.0\.99:2380 but its peer URL is https:\/\/10\.0\.0\.11:2380/);
 });
+
+test("a data dir named with this run's id is this run's own: complete → already restored (nothing to do), incomplete → redone; anyone else's non-empty dir is refused", async () => {
+  const dataDir = '/var/lib/etcd-restore-r9';
+  const complete = makeContext({ runId: 'r9', transport: host({ extraFiles: [[dataDir, 'dir'], [`${dataDir}/member`, 'dir'], [`${dataDir}/member/snap`, 'dir'], [`${dataDir}/member/snap/db`, Buffer.from('db')]] }) });
+  const done = await planAction(restoreAction, complete, { snapshot: SNAPSHOT, dataDir });
+  assert.deepEqual(errorsOf(done), []);
+  assert.deepEqual(done.changes, []);
+  assert.match(findingText(done), /already restored by this run/);
+
+  const partial = makeContext({ runId: 'r9', transport: host({ extraFiles: [[dataDir, 'dir'], [`${dataDir}/member`, 'dir']] }) });
+  const redo = await planAction(restoreAction, partial, { snapshot: SNAPSHOT, dataDir });
+  assert.deepEqual(errorsOf(redo), []);
+  assert.match(findingText(redo), /an incomplete restore of this run .*: it is removed and the restore done again/);
+  assert.match(redo.changes[0]!.command!.toDisplay(), /^rm -rf -- \/var\/lib\/etcd-restore-r9 && .*etcdctl snapshot restore /);
+
+  const foreign = makeContext({ runId: 'r10', transport: host({ extraFiles: [[dataDir, 'dir'], [`${dataDir}/member`, 'dir']] }) });
+  assert.match(errorsOf(await planAction(restoreAction, foreign, { snapshot: SNAPSHOT, dataDir })).join('\n'), /refusing to restore into \/var\/lib\/etcd-restore-r9: it is not empty/);
+});
+
+test('the restore carries its check: the staging dir or a restored member/snap/db is applied; neither is reverted', async () => {
+  const plan = await planAction(restoreAction, makeContext({ transport: host(), runId: 'r7' }), { snapshot: SNAPSHOT, dataDir: '/var/lib/etcd-restore' });
+  const change = plan.changes[0]!;
+  assert.match(change.check!.toDisplay(), /\/var\/lib\/etcd-restore\.partial-r7/);
+  assert.match(change.check!.toDisplay(), /\/var\/lib\/etcd-restore\/member\/snap\/db/);
+  assert.deepEqual(change.subjects, ['/var/lib/etcd-restore', '/var/lib/etcd-restore.partial-r7']);
+});

@@ -7,6 +7,7 @@ import { staticPodsStartAction } from '../../../src/actions/k8s/static-pods-star
 import { staticPodsStopAction } from '../../../src/actions/k8s/static-pods-stop.js';
 import { applyPlan, errorsOf, findingText, makeContext, planAction, runUndo } from '../../etcd/helpers/context.js';
 import { cleanups } from '../../etcd/helpers/etcd-server.js';
+import { readVerdict } from '../../../src/actions/check-verdict.js';
 
 const PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
@@ -188,4 +189,21 @@ test('start: a manifest in neither place is info in a dry-run (an earlier step m
   assert.ok(dry.changes.some((c) => /^mv -- /.test(c.command?.toDisplay() ?? '')), 'the move is shown');
   const real = await planAction(staticPodsStartAction, makeContext(), { ...node.args, pods: ['etcd'] });
   assert.match(errorsOf(real).join('\n'), /etcd: no manifest in the stash .* nor in .*: cannot start it/);
+});
+
+test('every change of a stop carries its check: reverted before, applied after, reverted again after the undos (pods running again)', async (t) => {
+  const node = await makeNode(t);
+  const ctx = makeContext();
+  const plan = await planAction(staticPodsStopAction, ctx, node.args);
+  const verdicts = async () => Promise.all(plan.changes.map(async (c) => readVerdict(await ctx.probe(c.check!)).verdict));
+  assert.ok(plan.changes.every((c) => c.check), 'a check on every change');
+  assert.deepEqual(await verdicts(), plan.changes.map(() => 'reverted'));
+  await applyPlan(ctx, plan);
+  assert.deepEqual(await verdicts(), plan.changes.map(() => 'applied'));
+  for (const undo of plan.changes.map((c) => c.undo).filter((u) => u).reverse()) await runUndo(ctx, undo!);
+  assert.deepEqual(await verdicts(), plan.changes.map(() => 'reverted'));
+  // A manifest edited in the meantime is not "the" manifest: the check cannot tell.
+  await writeFile(join(node.manifestsDir, 'etcd.yaml'), 'kind: Pod\n# edited\n');
+  const etcdMove = plan.changes.find((c) => c.description.includes('etcd.yaml'))!;
+  assert.equal(readVerdict(await ctx.probe(etcdMove.check!)).verdict, 'unknown');
 });

@@ -18,8 +18,8 @@ export interface TestPki {
   clientKey: string;
 }
 
-/** CA, a server pair for 127.0.0.1/localhost, a client pair: EC P-256, milliseconds each. */
-export async function makeTestPki(dir: string): Promise<TestPki> {
+/** CA, a server pair for 127.0.0.1/localhost (and `extraIps`), a client pair: EC P-256, milliseconds each. */
+export async function makeTestPki(dir: string, extraIps: string[] = []): Promise<TestPki> {
   await mkdir(dir, { recursive: true });
   const p = (name: string) => join(dir, name);
   const base = ['req', '-x509', '-config', '/dev/null', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2'];
@@ -31,7 +31,7 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
       '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', '-addext', `extendedKeyUsage=${eku}`,
       ...(san ? ['-addext', `subjectAltName=${san}`] : [])]);
   await Promise.all([
-    leaf('server', 'etcd-server', 'serverAuth,clientAuth', 'IP:127.0.0.1,DNS:localhost'),
+    leaf('server', 'etcd-server', 'serverAuth,clientAuth', ['IP:127.0.0.1', ...extraIps.map((ip) => `IP:${ip}`), 'DNS:localhost'].join(',')),
     leaf('healthcheck-client', 'kube-etcd-healthcheck-client', 'clientAuth'),
   ]);
   return { dir, ca: p('ca.crt'), serverCert: p('server.crt'), serverKey: p('server.key'), clientCert: p('healthcheck-client.crt'), clientKey: p('healthcheck-client.key') };

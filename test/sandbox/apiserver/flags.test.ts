@@ -28,7 +28,14 @@ test('kubeadm-style flags map to the config; unknown flags are ignored; defaults
     tlsPrivateKeyFile: '/n/pki/apiserver.key',
     clientCaFile: '/n/pki/ca.crt',
     etcdPrefix: '/registry',
+    storageMediaType: 'application/vnd.kubernetes.protobuf',
   });
+});
+
+test('--storage-media-type: protobuf by default, application/json when given, anything else refused', () => {
+  assert.equal(parseApiServerFlags([...base, '--storage-media-type=application/json']).storageMediaType, 'application/json');
+  assert.equal(parseApiServerFlags([...base, '--storage-media-type', 'application/vnd.kubernetes.protobuf']).storageMediaType, 'application/vnd.kubernetes.protobuf');
+  assert.throws(() => parseApiServerFlags([...base, '--storage-media-type=application/xml']), /--storage-media-type must be application\/json or application\/vnd\.kubernetes\.protobuf, not application\/xml/);
 });
 
 test('separate values, several etcd servers, a bind address and a prefix', () => {

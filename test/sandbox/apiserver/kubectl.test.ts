@@ -13,6 +13,7 @@ import { startTestEtcd, type TestEtcd } from '../../support/etcd.js';
 import { commandOfEntry, pathsOfNode } from '../../../src/sandbox/layout.js';
 import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
 import { seedClusterState, type SeedSummary } from '../../../src/sandbox/cluster-state/seed.js';
+import { decodeStoredObject, encodeStoredObject } from '../../../src/sandbox/cluster-state/protobuf/storage-value.js';
 
 // admin.conf points at https://<ip>:6443, so this file owns its own loopback address.
 const IP = '127.0.79.11';
@@ -163,10 +164,10 @@ test('kubectl get ns, get deploy -A, a single object, selectors, and the errors 
 test('reads go to etcd on every request: a change in etcd shows at once', async (t) => {
   const client = openEtcdClient({ endpoints: [etcd.endpoint], caFile: etcd.caFile, certFile: etcd.certFile, keyFile: etcd.keyFile });
   t.after(() => client.close());
-  const node = JSON.parse((await client.get('/registry/minions/worker2').string())!);
+  const node = decodeStoredObject((await client.get('/registry/minions/worker2').buffer())!) as any;
   node.metadata.name = 'worker3';
   node.status.conditions.find((c: any) => c.type === 'Ready').status = 'False';
-  await client.put('/registry/minions/worker3').value(JSON.stringify(node));
+  await client.put('/registry/minions/worker3').value(encodeStoredObject(node, 'application/vnd.kubernetes.protobuf'));
   const result = await kubectl('get', 'node', 'worker3', '--no-headers');
   assert.match(result.stdout, /^worker3\s+NotReady\s/);
   await client.delete().key('/registry/minions/worker3');

@@ -121,8 +121,13 @@ test('store failures: etcd down is 503 (readyz 500), an undecodable value is 500
   assert.equal(ready.status, 500);
   assert.equal(ready.body, '[+]ping ok\n[-]etcd failed: 14 UNAVAILABLE: No connection established\nreadyz check failed\n');
   assert.equal((await routeRequest(req('/livez'), context)).status, 200);
-  const proto = fakeStore(objects, new UndecodableValueError('/registry/pods/a/b is stored as protobuf'));
-  const bad = await routeRequest(req('/api/v1/pods'), { store: proto.store, serverAddress: 'x' });
+  const corrupt = fakeStore(objects, new UndecodableValueError('/registry/pods/a/b', '42', 'Pod.spec (PodSpec): length 300 at byte 2 runs past the end of its message (7 bytes left)'));
+  const bad = await routeRequest(req('/api/v1/pods'), { store: corrupt.store, serverAddress: 'x' });
   assert.equal(bad.status, 500);
   assert.equal((bad.body as { reason: string }).reason, 'InternalError');
+  // The real API server's wording (apierrors.NewInternalError of a storage.NewCorruptObjError): key, revision and why.
+  assert.equal(
+    (bad.body as { message: string }).message,
+    'Internal error occurred: StorageError: corrupt object, Code: 7, Key: /registry/pods/a/b, ResourceVersion: 42, AdditionalErrorMsg: cannot decode the stored value: Pod.spec (PodSpec): length 300 at byte 2 runs past the end of its message (7 bytes left)',
+  );
 });

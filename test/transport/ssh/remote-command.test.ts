@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { InputError } from '../../../src/errors.js';
 import { readProcStat } from '../../../src/system/process-alive.js';
-import { buildExecCommand, buildKillCommand, isSudoPasswordFailure, markerPrefix, MarkerFilter } from '../../../src/transport/ssh/remote-command.js';
+import { buildExecCommand, buildKillCommand, escapeForPrintfB, isSudoPasswordFailure, markerPrefix, MarkerFilter, type RemoteCommand } from '../../../src/transport/ssh/remote-command.js';
 
 const run = promisify(execFile);
 
@@ -19,10 +19,20 @@ function filter(nonce: string) {
   return { f, text: () => Buffer.concat(passed).toString(), seen };
 }
 
+/** Run the wrapper the way sshd does (the login shell's `-c`), its preamble and input on stdin. */
+function runWrapper(shell: string, remote: RemoteCommand, input = ''): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(shell, ['-c', remote.command], (error, stdout, stderr) => (error ? reject(Object.assign(error, { stderr })) : resolve({ stdout, stderr })));
+    child.stdin!.end(Buffer.concat([remote.preamble ?? Buffer.alloc(0), Buffer.from(input)]));
+  });
+}
+
+const SHELLS = ['/bin/sh', '/bin/bash'].filter((s) => existsSync(s));
+
 test('the wrapper reports its process group first, then runs the script with env, quoting intact', async () => {
   const value = `a'b"c $HOME \\ \n end`;
-  const command = buildExecCommand({ script: 'printf %s "$V"; echo err >&2', nonce: 'n1', become: false, env: { V: value } });
-  const { stdout, stderr } = await run('sh', ['-c', command]);
+  const remote = buildExecCommand({ script: 'printf %s "$V"; echo err >&2', nonce: 'n1', become: false, env: { V: value } });
+  const { stdout, stderr } = await runWrapper('sh', remote);
   assert.equal(stdout, value);
   const match = new RegExp(`^${markerPrefix('n1')}(\\d+)\\nerr\\n$`).exec(stderr);
   assert.ok(match, stderr);
@@ -33,15 +43,42 @@ test('the wrapper reports its process group first, then runs the script with env
   assert.deepEqual(seen, [Number(match![1])]);
 });
 
+// Values that break naive readers: newlines (also trailing), backslashes and printf
+// escapes, quotes, `$( )`, the preamble's own end line, `=`, multibyte text, 10 KB.
+const HOSTILE_ENV = ['\n', 'end\n\n', '.', '\\c\\0101%s%b\\n', `'"\`$(touch X)\``, 'A=B=C', ' lead and trail ', 'ümlaut ✓\ttab', '-n', '', 'x'.repeat(10_000)];
+
+test('env values reach the script byte-exact through the stdin preamble, never in the command line, and the script still gets its own stdin', async () => {
+  for (const shell of SHELLS) {
+    for (const value of HOSTILE_ENV) {
+      const remote = buildExecCommand({ script: 'printf "%s|" "$V" "$W"; cat', nonce: 'n3', become: false, env: { V: value, W: 'second' } });
+      if (value.length >= 2) assert.ok(!remote.command.includes(value), `value in the command line: ${remote.command}`);
+      assert.ok(remote.preamble, 'env goes in a preamble');
+      const { stdout } = await runWrapper(shell, remote, 'own input\n');
+      assert.equal(stdout, `${value}|second|own input\n`, `${shell}, value ${JSON.stringify(value).slice(0, 80)}`);
+    }
+  }
+});
+
+test('without env there is no preamble and stdin is the script\'s own', async () => {
+  const remote = buildExecCommand({ script: 'cat', nonce: 'n4', become: false });
+  assert.equal(remote.preamble, undefined);
+  assert.equal((await runWrapper('sh', remote, 'data')).stdout, 'data');
+});
+
+test('escapeForPrintfB leaves no byte of the value that sh could read as syntax', () => {
+  assert.match(escapeForPrintfB(`a b'"\\$\n✓`), /^[A-Za-z0-9_.,:@+=\/\\-]*$/);
+  assert.equal(escapeForPrintfB('\n'), '\\0012');
+});
+
 test('the reported id is the process group of the running command', async () => {
-  const command = buildExecCommand({ script: 'ps -o pgid= -p $$', nonce: 'n2', become: false });
-  const { stdout, stderr } = await run('sh', ['-c', command]);
+  const remote = buildExecCommand({ script: 'ps -o pgid= -p $$', nonce: 'n2', become: false });
+  const { stdout, stderr } = await runWrapper('sh', remote);
   const reported = Number(new RegExp(`${markerPrefix('n2')}(\\d+)`).exec(stderr)![1]);
   assert.equal(Number(stdout.trim()), reported);
 });
 
 test('become runs the wrapper through non-interactive sudo', () => {
-  assert.match(buildExecCommand({ script: 'id', nonce: 'n', become: true }), /^exec sudo -n -- setsid -w sh -c /);
+  assert.match(buildExecCommand({ script: 'id', nonce: 'n', become: true }).command, /^exec sudo -n -- setsid -w sh -c /);
   assert.match(buildKillCommand(1234, true, 2000), /^exec sudo -n -- sh -c /);
 });
 
