@@ -10,10 +10,11 @@ export { hostStateDirOf, DEFAULT_HOST_STATE_DIR } from './paths.js';
 
 /**
  * A run ends clean when the hosts are where it meant them to be or back where they
- * were: done, a rollback that completed, or a failure that left nothing applied (exit
- * 1). Then its markers go; otherwise (exit 3: a human must look) they stay, and the
- * next run asks about it.
+ * were: done, a rollback its checks verified, or an end whose exit code says the hosts
+ * are as before (1 failed, 130 interrupted: nothing applied, or every change probed
+ * reverted; see EXIT in engine/run.ts). Then its markers go; otherwise (exit 3: a human
+ * must look) they stay, and the next run asks about it.
  */
 export function isCleanEnd(outcome: { state: string; exitCode?: number; rollback?: { ok: boolean } }): boolean {
-  return outcome.state === 'done' || outcome.state === 'rolled-back' || outcome.rollback?.ok === true || outcome.exitCode === 1;
+  return outcome.state === 'done' || outcome.state === 'rolled-back' || outcome.rollback?.ok === true || outcome.exitCode === 1 || outcome.exitCode === 130;
 }
