@@ -115,6 +115,7 @@ test('a run killed before its first change says nothing was applied (a read-only
   const byId = new Map((await listRuns(stateDir)).map((r) => [r.runId, r]));
   assert.equal(byId.get('20261201T000000Z-5555')!.state, 'crashed');
   assert.match(byId.get('20261201T000000Z-5555')!.note ?? '', /process \d+ is gone.*; nothing was applied \(it stopped before its first change\)/);
-  assert.equal(byId.get('20261201T000000Z-5555')!.canRollback, false);
+  // Still offered: `drbook rollback` probes nothing, gives the run its end (failed, nothing applied) and removes its markers.
+  assert.equal(byId.get('20261201T000000Z-5555')!.canRollback, true);
   assert.doesNotMatch(byId.get('20261201T000000Z-6666')!.note ?? '', /nothing was applied/);
 });
