@@ -69,6 +69,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
       secretsByHost,
       signal: request.signal,
       reason: 'requested with drbook rollback',
+      hostHeld: (host) => hostLocks.holds(host),
     });
     const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
     // Verified with nothing undone: the run had changed nothing (a crash before any change took effect).

@@ -39,6 +39,8 @@ export interface RollbackInput {
   secretsByHost: Map<string, Record<string, string>>;
   signal: AbortSignal;
   reason: string;
+  /** The run's host locks cover every probe too (ProbeEnv.hostHeld); undos go through run.guardCommand. */
+  hostHeld?: ProbeEnv['hostHeld'];
 }
 
 export interface RollbackOutcome {
@@ -62,7 +64,7 @@ export async function rollbackRun(input: RollbackInput): Promise<RollbackOutcome
   const work = history.changesToRollBack();
   await recorder.record({ t: 'rollback', phase: 'started', reason: input.reason });
   recorder.emit({ type: 'rollback.started', reason: input.reason });
-  const probeEnv: ProbeEnv = { recorder, pool: input.pool, secretsByHost: input.secretsByHost, signal: input.signal, knownHosts: new Set(input.hosts.keys()) };
+  const probeEnv: ProbeEnv = { recorder, pool: input.pool, secretsByHost: input.secretsByHost, signal: input.signal, knownHosts: new Set(input.hosts.keys()), hostHeld: input.hostHeld };
 
   const outcome: RollbackOutcome = { ok: false, left: [], irreversible: [], undone: 0, foundReverted: 0, unverified: [] };
   const brokenHosts = new Set<string>();

@@ -136,7 +136,8 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
   // Every command a change or an undo runs holds the run's in-flight lock on its host; probes do not need it.
   const run: RunInfo = { ...runInfo(request), guardCommand: hostLocks && ((host, command) => hostLocks.guard(host, command)) };
   const env: HostStepEnv = { run, pool: request.pool, recorder, signal, confirm: request.confirm, nextIndex: nextIndexes(recorder.entries) };
-  const probeEnv = { recorder, pool: request.pool, secretsByHost: compiled.secretsByHost, signal, knownHosts: new Set(request.hosts.map((h) => h.name)) };
+  const hostHeld = hostLocks && ((host: string) => hostLocks.holds(host));
+  const probeEnv = { recorder, pool: request.pool, secretsByHost: compiled.secretsByHost, signal, knownHosts: new Set(request.hosts.map((h) => h.name)), hostHeld };
 
   let failure: string | undefined;
   if (request.resumeFrom) failure = await resolveInFlight(recorder, probeEnv);
@@ -175,6 +176,7 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
     secretsByHost: compiled.secretsByHost,
     signal: request.abandon ?? new AbortController().signal,
     reason: failure,
+    hostHeld,
   });
   if (!rollback.ok) {
     const why = request.abandon?.aborted ? 'the rollback was abandoned (a second signal)' : 'the rollback is not verified complete';

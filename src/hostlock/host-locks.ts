@@ -1,7 +1,9 @@
 // The locks a run holds on its hosts, for its whole life: the engine calls
 // markChanged() before every change's intent (the run's marker goes on the host before
 // its first change there), guard() on every command a change runs (the in-flight
-// lock), finish() once the run's outcome is known, release() at the very end.
+// lock), holds() before every probe of a rollback or a resume (a check read while
+// another run may hold the host proves nothing), finish() once the run's outcome is
+// known, release() at the very end.
 
 import { DrbookError, errorMessage } from '../errors.js';
 import { sh, type ShellCommand } from '../shell/command.js';
@@ -69,6 +71,24 @@ export class HostLocks {
       if (kind === 'change') throw error;
       place.refusal = error instanceof Error ? error.message : String(error);
       this.context.notify({ level: 'warn', host, message: `${place.refusal}: the undos on ${host} are not carried out` });
+    }
+  }
+
+  /**
+   * Before a probe of a rollback or a resume (a change's check): the run holds `host`'s
+   * lock (taken again if its holder ended, or for the first time if the host could not
+   * be reached at the start). Resolves undefined when it does, else why not: the probe
+   * then cannot tell (another run may be changing the host), and never says reverted.
+   */
+  async holds(host: string): Promise<string | undefined> {
+    const place = this.placeOf(host);
+    if (!place) return `host ${host} is not locked by run ${this.runId}`;
+    try {
+      await this.ensureHeld(place);
+      return undefined;
+    } catch (error) {
+      place.refusal = error instanceof Error ? error.message : String(error);
+      return `run ${this.runId} does not hold the lock of ${host}: ${place.refusal}`;
     }
   }
 

@@ -133,6 +133,10 @@ test('the lock lost and taken meanwhile by another run: the next change is refus
   assert.equal(refused.exitCode, 125);
   assert.match(refused.stderr, /not run: run run-a does not hold the lock of node1 \(the lock of host node1 was lost/);
   assert.equal(existsSync(join(w.base, 'undone')), false);
+  // A probe of the rollback is not run either: it could only read what run-b is doing.
+  assert.match((await locks.holds('node1')) ?? '', /run run-a does not hold the lock of node1: the lock of host node1 was lost .* locked by run run-b/);
+  await other!.release();
+  assert.equal(await locks.holds('node1'), undefined, 'free again (and no one acted meanwhile): taken again, the probe may run');
 });
 
 test('the marker goes on the host before the first change, stays when the run ends unclean, and refuses the next run; the run itself takes it back', async (t) => {
