@@ -95,7 +95,8 @@ export function summarizeRun(history: RunHistory, options: LivenessOptions = {})
     summary.note = `process ${history.pid} is gone; the journal stops at ${history.lastAt}${cutOff}`;
   }
   if (state !== 'running' && state !== 'done' && !history.changes.some((c) => !c.readOnly)) {
-    // Killed (or stopped) before its first change: nothing to undo, nothing on the hosts to ask about.
+    // Killed (or stopped) before its first change: nothing to undo (a crashed one is still offered to
+    // `drbook rollback`, which gives it an end and removes its markers).
     summary.note = `${summary.note ? `${summary.note}; ` : ''}nothing was applied (it stopped before its first change)`;
   }
   return summary;
