@@ -14,6 +14,11 @@ export interface RunInfo {
   dryRun: boolean;
   /** The folder where this run keeps its files (journal, stashes made by drbook itself). */
   stateDir: string;
+  /**
+   * Wraps the command a change runs on a host so that it holds the run's in-flight lock
+   * there while it runs (src/hostlock); absent in a dry-run. Probes are not wrapped.
+   */
+  guardCommand?: (host: string, command: ShellCommand) => ShellCommand;
 }
 
 export interface ActionContext {

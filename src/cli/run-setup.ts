@@ -2,6 +2,7 @@
 // inventory, choosing hosts, parameters, the state dir, the output.
 
 import { InputError } from '../errors.js';
+import { isRunIdLike } from '../hostlock/records.js';
 import { builtinInventory, loadInventory } from '../inventory/load.js';
 import { resolveTargets } from '../inventory/targets.js';
 import type { Host, Inventory } from '../inventory/types.js';
@@ -31,7 +32,13 @@ export const RUN_OPTIONS: OptionSpec = {
   yes: { type: 'boolean', short: 'y' },
   'no-rollback': { type: 'boolean' },
   'on-interrupt': { type: 'string' },
+  'ignore-run': { type: 'string', multiple: true },
 };
+
+export const IGNORE_RUN_HELP: [string, string] = [
+  '--ignore-run RUN_ID',
+  'Go ahead although run RUN_ID left unfinished changes on the hosts (drbook\nrefuses otherwise, naming it); journaled. Repeatable.',
+];
 
 export const RUN_HELP: Array<[string, string]> = [
   ['-i, --inventory FILE', 'Hosts and groups (YAML). Without it the runbook runs on the implicit host `local`.'],
@@ -40,6 +47,7 @@ export const RUN_HELP: Array<[string, string]> = [
   ['-y, --yes', 'Answer every `confirm` step with yes (needed when there is no terminal).'],
   ['--no-rollback', 'On failure, stop and leave everything as it is for a human (exit 3 if changes remain).'],
   ['--on-interrupt MODE', 'On SIGINT/SIGTERM: rollback (default) or stop.'],
+  IGNORE_RUN_HELP,
   ...COMMON_HELP,
 ];
 
@@ -50,6 +58,7 @@ export interface LoadedRun {
   cliParams: Record<string, string>;
   stateDir: string;
   output: OutputMode;
+  ignoreRuns: string[];
   /** Secret values were given with -p (now hidden from the process's command line): tell the operator. */
   secretArgsWarning?: string;
 }
@@ -68,8 +77,17 @@ export async function loadRun(runbookFile: string, values: ParsedArgs['values'])
     cliParams: parseParamFlags(listOption(values, 'param')),
     stateDir: resolveStateDir(stringOption(values, 'state-dir')),
     output: outputMode(values),
+    ignoreRuns: ignoreRunsOption(values),
     ...(secretArgsWarning ? { secretArgsWarning } : {}),
   };
+}
+
+/** --ignore-run RUN_ID...: run ids only (they name markers on the hosts). */
+export function ignoreRunsOption(values: ParsedArgs['values']): string[] {
+  const ids = listOption(values, 'ignore-run');
+  const bad = ids.find((id) => !isRunIdLike(id));
+  if (bad !== undefined) throw new InputError(`--ignore-run ${bad}: expected a run id, e.g. 20261123T091530Z-3fa9 (the refusal names it)`);
+  return ids;
 }
 
 export function outputMode(values: ParsedArgs['values']): OutputMode {

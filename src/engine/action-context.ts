@@ -44,7 +44,8 @@ export function createActionContext(options: ActionContextOptions): ActionContex
     },
     exec: (command, execOptions = {}) => {
       if (options.run.dryRun) throw new Error(`internal: exec() called during a dry-run (${command.toDisplay()})`);
-      return run(command, execOptions.timeoutMs, true, execOptions.stdin);
+      const guarded = options.run.guardCommand?.(options.host.name, command) ?? command;
+      return run(guarded, execOptions.timeoutMs, true, execOptions.stdin);
     },
   };
 }

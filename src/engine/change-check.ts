@@ -25,6 +25,11 @@ export interface ProbeEnv {
   signal: AbortSignal;
   /** Hosts the run knows (a host missing from the inventory cannot be probed). */
   knownHosts: Set<string>;
+  /**
+   * Resolves undefined when the run holds the host's lock (src/hostlock; taken again if
+   * it was lost), else why not: the check is then not run and cannot tell.
+   */
+  hostHeld?: (host: string) => Promise<string | undefined>;
 }
 
 /** Run a journaled change's check, journal what it found (a `probe` entry) and emit it. */
@@ -47,6 +52,8 @@ async function runJournaledCheck(change: ChangeHistory, env: ProbeEnv): Promise<
   try {
     const onOperator = change.checkOn === 'operator';
     if (!onOperator && !env.knownHosts.has(change.host)) return { verdict: 'unknown', detail: `host ${change.host} is not in the inventory any more` };
+    const notHeld = onOperator ? undefined : await env.hostHeld?.(change.host);
+    if (notHeld) return { verdict: 'unknown', detail: `its check was not run: ${notHeld}` };
     const transport = onOperator ? new LocalTransport('operator') : await env.pool.get(change.host);
     return readVerdict(await transport.exec({ command, timeoutMs: CHECK_TIMEOUT_MS, signal: env.signal }));
   } catch (error) {

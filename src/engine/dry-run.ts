@@ -5,6 +5,7 @@
 
 import type { RunInfo } from '../actions/action.js';
 import { DrbookError, errorMessage } from '../errors.js';
+import { inspectHostLocks } from '../hostlock/index.js';
 import { Masker } from '../shell/masker.js';
 import type { EventBus } from './events.js';
 import { planAcrossHosts, planHostStep, type HostStepEnv } from './host-step.js';
@@ -31,6 +32,13 @@ export async function executeDryRun(request: Omit<RunRequest, 'rollbackOnFailure
   const started = Date.now();
   recorder.emit({ type: 'run.started', runId: request.runId, runbook: request.runbook.metadata.name, hosts: request.hosts.map((h) => h.name), dryRun: true, steps: stepList(compiled) });
   try {
+    // What the real run would meet on the hosts: a lock held, markers of unfinished runs (read-only).
+    const locks = await inspectHostLocks({ hosts: request.hosts, pool: request.pool, stateDir: request.stateDir, runId: request.runId, ignoreRuns: request.ignoreRuns, signal: request.interrupt });
+    for (const problem of locks.problems) {
+      outcome.problems.push(problem.message);
+      recorder.emit({ type: 'run.notice', level: 'error', host: problem.host, message: problem.message });
+    }
+    for (const note of locks.notes) recorder.emit({ type: 'run.notice', level: 'info', ...note });
     for (const { step, hosts } of compiled.steps) {
       const stepStarted = Date.now();
       recorder.emit({ type: 'step.started', stepId: step.id, name: step.name, action: step.uses, hosts: hosts.map((h) => h.host.name) });

@@ -46,7 +46,9 @@ export type RunEvent =
       /** Undone on the journal's word: the step gives no check to confirm it. */
       unverified?: string[];
     }
-  | { type: 'run.finished'; runId: string; state: RunState; exitCode: number; durationMs: number; error?: string };
+  | { type: 'run.finished'; runId: string; state: RunState; exitCode: number; durationMs: number; error?: string }
+  /** Something about the run as a whole worth saying (the host locks: a wait, a marker removed, a lock taken again). */
+  | { type: 'run.notice'; level: 'info' | 'warn' | 'error'; host?: string; message: string };
 
 /** A change as shown in a plan or journal: text only, secrets already masked. */
 export interface PlannedChange {

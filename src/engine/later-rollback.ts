@@ -3,6 +3,7 @@
 // ends the run there: rolled-back (verified), failed (verified: nothing was applied) or
 // rollback-failed (something is not back, or cannot be told).
 
+import { acquireHostLocks, isCleanEnd } from '../hostlock/index.js';
 import type { Host } from '../inventory/types.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
@@ -25,6 +26,8 @@ export interface LaterRollbackRequest {
   /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name; a host var of the same name fills in for its host. */
   secrets: Record<string, string>;
   signal: AbortSignal;
+  /** --ignore-run: go ahead although these runs left unfinished changes on the hosts (journaled). */
+  ignoreRuns?: string[];
 }
 
 export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string }> {
@@ -35,23 +38,44 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
   const masker = new Masker();
   for (const secrets of secretsByHost.values()) masker.add(...Object.values(secrets));
   const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
-  const writer = await JournalWriter.append(request.stateDir, header.runId);
-  const recorder = new RunRecorder(writer, request.bus, masker, request.entries);
+  const hostLocks = await acquireHostLocks({
+    hosts: request.hosts,
+    pool: request.pool,
+    stateDir: request.stateDir,
+    runId: header.runId,
+    runbook: header.runbook.name,
+    startedAt: header.at,
+    purpose: 'rollback',
+    ignoreRuns: request.ignoreRuns,
+    staleLocalLocks: lock.staleHolders,
+    notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
+    signal: request.signal,
+  }).catch(async (error) => {
+    await lock.release();
+    await request.pool.closeAll().catch(() => undefined);
+    throw error;
+  });
+  let recorder: RunRecorder | undefined;
   try {
+    recorder = new RunRecorder(await JournalWriter.append(request.stateDir, header.runId), request.bus, masker, request.entries);
     await recorder.record({ t: 'resumed', pid: process.pid });
+    await recorder.record(hostLocks.journalEntry());
+    recorder.beforeChange = (host, kind) => hostLocks.markChanged(host, kind);
     const outcome = await rollbackRun({
       recorder,
       pool: request.pool,
       hosts: new Map(request.hosts.map((h) => [h.name, h])),
-      run: { id: header.runId, startedAt: header.at, dryRun: false, stateDir: request.stateDir },
+      run: { id: header.runId, startedAt: header.at, dryRun: false, stateDir: request.stateDir, guardCommand: (host, command) => hostLocks.guard(host, command) },
       secretsByHost,
       signal: request.signal,
       reason: 'requested with drbook rollback',
+      hostHeld: (host) => hostLocks.holds(host),
     });
     const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
     // Verified with nothing undone: the run had changed nothing (a crash before any change took effect).
     const state = !outcome.ok ? 'rollback-failed' : outcome.undone > 0 || replayJournal(request.entries).changes.some((c) => c.undone) ? 'rolled-back' : 'failed';
     const error = !outcome.ok ? `the rollback is not verified complete; not back:\n${outcome.left.join('\n')}` : state === 'failed' ? `${header.runId} was cut off or stopped; nothing was applied (the checks found every change reverted)` : undefined;
+    await hostLocks.finish(isCleanEnd({ state, exitCode, rollback: outcome })); // markers go only when the checks say every change is back
     await recorder.record({ t: 'end', state, exitCode, error });
     const journalProblem = recorder.journalFailure ? await recorder.appendMissing(request.stateDir, header.runId) : undefined;
     const journalNote = recorder.journalFailure
@@ -61,7 +85,8 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
       : undefined;
     return { ...outcome, exitCode, state, journalNote };
   } finally {
-    await recorder.close();
+    await recorder?.close();
+    await hostLocks.release();
     await request.pool.closeAll().catch(() => undefined);
     await lock.release();
   }

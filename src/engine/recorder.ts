@@ -22,6 +22,12 @@ export type NewJournalEntry = WithoutTime<JournalEntry>;
 
 export class RunRecorder {
   readonly entries: JournalEntry[];
+  /**
+   * Awaited before the intent of a change (or of an undo) on a host is journaled: the
+   * run's host lock is made sure of and its marker written there (src/hostlock). A
+   * rejection stops the change before it is journaled or begun.
+   */
+  beforeChange?: (host: string, kind: 'change' | 'undo') => Promise<void>;
   /** Why the journal could not be written; undefined while it works. */
   journalFailure: DrbookError | undefined;
   /** How many of `entries` are known to be in the file (a prefix). */
@@ -51,6 +57,8 @@ export class RunRecorder {
    */
   async record(entry: NewJournalEntry): Promise<void> {
     if (this.journalFailure && entry.t === 'intent') throw this.journalFailure;
+    if (entry.t === 'intent' && !entry.readOnly) await this.beforeChange?.(entry.host, 'change');
+    else if (entry.t === 'undo-intent') await this.beforeChange?.(entry.host, 'undo');
     const full = this.masker.maskDeep({ ...entry, at: this.clock().toISOString() }) as JournalEntry;
     const line = this.entries.push(full);
     if (!this.writer || this.journalFailure) return;

@@ -39,6 +39,8 @@ export interface RollbackInput {
   secretsByHost: Map<string, Record<string, string>>;
   signal: AbortSignal;
   reason: string;
+  /** The run's host locks cover every probe too (ProbeEnv.hostHeld); undos go through run.guardCommand. */
+  hostHeld?: ProbeEnv['hostHeld'];
 }
 
 export interface RollbackOutcome {
@@ -62,7 +64,7 @@ export async function rollbackRun(input: RollbackInput): Promise<RollbackOutcome
   const work = history.changesToRollBack();
   await recorder.record({ t: 'rollback', phase: 'started', reason: input.reason });
   recorder.emit({ type: 'rollback.started', reason: input.reason });
-  const probeEnv: ProbeEnv = { recorder, pool: input.pool, secretsByHost: input.secretsByHost, signal: input.signal, knownHosts: new Set(input.hosts.keys()) };
+  const probeEnv: ProbeEnv = { recorder, pool: input.pool, secretsByHost: input.secretsByHost, signal: input.signal, knownHosts: new Set(input.hosts.keys()), hostHeld: input.hostHeld };
 
   const outcome: RollbackOutcome = { ok: false, left: [], irreversible: [], undone: 0, foundReverted: 0, unverified: [] };
   const brokenHosts = new Set<string>();
@@ -165,7 +167,8 @@ async function undoOne(item: UndoItem, undo: UndoRecord, input: RollbackInput, p
     if (typeof command === 'string') throw new Error(command);
     const ctx = await undoContext(item, input, output);
     if (command) {
-      const result = await ctx.transport.exec({ command, timeoutMs: UNDO_TIMEOUT_MS, signal: input.signal, onOutput: (stream, text) => output.push(stream, text) });
+      // ctx.exec: the undo runs under the run's in-flight lock like any change (its output goes to the masked tail).
+      const result = await ctx.exec(command, { timeoutMs: UNDO_TIMEOUT_MS });
       if (result.exitCode !== 0) throw commandFailure(command.toDisplay(), result);
     } else if ('action' in undo) {
       await undoWithAction(undo, ctx);

@@ -4,6 +4,7 @@
 
 import { hostname } from 'node:os';
 import type { RunInfo } from '../actions/action.js';
+import { acquireHostLocks, isCleanEnd, type HostLocks } from '../hostlock/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
@@ -51,6 +52,8 @@ export interface RunRequest {
   startedAt: string;
   /** Journal of a run being resumed. */
   resumeFrom?: JournalEntry[];
+  /** --ignore-run: go ahead although these runs left unfinished changes on the hosts (journaled). */
+  ignoreRuns?: string[];
 }
 
 export interface RunOutcome {
@@ -80,7 +83,9 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const lock = await acquireLock(request.stateDir, hostNames, request.runId);
   const started = Date.now();
   let recorder: RunRecorder | undefined;
+  let hostLocks: HostLocks | undefined;
   try {
+    hostLocks = await lockHosts(request, lock.staleHolders); // refuses before the journal: nothing is changed
     const header = request.resumeFrom ? undefined : runHeader(request, masker);
     const writer = header ? await JournalWriter.create(request.stateDir, header) : await JournalWriter.append(request.stateDir, request.runId);
     recorder = new RunRecorder(writer, request.bus, masker, request.resumeFrom ?? [header!]);
@@ -91,24 +96,48 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     const signal = AbortSignal.any([request.interrupt, journalStop.signal]);
     if (request.resumeFrom) await recorder.record({ t: 'resumed', pid: process.pid });
     else await recorder.record({ t: 'plan', steps: compiled.steps.map((c) => ({ id: c.step.id, name: c.step.name, hosts: c.hosts.map((h) => h.host.name) })) });
+    await recorder.record(hostLocks.journalEntry());
+    recorder.beforeChange = (host, kind) => hostLocks!.markChanged(host, kind);
     recorder.emit({ type: 'run.started', runId: request.runId, runbook: request.runbook.metadata.name, hosts: hostNames, dryRun: false, resumed: !!request.resumeFrom, steps: stepList(compiled) });
 
-    const outcome = await runSteps(request, compiled, recorder, signal).catch((error: unknown) => unexpected(error, request, recorder!));
+    const outcome = await runSteps(request, compiled, recorder, signal, hostLocks).catch((error: unknown) => unexpected(error, request, recorder!));
+    await hostLocks.finish(isCleanEnd(outcome)); // markers go only when the hosts are done or (verified) back
     await recorder.record({ t: 'end', state: outcome.state, exitCode: outcome.exitCode, error: outcome.error });
     if (recorder.journalFailure) outcome.error = `${outcome.error ?? ''}\n${await journalNote(recorder, request)}`.trim();
     recorder.emit({ type: 'run.finished', runId: request.runId, state: outcome.state, exitCode: outcome.exitCode, durationMs: Date.now() - started, error: outcome.error });
     return outcome;
   } finally {
     await recorder?.close();
+    await hostLocks?.release();
     await request.pool.closeAll().catch(() => undefined);
     await lock.release();
   }
 }
 
-async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder: RunRecorder, signal: AbortSignal): Promise<RunOutcome> {
-  const run = runInfo(request);
+/** The run's locks on its hosts (src/hostlock), taken before any change; notices go to the bus. */
+function lockHosts(request: RunRequest, staleLocalLocks: HostLockStale): Promise<HostLocks> {
+  return acquireHostLocks({
+    hosts: request.hosts,
+    pool: request.pool,
+    stateDir: request.stateDir,
+    runId: request.runId,
+    runbook: request.runbook.metadata.name,
+    startedAt: request.startedAt,
+    purpose: request.resumeFrom ? 'resume' : 'run',
+    ignoreRuns: request.ignoreRuns,
+    staleLocalLocks,
+    notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
+    signal: request.interrupt,
+  });
+}
+type HostLockStale = Parameters<typeof acquireHostLocks>[0]['staleLocalLocks'];
+
+async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder: RunRecorder, signal: AbortSignal, hostLocks?: HostLocks): Promise<RunOutcome> {
+  // Every command a change or an undo runs holds the run's in-flight lock on its host; probes do not need it.
+  const run: RunInfo = { ...runInfo(request), guardCommand: hostLocks && ((host, command) => hostLocks.guard(host, command)) };
   const env: HostStepEnv = { run, pool: request.pool, recorder, signal, confirm: request.confirm, nextIndex: nextIndexes(recorder.entries) };
-  const probeEnv = { recorder, pool: request.pool, secretsByHost: compiled.secretsByHost, signal, knownHosts: new Set(request.hosts.map((h) => h.name)) };
+  const hostHeld = hostLocks && ((host: string) => hostLocks.holds(host));
+  const probeEnv = { recorder, pool: request.pool, secretsByHost: compiled.secretsByHost, signal, knownHosts: new Set(request.hosts.map((h) => h.name)), hostHeld };
 
   let failure: string | undefined;
   if (request.resumeFrom) failure = await resolveInFlight(recorder, probeEnv);
@@ -147,6 +176,7 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
     secretsByHost: compiled.secretsByHost,
     signal: request.abandon ?? new AbortController().signal,
     reason: failure,
+    hostHeld,
   });
   if (!rollback.ok) {
     const why = request.abandon?.aborted ? 'the rollback was abandoned (a second signal)' : 'the rollback is not verified complete';

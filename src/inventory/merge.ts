@@ -66,7 +66,7 @@ export function buildInventory(doc: InventoryDocument, file: string, sha256: str
   for (const [name, entry] of entries) {
     const spec = entry ?? {};
     const memberOf = groupEntries.filter(([, g]) => (g.hosts ?? []).includes(name));
-    const { vars: hostVars, connection, ...hostSsh } = spec;
+    const { vars: hostVars, connection, hostStateDir: ownStateDir, ...hostSsh } = spec;
     // defaults.ssh is about remote hosts (e.g. become: true); the implicit `local` does not take it.
     const implicit = entry === null && name === LOCAL_HOST && !Object.hasOwn(doc.hosts, LOCAL_HOST);
     const ssh: SshSettings = Object.assign(
@@ -77,7 +77,8 @@ export function buildInventory(doc: InventoryDocument, file: string, sha256: str
     );
     const vars = Object.assign({}, defaults.vars ?? {}, ...memberOf.map(([, g]) => g.vars ?? {}), hostVars ?? {});
     const isLocal = name === LOCAL_HOST || connection === 'local';
-    hosts[name] = { name, connection: isLocal ? 'local' : 'ssh', ssh, vars, groups: memberOf.map(([g]) => g) };
+    const hostStateDir = ownStateDir ?? [...memberOf].reverse().find(([, g]) => g.hostStateDir)?.[1].hostStateDir ?? (implicit ? undefined : defaults.hostStateDir);
+    hosts[name] = { name, connection: isLocal ? 'local' : 'ssh', ssh, vars, groups: memberOf.map(([g]) => g), ...(hostStateDir ? { hostStateDir } : {}) };
   }
 
   const groups: Record<string, string[]> = { [ALL_GROUP]: Object.keys(doc.hosts).filter((name) => name !== LOCAL_HOST) };

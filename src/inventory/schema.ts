@@ -24,16 +24,24 @@ const sshFields = {
 };
 
 export const sshSettingsSchema = z.strictObject(sshFields);
+// Where drbook keeps its own state on the host: the host lock and the markers of unfinished runs.
+const hostStateDirSchema = z
+  .string()
+  .regex(/^\//, { error: 'expected an absolute path (the folder on the host where drbook keeps its lock and run markers)' })
+  .optional()
+  .describe('Folder on the host for drbook\'s host lock and run markers (default /var/lib/drbook).');
 const varsSchema = z.record(z.string(), z.unknown(), { error: 'expected a mapping of variables' });
 
 export const hostSchema = z.strictObject({
   ...sshFields,
   connection: z.enum(['ssh', 'local'], { error: 'expected ssh or local' }).optional(),
+  hostStateDir: hostStateDirSchema,
   vars: varsSchema.optional(),
 });
 
 export const groupSchema = z.strictObject({
   hosts: z.array(z.string(), { error: 'expected a list of host names' }).optional(),
+  hostStateDir: hostStateDirSchema,
   vars: varsSchema.optional(),
   ssh: sshSettingsSchema.optional(),
 });
@@ -44,6 +52,7 @@ export const inventorySchema = z.strictObject({
   defaults: z
     .strictObject({
       ssh: sshSettingsSchema.optional(),
+      hostStateDir: hostStateDirSchema,
       vars: varsSchema.optional(),
     })
     .optional(),

@@ -27,6 +27,8 @@ export interface Host {
   /** 'local' runs on this machine; 'ssh' connects with `ssh`. */
   connection: 'local' | 'ssh';
   ssh: SshSettings;
+  /** Where drbook keeps its host lock and run markers on the host (default: see src/hostlock/paths.ts). */
+  hostStateDir?: string;
   vars: Record<string, unknown>;
   groups: string[];
 }

@@ -23,6 +23,7 @@ const REQUIRED: Record<JournalEntryType, Record<string, FieldType>> = {
   'undo-intent': { stepId: 'string', host: 'string', index: 'number', description: 'string' },
   'undo-result': { stepId: 'string', host: 'string', index: 'number', ok: 'boolean', durationMs: 'number' },
   end: { state: 'string', exitCode: 'number' },
+  'hosts-locked': { hosts: 'array' },
 };
 
 export interface ParsedJournal {

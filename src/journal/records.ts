@@ -82,7 +82,21 @@ export type JournalEntry =
     }
   | { t: 'undo-intent'; at: string; stepId: string; host: string; index: number; description: string; command?: string }
   | { t: 'undo-result'; at: string; stepId: string; host: string; index: number; ok: boolean; durationMs: number; error?: string }
-  | { t: 'end'; at: string; state: RunState; exitCode: number; error?: string };
+  | { t: 'end'; at: string; state: RunState; exitCode: number; error?: string }
+  /** The run's host locks were taken (src/hostlock): where, and what it went ahead over. */
+  | {
+      t: 'hosts-locked';
+      at: string;
+      hosts: Array<{ host: string; dir: string }>;
+      /** Markers of other runs the operator overrode (--ignore-run). */
+      overridden: Array<{ host: string; runId: string }>;
+      /** Markers of other runs removed as harmless (their journal here shows why). */
+      cleared: Array<{ host: string; runId: string; why: string }>;
+      /** Commands of earlier runs still in flight that the run waited for. */
+      waited: Array<{ host: string; runIds: string[]; ms: number }>;
+      /** Locks in the state dir left by dead processes and taken over. */
+      staleLocalLocks: Array<{ host: string; runId: string; pid: number }>;
+    };
 
 export type JournalEntryType = JournalEntry['t'];
 

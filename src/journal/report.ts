@@ -22,11 +22,27 @@ export function renderReport(entries: readonly JournalEntry[], options: ReportOp
     `# drbook report: ${history.header.runbook.name} — run ${history.header.runId}`,
     outcomeSentence(history, state),
     renderSummary(history, state),
+    renderHostLocks(entries),
     renderTimeline(history),
     ...history.rollbacks.map((_, i) => renderRollback(history, i)),
     renderStateLeft(history, state),
   ];
   return `${sections.filter(Boolean).join('\n\n')}\n`;
+}
+
+/** What the run met on its hosts' locks (src/hostlock): runs it went ahead over, markers removed, commands waited for. */
+function renderHostLocks(entries: readonly JournalEntry[]): string {
+  const lines = entries.flatMap((e) =>
+    e.t !== 'hosts-locked'
+      ? []
+      : [
+          ...(e.overridden ?? []).map((o) => `- ${o.host}: went ahead over the unfinished changes of run ${code(o.runId)} (\`--ignore-run\`)`),
+          ...(e.cleared ?? []).map((c) => `- ${c.host}: removed the marker of run ${code(c.runId)}: ${c.why}`),
+          ...(e.waited ?? []).map((w) => `- ${w.host}: waited ${formatDuration(w.ms)} for a command of run ${w.runIds.map(code).join(', ')} still running`),
+          ...(e.staleLocalLocks ?? []).map((l) => `- ${l.host}: took over the state dir's lock left by run ${code(l.runId)} (pid ${l.pid}, gone)`),
+        ],
+  );
+  return lines.length ? `## Host locks\n\n${lines.join('\n')}` : '';
 }
 
 function outcomeSentence(history: RunHistory, state: RunListState): string {

@@ -94,6 +94,11 @@ export function summarizeRun(history: RunHistory, options: LivenessOptions = {})
     const cutOff = summary.inFlight ? `; ${summary.inFlight} change(s) were in flight and may or may not have happened (drbook rollback probes them)` : '';
     summary.note = `process ${history.pid} is gone; the journal stops at ${history.lastAt}${cutOff}`;
   }
+  if (state !== 'running' && state !== 'done' && !history.changes.some((c) => !c.readOnly)) {
+    // Killed (or stopped) before its first change: nothing to undo (a crashed one is still offered to
+    // `drbook rollback`, which gives it an end and removes its markers).
+    summary.note = `${summary.note ? `${summary.note}; ` : ''}nothing was applied (it stopped before its first change)`;
+  }
   return summary;
 }
 

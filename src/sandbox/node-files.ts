@@ -4,6 +4,7 @@
 // defaults. Masters are the group `masters`, workers the group `workers`.
 
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { quoteArg } from '../shell/quote.js';
 import { commandOfEntry, filesOfSandbox, pathsOfNode, type SandboxNode } from './layout.js';
@@ -105,9 +106,10 @@ export function buildSandboxInventory(masters: SandboxNode[], workers: SandboxNo
   return {
     apiVersion: 'drbook/v1',
     kind: 'Inventory',
+    // hostStateDir: the node's own /var/lib/drbook (its host lock and run markers), as on a real node.
     hosts: Object.fromEntries([
-      ...masters.map((node) => [node.name, { ...connectionOf(node), vars: hostVarsOf(node) }]),
-      ...workers.map((node) => [node.name, { ...connectionOf(node), vars: kubeletVarsOf(node) }]),
+      ...masters.map((node) => [node.name, { ...connectionOf(node), hostStateDir: join(node.root, 'var/lib/drbook'), vars: hostVarsOf(node) }]),
+      ...workers.map((node) => [node.name, { ...connectionOf(node), hostStateDir: join(node.root, 'var/lib/drbook'), vars: kubeletVarsOf(node) }]),
     ]),
     groups: {
       masters: { hosts: masters.map((node) => node.name) },

@@ -3,6 +3,7 @@
 // the host, close. It returns data and never prints. Local and SSH are interchangeable:
 // every action is written against this interface only.
 
+import type { Readable } from 'node:stream';
 import type { ShellCommand } from '../shell/command.js';
 
 export interface ExecRequest {
@@ -11,8 +12,14 @@ export interface ExecRequest {
   timeoutMs?: number;
   /** Abort (SIGINT/SIGTERM of drbook): kills the command's whole process tree. */
   signal?: AbortSignal;
-  stdin?: string | Buffer;
+  /** A stream stays open until it ends (the host lock's holder lives as long as its stdin). */
+  stdin?: string | Buffer | Readable;
   env?: Record<string, string>;
+  /**
+   * Runs for the whole run (the host lock's holder): over SSH its channel is taken out
+   * of the pool of ordinary work instead of occupying one of its slots.
+   */
+  longLived?: boolean;
   /** Streamed output, for progress display (already decoded as UTF-8). */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }

@@ -22,7 +22,11 @@ test('drbook run with a secret given by -p hides it from its own /proc/PID/cmdli
   const runbook = join(dir, 'r.yaml');
   await writeFile(runbook, 'apiVersion: drbook/v1\nkind: Runbook\nmetadata: { name: r }\nparams:\n  token: { type: string, secret: true }\nsteps:\n  - { id: a, name: A, run: "sleep 1.5" }\n');
   const secret = 'visible-in-argv-1234';
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/drbook.js'), 'run', runbook, '-p', `token=${secret}`, '-o', 'plain', '--state-dir', join(dir, 'state')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/drbook.js'), 'run', runbook, '-p', `token=${secret}`, '-o', 'plain', '--state-dir', join(dir, 'state')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The local host's lock and run markers in the test's folder (as root the default would be /var/lib/drbook).
+    env: { ...process.env, DRBOOK_LOCAL_HOST_STATE_DIR: join(dir, 'host-state') },
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

@@ -106,8 +106,8 @@ test('killed after the config moved to the stash, before its result: rollback br
 test('a run killed before any change took effect is not a trap: `drbook rollback` probes, journals an end, and says nothing was applied', async (t) => {
   const { root, stateDir } = await makeTree(t);
   const before = await fingerprintTree(root);
-  // Killed once the mkdir's intent is on disk, before it ran.
-  const runId = await crashAt('kill-after-entry:4', root, stateDir);
+  // Killed once the mkdir's intent is on disk, before it ran (header, plan, hosts-locked, step, intent).
+  const runId = await crashAt('kill-after-entry:5', root, stateDir);
   assert.deepEqual(await fingerprintTree(root), before);
   const [run] = await runs(stateDir);
   assert.equal(run!.state, 'crashed');
@@ -136,21 +136,21 @@ test('a run refused before any change is "failed" with "nothing was changed", ex
 test('a full state dir (the journal cannot be written): the run stops, rolls back from the journal in memory, verifies, and says the file is incomplete', async (t) => {
   const { root, stateDir } = await makeTree(t);
   const before = await fingerprintTree(root);
-  // Line 9 ends stash-config; from line 10 on every write fails as on a full disk.
-  const result = await runCli(['run', RUNBOOK, '-p', `root=${root}`, '-o', 'json'], { stateDir, env: { DRBOOK_FAULT: 'enospc-after-entry:9' } });
+  // Line 10 ends stash-config (line 3 is hosts-locked); from line 11 on every write fails as on a full disk.
+  const result = await runCli(['run', RUNBOOK, '-p', `root=${root}`, '-o', 'json'], { stateDir, env: { DRBOOK_FAULT: 'enospc-after-entry:10' } });
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 1, out);
   const events = parseEvents(result.stdout);
   const finished = events.find((e) => e.type === 'run.finished')!;
   assert.equal(finished.state, 'rolled-back');
   assert.match(finished.error, /cannot write the journal .*ENOSPC/);
-  assert.match(finished.error, /the journal on disk is incomplete: it holds 9 of this run's \d+ entries/);
+  assert.match(finished.error, /the journal on disk is incomplete: it holds 10 of this run's \d+ entries/);
   assert.ok(events.some((e) => e.type === 'output' && /rolling back from the journal held in memory/.test(e.text)));
   assert.deepEqual(await fingerprintTree(root), before, 'every change undone, verified');
   assert.equal(events.filter((e) => e.type === 'change.started' && e.stepId !== 'stash-config').length, 0, 'no change started after the journal failed');
-  // The file stops at line 9: the run is "crashed" there, and a later rollback finds nothing applied.
+  // The file stops at line 10: the run is "crashed" there, and a later rollback finds nothing applied.
   const runId = String(finished.runId);
-  assert.equal((await readFile(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8')).trim().split('\n').length, 9);
+  assert.equal((await readFile(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8')).trim().split('\n').length, 10);
   const [run] = await runs(stateDir);
   assert.equal(run!.state, 'crashed');
   const rollback = await runCli(['rollback', runId, '-o', 'plain'], { stateDir });
@@ -160,7 +160,7 @@ test('a full state dir (the journal cannot be written): the run stops, rolls bac
 
 test('a full state dir with --no-rollback: exit 3, the changes are left and the run says so', async (t) => {
   const { root, stateDir } = await makeTree(t);
-  const result = await runCli(['run', RUNBOOK, '-p', `root=${root}`, '--no-rollback', '-o', 'json'], { stateDir, env: { DRBOOK_FAULT: 'enospc-after-entry:9' } });
+  const result = await runCli(['run', RUNBOOK, '-p', `root=${root}`, '--no-rollback', '-o', 'json'], { stateDir, env: { DRBOOK_FAULT: 'enospc-after-entry:10' } });
   assert.equal(result.code, 3, result.stdout + result.stderr);
   const finished = parseEvents(result.stdout).find((e) => e.type === 'run.finished')!;
   assert.match(finished.error, /2 change\(s\) may still be applied/);

@@ -52,10 +52,11 @@ test('a run whose journal fails after a change rolls back from memory, verifies,
     const dir = await tempDir(t);
     await writeFile(join(dir, 'a'), 'data');
     const yaml = `apiVersion: drbook/v1\nkind: Runbook\nmetadata: { name: t }\nsteps:\n  - { id: one, name: One, uses: file.move, with: { from: "${dir}/a", to: "${dir}/b" } }\n  - { id: two, name: Two, run: "touch ${dir}/two" }\n`;
-    const host: Host = { name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [] };
+    // The host lock and run markers go in the test's folder (as root the default would be /var/lib/drbook).
+    const host: Host = { name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [], hostStateDir: join(dir, 'host-state') };
     const runId = `jf-${rollbackOnFailure}`;
-    // header 1, plan 2, step one 3, intent 4, result 5, host 6, step 7: the next write (step two) fails.
-    process.env.DRBOOK_FAULT = 'enospc-after-entry:7';
+    // header 1, plan 2, hosts-locked 3, step one 4, intent 5, result 6, host 7, step 8: the next write (step two) fails.
+    process.env.DRBOOK_FAULT = 'enospc-after-entry:8';
     try {
       const outcome = await executeRun({
         runbook: parseRunbook(yaml, join(dir, 'runbook.yaml')),
@@ -77,12 +78,12 @@ test('a run whose journal fails after a change rolls back from memory, verifies,
         assert.equal(outcome.exitCode, 1, outcome.error);
         assert.equal(outcome.state, 'rolled-back');
         assert.equal(await readFile(join(dir, 'a'), 'utf8'), 'data', 'undone from the journal in memory');
-        assert.match(outcome.error ?? '', /the journal on disk is incomplete: it holds 7 of this run's \d+ entries/);
+        assert.match(outcome.error ?? '', /the journal on disk is incomplete: it holds 8 of this run's \d+ entries/);
       } else {
         assert.equal(outcome.exitCode, 3, outcome.error);
         assert.ok(existsSync(join(dir, 'b')));
       }
-      assert.equal((await readJournal(join(dir, 'state'), runId)).length, 7);
+      assert.equal((await readJournal(join(dir, 'state'), runId)).length, 8);
     } finally {
       delete process.env.DRBOOK_FAULT;
     }

@@ -72,14 +72,14 @@ function intent(name: string, stepId: string, host: string, index: number, optio
 }
 const result = (stepId: string, host: string, index: number, ok = true): JournalEntry => ({ t: 'result', at: at(), stepId, host, index, ok, durationMs: 1 });
 
-async function rollback(entries: JournalEntry[], hosts: FakeHost[]) {
+async function rollback(entries: JournalEntry[], hosts: FakeHost[], hostHeld?: (host: string) => Promise<string | undefined>) {
   const bus = new EventBus();
   const events: TimedEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const recorder = new RunRecorder(undefined, bus, new Masker(), [header('r1', hosts.map((h) => h.hostName)), ...entries]);
   const pool: TransportPool = { get: async (name) => hosts.find((h) => h.hostName === name)!, closeAll: async () => undefined };
   const inventory = new Map<string, Host>(hosts.map((h) => [h.hostName, { name: h.hostName, connection: 'ssh', ssh: {}, vars: {}, groups: [] }]));
-  const outcome = await rollbackRun({ recorder, pool, hosts: inventory, run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' }, secretsByHost: new Map(), signal: new AbortController().signal, reason: 'test' });
+  const outcome = await rollbackRun({ recorder, pool, hosts: inventory, run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' }, secretsByHost: new Map(), signal: new AbortController().signal, reason: 'test', hostHeld });
   return { outcome, events, recorder, history: replayJournal(recorder.entries) };
 }
 
@@ -218,4 +218,29 @@ test('resume resolves each change cut off in flight by its check: applied → re
   assert.equal(history.hostStep('c', 'm1')?.state, 'failed');
   // A later rollback undoes the one that happened, looks again at the doubt, and lists the unchecked one.
   assert.deepEqual(history.changesToRollBack().map((c) => c.description), ['no-check', 'doubt', 'never-ran', 'applied-one']);
+});
+
+test('the host locks cover the probes: on a host whose lock the run does not hold, no check runs and nothing is undone (cannot tell); the other hosts roll back', async () => {
+  const m1 = new FakeHost('m1', new Set(['a']));
+  const m2 = new FakeHost('m2', new Set(['a']));
+  const asked: string[] = [];
+  const hostHeld = async (host: string) => (asked.push(host), host === 'm1' ? 'the lock of host m1 was lost (its holder ended) and cannot be taken again' : undefined);
+  const { outcome, history } = await rollback([intent('a', 'one', 'm1', 0), result('one', 'm1', 0), intent('a', 'one', 'm2', 0), result('one', 'm2', 0)], [m1, m2], hostHeld);
+  assert.equal(outcome.ok, false, 'a host that cannot be probed under the lock is not verified');
+  assert.deepEqual(m1.commands, [], 'no check, no undo on m1');
+  assert.deepEqual(undosRun(m2), ['a']);
+  assert.match(outcome.left.join('\n'), /m1: step one: a \(cannot tell whether it is applied: its check was not run: the lock of host m1 was lost/);
+  assert.ok(!outcome.left.some((l) => l.startsWith('m2')), outcome.left.join('\n'));
+  assert.ok(asked.filter((h) => h === 'm2').length >= 2, 'before and after the undo (and at the end), m2 is asked about too');
+  assert.equal(history.changes.find((c) => c.host === 'm1')!.undone, false);
+});
+
+test('the host locks cover resume: a change cut off in flight on a host whose lock is not held cannot be told, and its step fails', async () => {
+  const m1 = new FakeHost('m1', new Set(['applied-one']));
+  const recorder = new RunRecorder(undefined, new EventBus(), new Masker(), [header('r1', ['m1']), intent('applied-one', 'a', 'm1', 0)]);
+  const pool: TransportPool = { get: async () => m1, closeAll: async () => undefined };
+  const hostHeld = async () => 'another run holds the lock of m1';
+  const failure = await resolveInFlight(recorder, { recorder, pool, secretsByHost: new Map(), signal: new AbortController().signal, knownHosts: new Set(['m1']), hostHeld });
+  assert.match(failure ?? '', /cannot tell whether it happened: its check was not run: another run holds the lock of m1/);
+  assert.deepEqual(m1.commands, []);
 });

@@ -16,9 +16,11 @@ import { openTransportPool } from '../../src/transport/pool.js';
 
 const host = (name: string, vars: Record<string, unknown> = {}): Host => ({ name, connection: 'local', ssh: {}, vars, groups: ['all'] });
 
-async function run(t: { after: (fn: () => Promise<void>) => void }, yaml: string, hosts: Host[], dryRun = false) {
+async function run(t: { after: (fn: () => Promise<void>) => void }, yaml: string, givenHosts: Host[], dryRun = false) {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-engine-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
+  // The host lock and run markers go in the test's folder (as root the default would be /var/lib/drbook).
+  const hosts = givenHosts.map((h) => ({ ...h, hostStateDir: join(dir, 'host-state') }));
   const runbook = parseRunbook(yaml.replaceAll('DIR', dir), join(dir, 'runbook.yaml'));
   const bus = new EventBus();
   const events: TimedEvent[] = [];

@@ -88,3 +88,22 @@ test('a host written with no settings is reachable by its name', () => {
   assert.deepEqual(inventory.hosts.m1, { name: 'm1', connection: 'ssh', ssh: {}, vars: {}, groups: [] });
   assert.deepEqual(inventory.groups.all, ['m1', 'm2']);
 });
+
+test('hostStateDir: defaults < groups < host, not taken by the implicit local; a relative path is an error at its line', () => {
+  const inventory = parseInventory(
+    `apiVersion: drbook/v1
+kind: Inventory
+defaults: { hostStateDir: /var/lib/drbook-all }
+groups:
+  east: { hosts: [m2], hostStateDir: /srv/drbook }
+hosts:
+  m1: {}
+  m2: {}
+  m3: { hostStateDir: /opt/drbook }
+`,
+    'inv.yaml',
+  );
+  assert.deepEqual(['m1', 'm2', 'm3', 'local'].map((h) => inventory.hosts[h]!.hostStateDir), ['/var/lib/drbook-all', '/srv/drbook', '/opt/drbook', undefined]);
+  const issues = issuesOf('apiVersion: drbook/v1\nkind: Inventory\nhosts:\n  m1: { hostStateDir: var/lib/drbook }\n');
+  assert.match(show(issues), /^4:\d+ hosts\.m1\.hostStateDir expected an absolute path/);
+});

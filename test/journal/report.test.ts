@@ -125,3 +125,24 @@ test('durations read like a human wrote them', () => {
   assert.equal(cell('a|b\nc'), 'a\\|b ⏎ c');
   assert.equal(fenced('x'), '```text\nx\n```');
 });
+
+test('the report says what the run met on its hosts\' locks: runs it went ahead over, markers removed, commands waited for', () => {
+  const entries: JournalEntry[] = [
+    header('20261201T000000Z-7777', ['node1']),
+    {
+      t: 'hosts-locked',
+      at: '2026-11-23T09:15:31.000Z',
+      hosts: [{ host: 'node1', dir: '/var/lib/drbook' }],
+      overridden: [{ host: 'node1', runId: '20261123T091530Z-3fa9' }],
+      cleared: [{ host: 'node1', runId: 'early', why: 'its journal says done' }],
+      waited: [{ host: 'node1', runIds: ['gone'], ms: 4200 }],
+      staleLocalLocks: [],
+    },
+    { t: 'end', at: '2026-11-23T09:16:00.000Z', state: 'done', exitCode: 0 },
+  ];
+  const text = section(renderReport(entries, { machine: 'ops-laptop', isAlive: () => false }), 'Host locks');
+  assert.match(text, /node1: went ahead over the unfinished changes of run `20261123T091530Z-3fa9` \(`--ignore-run`\)/);
+  assert.match(text, /node1: removed the marker of run `early`: its journal says done/);
+  assert.match(text, /node1: waited 4\.2 s for a command of run `gone` still running/);
+  assert.doesNotMatch(renderReport(entries.filter((e) => e.t !== 'hosts-locked'), { machine: 'ops-laptop' }), /## Host locks/);
+});

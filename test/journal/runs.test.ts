@@ -102,3 +102,20 @@ test('an unreadable journal is listed as such and does not hide the other runs',
   assert.deepEqual(runs.map((r) => [r.runId, r.state]), [['20261123T091530Z-3fa9', 'done'], ['20261130T000000Z-bad0', 'unreadable']]);
   assert.match(runs[1]!.error ?? '', /journal\.jsonl:1: corrupt journal entry/);
 });
+
+test('a run killed before its first change says nothing was applied (a read-only check does not count); one with a change does not', async (t) => {
+  const stateDir = await tempStateDir(t);
+  const pid = await deadPid();
+  const early = await JournalWriter.create(stateDir, { ...header('20261201T000000Z-5555'), machine: hostname(), pid });
+  await early.write({ t: 'intent', at: '2026-12-01T00:00:01.000Z', stepId: 'verify', host: 'm1', index: 0, description: 'check', undo: null, undoOnFailure: false, readOnly: true });
+  await early.close();
+  const changed = await JournalWriter.create(stateDir, { ...header('20261201T000000Z-6666'), machine: hostname(), pid });
+  await changed.write({ t: 'intent', at: '2026-12-01T00:00:01.000Z', stepId: 's', host: 'm1', index: 0, description: 'd', undo: null, undoOnFailure: false, readOnly: false });
+  await changed.close();
+  const byId = new Map((await listRuns(stateDir)).map((r) => [r.runId, r]));
+  assert.equal(byId.get('20261201T000000Z-5555')!.state, 'crashed');
+  assert.match(byId.get('20261201T000000Z-5555')!.note ?? '', /process \d+ is gone.*; nothing was applied \(it stopped before its first change\)/);
+  // Still offered: `drbook rollback` probes nothing, gives the run its end (failed, nothing applied) and removes its markers.
+  assert.equal(byId.get('20261201T000000Z-5555')!.canRollback, true);
+  assert.doesNotMatch(byId.get('20261201T000000Z-6666')!.note ?? '', /nothing was applied/);
+});

@@ -55,7 +55,8 @@ test('the longest timeout allowed does not cut a step short', async (t) => {
   t.after(() => rm(dir, { recursive: true, force: true }));
   const runbook = parseRunbook(`${HEADER}  - { id: a, name: A, run: "sleep 0.3", timeout: 596h }\n  - { id: b, name: B, uses: wait, with: { command: "sleep 0.2", timeout: 596h } }\n`, join(dir, 'r.yaml'));
   assert.equal(runbook.steps[0]!.timeoutMs, 596 * 3_600_000);
-  const hosts: Host[] = [{ name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [] }];
+  // The host lock and run markers go in the test's folder (as root the default would be /var/lib/drbook).
+  const hosts: Host[] = [{ name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [], hostStateDir: join(dir, 'host-state') }];
   const outcome = await executeRun({
     runbook,
     inventory: { hosts: { local: hosts[0]! }, groups: {} },

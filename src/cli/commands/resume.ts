@@ -11,7 +11,7 @@ import { choiceOption, formatHelp, listOption, parseCommandArgs, requirePosition
 import { createConfirm } from '../confirm-prompt.js';
 import { hostsOfRun, loadRunInventory, loadRunRunbook, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
-import { checkConfirmable, outputMode, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import { checkConfirmable, ignoreRunsOption, outputMode, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
@@ -77,6 +77,7 @@ export default async function resumeCommand(argv: string[]): Promise<number> {
       runId: header.runId,
       startedAt: header.at,
       resumeFrom: stored.entries,
+      ignoreRuns: ignoreRunsOption(values),
     });
     await output.finished();
     return outcome.exitCode;

@@ -9,7 +9,8 @@ import { openTransportPool } from '../../transport/pool.js';
 import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
-import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
+import { clearRunMarkers } from '../../hostlock/index.js';
+import { COMMON_HELP, COMMON_OPTIONS, IGNORE_RUN_HELP, ignoreRunsOption, outputMode } from '../run-setup.js';
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
@@ -25,8 +26,8 @@ probed with its check first, undone only when applied, and probed again after; a
 end every change is probed once more. Exit 0 when the checks say everything is back
 (or nothing was applied), 3 when something is not back or cannot be told (listed; a
 human must look).`,
-  options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true } },
-  optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], ...COMMON_HELP],
+  options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true }, 'ignore-run': { type: 'string', multiple: true } },
+  optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], IGNORE_RUN_HELP, ...COMMON_HELP],
 };
 
 export default async function rollbackCommand(argv: string[]): Promise<number> {
@@ -38,8 +39,20 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const output = await createOutput(outputMode(values), { dryRun: false });
   const secretArgsWarning = hideSecretArgs(stored.header.secretParams);
   if (secretArgsWarning) output.say(`warning: ${secretArgsWarning}`);
+  const ignoreRuns = ignoreRunsOption(values);
   if (!stored.summary.canRollback) {
     output.say(`run ${stored.header.runId} is ${stored.summary.state}: its journal shows nothing that may still be applied`);
+    // Its markers on the hosts would keep refusing other machines' runs: remove them when nothing is applied.
+    if (stored.history.end?.state === 'done' || stored.history.end?.state === 'rolled-back' || stored.history.stillApplied().length === 0) {
+      const { inventory } = await loadRunInventory(stored.header, false);
+      const hosts = hostsOfRun(stored.header, inventory);
+      const pool = await openTransportPool(hosts);
+      try {
+        for (const line of await clearRunMarkers({ hosts, pool, stateDir, runId: stored.header.runId, runbook: stored.header.runbook.name })) output.say(line);
+      } finally {
+        await pool.closeAll().catch(() => undefined);
+      }
+    }
     return 0;
   }
   const { inventory, warning } = await loadRunInventory(stored.header, false);
@@ -48,7 +61,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
   const interrupts = installInterrupts(output.say, { kind: 'rollback', runId: stored.header.runId });
   try {
-    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt });
+    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt, ignoreRuns });
     await output.finished();
     output.say(describeOutcome(stored.header.runId, outcome));
     if (outcome.journalNote) output.say(`warning: ${outcome.journalNote}`);

@@ -33,8 +33,9 @@ export default async function runsCommand(argv: string[]): Promise<number> {
     r.hosts.join(',') || '-',
     r.startedAt?.replace('T', ' ').slice(0, 19) ?? '-',
     [r.canResume && 'resume', r.canRollback && 'rollback'].filter(Boolean).join(', ') || '-',
+    r.note ?? '',
   ]);
-  const header = ['RUN', 'STATE', 'RUNBOOK', 'HOSTS', 'STARTED', 'CAN'];
+  const header = ['RUN', 'STATE', 'RUNBOOK', 'HOSTS', 'STARTED', 'CAN', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
   return 0;

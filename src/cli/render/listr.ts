@@ -60,6 +60,9 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
   const finished = deferred<void>();
   let listr: Listr | undefined;
   const hostEnd = (key: string) => hostEnds.get(key) ?? hostEnds.set(key, deferred()).get(key)!;
+  // Notices (the host locks) are written beside listr2's screen before it starts, and after it ends.
+  const notices: string[] = [];
+  const writeNotices = () => process.stderr.write(notices.splice(0).join(''));
 
   const start = (event: Extract<TimedEvent, { type: 'run.started' }>) => {
     for (const step of event.steps) stepStarts.set(step.id, deferred());
@@ -101,7 +104,7 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
       ],
       { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } },
     );
-    listr.run().catch(() => undefined).finally(() => finished.resolve());
+    listr.run().catch(() => undefined).finally(() => (writeNotices(), finished.resolve()));
   };
 
   const listener: EventListener = (event) => {
@@ -136,11 +139,15 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
       case 'rollback.finished':
         rollbackEnd.resolve(event);
         break;
+      case 'run.notice':
+        notices.push(`${event.level === 'info' ? 'i' : event.level === 'warn' ? '!' : '✗'} ${event.message}\n`);
+        if (!listr) writeNotices();
+        break;
       case 'run.finished':
         for (const d of stepStarts.values()) d.resolve('never');
         for (const d of hostEnds.values()) d.resolve('never');
         rollbackStart.resolve('never');
-        if (!listr) finished.resolve();
+        if (!listr) (writeNotices(), finished.resolve());
         break;
     }
   };

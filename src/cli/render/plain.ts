@@ -79,6 +79,9 @@ export function createPlainRenderer(write: (text: string) => void): EventListene
         if (event.unverified?.length) line(event, `  undone without a check to confirm it:\n${event.unverified.map((l) => `    - ${l}`).join('\n')}`);
         if (event.irreversible.length) line(event, `  left as they are (no undo in the runbook):\n${event.irreversible.map((l) => `    - ${l}`).join('\n')}`);
         break;
+      case 'run.notice':
+        line(event, `${MARK[event.level]} ${event.message.split('\n').join(`\n${' '.repeat(15)}`)}`);
+        break;
       case 'run.finished':
         line(event, `${dryRun ? 'PLAN' : 'RUN'} ${event.state} (exit ${event.exitCode}) in ${formatMs(event.durationMs)}${event.error && !dryRun ? ` — ${event.error.split('\n')[0]}` : ''}`);
         if (dryRun && event.error) write(`${event.error}\n`);

@@ -2,7 +2,9 @@
 // default): more would be refused. Every session channel counts — commands, the SFTP
 // session, and the extra channel that kills a timed-out command's process group. One
 // slot is held back for those kills: if every slot held a hung command, a timeout could
-// otherwise never be enforced. Ordinary work queues in FIFO order.
+// otherwise never be enforced. Ordinary work queues in FIFO order. A channel held for
+// the whole run (the host lock's holder, see src/hostlock) is taken out of the pool
+// with hold(), so it never starves ordinary work of its last slot.
 
 export type ChannelPriority = 'normal' | 'control';
 export type Release = () => void;
@@ -14,18 +16,45 @@ interface Waiter {
 }
 
 export class ChannelLimiter {
-  /** Slots ordinary work may take. */
-  readonly normalCapacity: number;
-  /** Slots in all, with the one held back for kills. */
-  readonly totalCapacity: number;
+  private normal: number;
+  private total: number;
   private active = 0;
   private waiting: Waiter[] = [];
   private reclaimers = new Set<() => void>();
 
   constructor(maxChannels: number) {
     const max = Math.max(1, Math.floor(maxChannels));
-    this.normalCapacity = Math.max(1, max - 1);
-    this.totalCapacity = this.normalCapacity + 1;
+    this.normal = Math.max(1, max - 1);
+    this.total = this.normal + 1;
+  }
+
+  /** Slots ordinary work may take. */
+  get normalCapacity(): number {
+    return this.normal;
+  }
+
+  /** Slots in all, with the one held back for kills. */
+  get totalCapacity(): number {
+    return this.total;
+  }
+
+  /**
+   * Take one slot out of the pool until the returned function is called, for a channel
+   * that stays open for the whole run. Undefined when that would leave ordinary work
+   * no slot at all (maxChannels below 3).
+   */
+  hold(): Release | undefined {
+    if (this.normal < 2) return undefined;
+    this.normal--;
+    this.total--;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.normal++;
+      this.total++;
+      this.dispatch();
+    };
   }
 
   get inUse(): number {
@@ -68,7 +97,7 @@ export class ChannelLimiter {
   }
 
   private canGrant(priority: ChannelPriority): boolean {
-    return this.active < (priority === 'control' ? this.totalCapacity : this.normalCapacity);
+    return this.active < (priority === 'control' ? this.total : this.normal);
   }
 
   private grant(): Release {

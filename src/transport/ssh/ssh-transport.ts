@@ -37,6 +37,7 @@ interface RunIo {
   timeoutMs?: number;
   signal?: AbortSignal;
   onOutput?: ExecRequest['onOutput'];
+  longLived?: boolean;
   what: string;
 }
 
@@ -80,6 +81,7 @@ export class SshTransport implements Transport, FilesHost {
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       onOutput: request.onOutput,
+      longLived: request.longLived,
       what: request.command.toDisplay(),
     });
     if (this.target.become && !outcome.markerSeen && isSudoPasswordFailure(outcome.stderr)) {
@@ -135,10 +137,12 @@ export class SshTransport implements Transport, FilesHost {
   private async run(script: string, io: RunIo) {
     const started = Date.now();
     const output = new OutputCollector(io.onOutput, io.stdout);
-    const release = await this.limiter.acquire('normal', io.signal).catch((error) => {
-      if (io.signal?.aborted) return undefined; // aborted while queued: it never ran
-      throw error;
-    });
+    const release = io.longLived
+      ? this.holdChannel()
+      : await this.limiter.acquire('normal', io.signal).catch((error) => {
+          if (io.signal?.aborted) return undefined; // aborted while queued: it never ran
+          throw error;
+        });
     if (!release) return interpretExit({ started, output, exit: {}, markerSeen: false, timedOut: false, cancelled: true });
     try {
       const live = await this.connection.live();
@@ -180,6 +184,16 @@ export class SshTransport implements Transport, FilesHost {
     } finally {
       release();
     }
+  }
+
+  /** A channel for the whole run, outside the slots of ordinary work (see ChannelLimiter.hold). */
+  private holdChannel() {
+    const release = this.limiter.hold();
+    if (release) return release;
+    throw new DrbookError('input', `maxChannels ${this.target.maxChannels} leaves no SSH channel for drbook's lock on this host: it keeps one open for the whole run, besides one for commands and one for stopping them`, {
+      host: this.hostName,
+      hint: 'set maxChannels to 3 or more (OpenSSH allows 10 by default, MaxSessions in sshd_config)',
+    });
   }
 
   private killContext(live: Live) {

@@ -1,6 +1,7 @@
 // Drives the real CLI (bin/drbook.js → dist) as an operator would, in a child process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../../support/fixtures.js';
 
 export const REPO = `${REPO_ROOT}/`;
@@ -22,7 +23,12 @@ export interface CliOptions {
 
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), NO_COLOR: '1', ...options.env };
-  if (options.stateDir) env.DRBOOK_STATE_DIR = options.stateDir;
+  if (options.stateDir) {
+    env.DRBOOK_STATE_DIR = options.stateDir;
+    // Local hosts keep their host lock and run markers beside the test's state dir, not in
+    // /var/lib/drbook (the default as root): tests stay apart from each other and the machine.
+    env.DRBOOK_LOCAL_HOST_STATE_DIR = options.env?.DRBOOK_LOCAL_HOST_STATE_DIR ?? join(dirname(options.stateDir), 'host-state');
+  }
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -72,3 +72,21 @@ test('queued work asks idle holders to give their slot back', async () => {
   assert.equal(asked, 1);
   release();
 });
+
+test('a channel held for the whole run (the host lock) is taken out of the pool, never from ordinary work\'s last slot', async () => {
+  const limiter = new ChannelLimiter(3); // 2 for work, 1 for kills
+  const release = limiter.hold();
+  assert.ok(release);
+  assert.deepEqual([limiter.normalCapacity, limiter.totalCapacity], [1, 2]);
+  assert.equal(limiter.hold(), undefined, 'a second hold would leave work no slot');
+  const work = await limiter.acquire();
+  const queued = limiter.acquire();
+  await settled();
+  assert.equal(limiter.queued, 1);
+  release!();
+  release!(); // twice gives back one slot only
+  (await queued)();
+  assert.deepEqual([limiter.normalCapacity, limiter.totalCapacity], [2, 3]);
+  work();
+  assert.equal(new ChannelLimiter(2).hold(), undefined, 'maxChannels 2: no room for a held channel');
+});
