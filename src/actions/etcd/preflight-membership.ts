@@ -18,6 +18,8 @@ import type { EtcdTool } from '../../etcd/tool.js';
 import { judgeRestoreVersions } from '../../etcd/version-skew.js';
 import { checkDataDir, type OwnMember } from './own-member.js';
 
+const NOT_FOR_SELF = new Set(['live-not-covered', 'snapshot-not-covered', 'history-not-covered', 'history-only']);
+
 export interface MembershipHost {
   ctx: ActionContext;
   own: OwnMember;
@@ -115,7 +117,9 @@ export async function judgeMembership(hosts: MembershipHost[], options: Membersh
 
   const facts = combineMembership({ hosts: hosts.map((h) => h.own.member), live, snapshot: snapshot.membership, drop: options.drop });
   const decision = decideMembership({ facts, scope: options.scope, hosts: names, standalone: options.standalone });
-  add(names[0]!, { level: 'info', message: formatMembership(facts).map((line, i) => (i === 0 ? line : `    ${line}`)).join('\n') });
+  // A single-master restore judges by member counts: "not covered by the inventory" is the HA runbook's notion.
+  const shown = options.scope === 'self' ? { ...facts, disagreements: facts.disagreements.filter((d) => !NOT_FOR_SELF.has(d.code)) } : facts;
+  add(names[0]!, { level: 'info', message: formatMembership(shown).map((line, i) => (i === 0 ? line : `    ${line}`)).join('\n') });
   findings.push(...decision.findings);
   return { facts, decision, findings };
 }
