@@ -107,3 +107,41 @@ export function compareRestoreVersions(input: SkewInput): VersionSkew[] {
   }
   return out;
 }
+
+export interface SkewJudgement {
+  level: 'ok' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+const minorOf = (v: EtcdVersion) => v.major * 1000 + v.minor;
+
+/**
+ * The plan's verdict on the versions (compareRestoreVersions' lines, judged). etcd
+ * upgrades its data one minor version at a time when a newer etcd opens an older dir,
+ * and supports no offline downgrade (3.4/3.5 have none; 3.6's `etcdctl downgrade` works
+ * on a running cluster only): so a restore tool NEWER than the etcd that will run it, or
+ * a snapshot from a newer cluster than that etcd, is refused; a tool older by one minor
+ * (Debian/Ubuntu's etcdctl 3.4 beside kubeadm's etcd 3.5, the common case) is a warning
+ * (its first start is an upgrade); older by more than one minor is refused.
+ */
+export function judgeRestoreVersions(input: SkewInput): SkewJudgement[] {
+  const lines: SkewJudgement[] = compareRestoreVersions(input).map((s) => ({ level: s.level, message: s.message }));
+  const tool = parseEtcdVersion(input.tool.version);
+  const running = parseEtcdVersion(input.running?.version);
+  const snapshot = parseEtcdVersion(input.snapshotClusterVersion);
+  if (tool && running && minorOf(tool) !== minorOf(running)) {
+    const gap = minorOf(running) - minorOf(tool);
+    const at = lines.findIndex((l) => l.message.startsWith('version skew'));
+    const why = gap < 0
+      ? ': the restored dir would be opened by an OLDER etcd, a downgrade etcd does not support; use a restore tool of the running minor version (-p etcdutl=/path or -p etcdctl=/path)'
+      : gap > 1 ? ': etcd upgrades its data one minor version at a time; use a restore tool of the running minor version' : ': etcd opens it as a one-minor upgrade (supported); a tool of the same minor version is safer';
+    const judged = { level: gap < 0 || gap > 1 ? ('error' as const) : ('warn' as const), message: `${lines[at]?.message ?? 'version skew'}${why}` };
+    if (at >= 0) lines[at] = judged;
+    else lines.push(judged);
+  }
+  for (const line of lines) if (line.message.startsWith('the snapshot was taken from an etcd')) line.level = 'error';
+  if (snapshot && tool && minorOf(snapshot) > minorOf(tool)) {
+    lines.push({ level: 'warn', message: `the snapshot's cluster ran etcd ${snapshot.major}.${snapshot.minor}, newer than ${input.tool.name} ${tool.text}, which restores it: a tool of ${snapshot.major}.${snapshot.minor} is safer` });
+  }
+  return lines;
+}

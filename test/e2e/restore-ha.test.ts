@@ -66,9 +66,10 @@ test('validate accepts the runbook; its plan (a dry-run) changes nothing on any 
   const events = parseEvents(result.stdout);
   assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing applied');
 
-  const table = events.find((e) => e.type === 'host.finding' && e.stepId === 'preflight' && /member table/.test(e.finding.message));
-  assert.ok(table, 'the preflight shows the member table');
-  for (const node of sbx.info.nodes) assert.match(table.finding.message, new RegExp(`${node.name}\\s+${node.name}\\s+https://${node.ip.replaceAll('.', '\\.')}:2380`));
+  // The membership from facts: each row the member's name, peer URL, its host, its live id and its id in the snapshot.
+  const table = events.find((e) => e.type === 'host.finding' && e.stepId === 'preflight' && /^etcd membership \(3 inventory host\(s\), 3 live member\(s\), 3 in the snapshot/.test(e.finding.message));
+  assert.ok(table, 'the preflight shows the membership table');
+  for (const node of sbx.info.nodes) assert.match(table.finding.message, new RegExp(`${node.name}\\s+https://${node.ip.replaceAll('.', '\\.')}:2380\\s+${node.name}\\s+[0-9a-f]+`));
   assert.ok(events.some((e) => e.type === 'host.finding' && e.stepId === 'preflight' && e.finding.message.includes(`identical on node1, node2, node3 (sha256 ${snap.sha256})`)));
 
   const restores = events.filter((e) => e.type === 'host.planned' && e.stepId === 'restore');

@@ -4,9 +4,13 @@
 // the host, intact, and the SAME file (SHA-256) on every host (and the expected one,
 // or the operator's file an earlier file.upload step put there, or the file of the
 // host an earlier file.copy-from-host step copied it from); the filesystem of
-// the data dir has room for the restore; the data dir is the one etcd runs with; and
-// the member table (who restores which member, from the inventory or each host's own
-// etcd manifest) is consistent. Every host is probed before any is judged
+// the data dir has room for the restore; the data dir is the one etcd runs with; the
+// restore tool's version against the etcd that runs; and the membership, decided from
+// facts (preflight-membership.ts): each host's own member, the live member list, the
+// snapshot's own members; manifests' --initial-cluster are history. With `cluster:
+// self` (the single-master runbook) more than one member is refused unless
+// `standalone`; with `cluster: hosts` (HA) every member must be covered by a host unless
+// `dropMembers` names it. Every host is probed before any is judged
 // (planAcrossHosts): one bad host stops the step on all. Read-only: runs in dry-run.
 // In a dry-run the earlier upload or copy has not happened: a host where the snapshot
 // is missing is judged by the file that will land there (the operator's, or the source
@@ -19,11 +23,14 @@ import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../ac
 import { sh } from '../../shell/command.js';
 import { sha256File } from '../../system/durable-files.js';
 import { booleanField } from '../fields.js';
-import { buildMemberTable, formatMemberTable, readMemberSource, type MemberSource, type MemberTable } from '../../etcd/member-table.js';
 import { checkSnapshotFile, type SnapshotFileCheck } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';
 import { freeBytes, mib, restoreNeedsBytes } from './disk.js';
-import { optionalText } from '../fields.js';
+import { listField, optionalText } from '../fields.js';
+import type { MembershipDecision } from '../../etcd/membership-decision.js';
+import type { MembershipFacts } from '../../etcd/membership-facts.js';
+import { readOwnMember, type OwnMember } from './own-member.js';
+import { judgeMembership } from './preflight-membership.js';
 
 
 const schema = z.strictObject({
@@ -46,6 +53,14 @@ const schema = z.strictObject({
   expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number), z.literal('').transform(() => undefined)]).optional(),
   etcdctl: optionalText(),
   etcdutl: optionalText(),
+  /** hosts: the step's hosts are the restored cluster (HA); self: this one host alone (the single-master runbook). */
+  cluster: z.enum(['hosts', 'self']).default('hosts'),
+  /** cluster: self only: restore this master as a NEW 1-member cluster although the cluster has more members. */
+  standalone: booleanField(false),
+  /** cluster: hosts only: members (names or peer URLs) no host covers, left out of the restored cluster on purpose. */
+  dropMembers: listField().default([]),
+  /** Ask the live cluster for its member list (false: decide from the snapshot and the hosts alone). */
+  askLive: booleanField(true),
 }).superRefine((args, ctx) => {
   if (args.source && args.copiedFrom) {
     ctx.addIssue({
@@ -61,7 +76,7 @@ type Args = z.infer<typeof schema>;
 interface HostFacts {
   host: string;
   findings: Finding[];
-  source: MemberSource;
+  own: OwnMember;
   tool: EtcdTool | null;
   snapshot: SnapshotFileCheck;
   /** The SHA-256 this host has (or will have, in a dry-run, once the upload ran). */
@@ -77,7 +92,8 @@ interface Incoming {
 }
 
 export interface PreflightShared {
-  table: MemberTable;
+  membership: MembershipFacts;
+  decision: MembershipDecision;
   sha256?: string;
 }
 
@@ -99,16 +115,16 @@ async function probeHost(ctx: ActionContext, args: Args, options: ProbeOptions):
   else say('ok', `${host} reachable (${ctx.transport.kind}): it answers as ${alive.stdout.trim()} in ${Date.now() - started} ms`);
 
   // Independent probes at once: the connection's channel limit keeps them within bounds.
-  const [detection, source, snapshot] = await Promise.all([
+  const [detection, own, snapshot] = await Promise.all([
     detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl }),
-    readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.peerUrl, clientUrl: args.clientUrl, dataDir: args.dataDir } }),
+    readOwnMember(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.peerUrl, clientUrl: args.clientUrl } }),
     options.snapshotCheck ?? checkSnapshotFile(ctx.transport, args.snapshot),
   ]);
   const tool = detection.tool;
   if (!tool) say('error', `${host}: cannot restore: ${detection.problem}`);
   else say('ok', `${host}: restore tool ${describeTool(tool)}`);
 
-  const facts: HostFacts = { host, findings, source, tool, snapshot };
+  const facts: HostFacts = { host, findings, own, tool, snapshot };
   let size = snapshot.size;
   const incoming = snapshot.status === 'missing' && ctx.run.dryRun ? await options.incoming?.() : null;
   if (incoming) {
@@ -133,7 +149,7 @@ async function probeHost(ctx: ActionContext, args: Args, options: ProbeOptions):
     }
   }
 
-  const dataDir = source.overrides.dataDir ?? source.manifest?.values.dataDir;
+  const dataDir = args.dataDir ?? own.facts?.hostDataDir;
   if (dataDir) {
     const parent = posix.dirname(dataDir);
     const [current, free] = await Promise.all([ctx.transport.stat(dataDir), freeBytes(ctx, parent)]);
@@ -156,8 +172,8 @@ function describeShas(facts: HostFacts[]): string {
   return [...bySha].map(([sha, hosts]) => `${hosts.join(', ')}: ${sha}`).join('; ');
 }
 
-/** The cross-host checks: the same snapshot everywhere (and the expected one), one consistent member table. */
-function compareHosts(facts: HostFacts[], args: Args, local: { sha256: string } | null): { findings: SharedPlan['findings']; shared: PreflightShared } {
+/** The cross-host snapshot checks: the same snapshot everywhere (and the expected one), the same tool. */
+function compareHosts(facts: HostFacts[], args: Args, local: { sha256: string } | null): { findings: SharedPlan['findings']; sha256?: string } {
   const findings: SharedPlan['findings'] = [];
   const add = (host: string, level: Finding['level'], message: string) => findings.push({ host, finding: { level, message } });
 
@@ -189,14 +205,7 @@ function compareHosts(facts: HostFacts[], args: Args, local: { sha256: string } 
     for (const f of facts) add(f.host, 'warn', `the hosts restore with different tools: ${facts.map((g) => `${g.host} ${g.tool ? `${g.tool.name} ${g.tool.version}` : 'none'}`).join(', ')}`);
   }
 
-  const table = buildMemberTable(facts.map((f) => f.source));
-  findings.push(...table.findings);
-  const first = facts[0]!.host;
-  add(first, 'info', `member table (${table.rows.length} member(s); every member restores with --initial-cluster ${table.initialCluster || '?'}):\n${formatMemberTable(table).map((line) => `    ${line}`).join('\n')}`);
-  if (args.expectedMembers !== undefined && table.rows.length !== args.expectedMembers) {
-    for (const f of facts) add(f.host, 'error', `${table.rows.length} host(s) in this step but ${args.expectedMembers} etcd member(s) expected: every member must be restored in the same run`);
-  }
-  return { findings, shared: { table, sha256: distinct.size === 1 ? [...distinct][0] : undefined } };
+  return { findings, sha256: distinct.size === 1 ? [...distinct][0] : undefined };
 }
 
 async function readLocalSource(path: string | undefined): Promise<{ sha256: string; size: number } | null | string> {
@@ -210,7 +219,7 @@ async function readLocalSource(path: string | undefined): Promise<{ sha256: stri
 
 export const preflightAction: ActionDefinition<Args> = {
   name: 'etcd.preflight',
-  summary: 'Before a multi-master restore changes anything: every host reachable, its restore tool, free disk, the same snapshot (SHA-256) everywhere, a consistent member table. Read-only.',
+  summary: 'Before a multi-master restore changes anything: every host reachable, its restore tool, free disk, the same snapshot (SHA-256) everywhere, the dataDir etcd runs with, and the membership from facts (live member list, the snapshot\'s members, each host\'s own): split-brain refusals. Read-only.',
   schema,
   canSimulate: true,
   async planAcrossHosts(hosts) {
@@ -239,14 +248,28 @@ export const preflightAction: ActionDefinition<Args> = {
       hosts.map(({ ctx, args: hostArgs }) => probeHost(ctx, hostArgs, { incoming, snapshotCheck: ctx.host.name === copySource?.name ? copySource.check : undefined })),
     );
     const own = facts.flatMap((f) => f.findings.map((finding) => ({ host: f.host, finding })));
-    const { findings, shared } = compareHosts(facts, args, local);
-    return { value: shared, findings: [...own, ...findings] };
+    const { findings, sha256 } = compareHosts(facts, args, local);
+    const membership = await judgeMembership(
+      facts.map((f, i) => ({
+        ctx: hosts[i]!.ctx, own: f.own, tool: f.tool, dataDir: hosts[i]!.args.dataDir, manifest: hosts[i]!.args.manifest,
+        hasSnapshot: ['ok', 'raw', 'hash-mismatch'].includes(f.snapshot.status),
+      })),
+      { scope: args.cluster, snapshot: args.snapshot, standalone: args.standalone, drop: args.dropMembers, live: args.askLive },
+    );
+    if (args.cluster === 'self' && args.dropMembers.length) membership.findings.push({ host: facts[0]!.host, finding: { level: 'error', message: 'dropMembers is for the multi-master runbook (cluster: hosts); a single-master restore leaves the others out with standalone: true' } });
+    if (args.cluster === 'hosts' && args.standalone) membership.findings.push({ host: facts[0]!.host, finding: { level: 'error', message: 'standalone is for the single-master runbook (cluster: self); the multi-master runbook restores the covered members (dropMembers names the others)' } });
+    const restored = membership.facts.restore.members.length;
+    if (args.expectedMembers !== undefined && restored !== args.expectedMembers) {
+      for (const f of facts) membership.findings.push({ host: f.host, finding: { level: 'error', message: `the restored cluster would have ${restored} member(s) but ${args.expectedMembers} are expected (expectedMembers)` } });
+    }
+    const shared: PreflightShared = { membership: membership.facts, decision: membership.decision, sha256 };
+    return { value: shared, findings: [...own, ...findings, ...membership.findings] };
   },
   async plan(ctx, _args, shared) {
-    const table = (shared as PreflightShared | undefined)?.table;
-    const row = table?.rows.find((r) => r.host === ctx.host.name);
-    const findings: Finding[] = row
-      ? [{ level: 'info', message: `${ctx.host.name} restores member ${row.name ?? '?'} (peer ${row.peerUrls.join(',') || '?'}, clients ${row.clientUrl ?? '?'}, data dir ${row.dataDir ?? '?'})` }]
+    const restore = (shared as PreflightShared | undefined)?.membership.restore;
+    const member = restore?.members.find((m) => m.host === ctx.host.name);
+    const findings: Finding[] = member
+      ? [{ level: 'info', message: `${ctx.host.name} restores member ${member.name} (peer ${member.peerUrls.join(',')}, clients ${member.clientUrls.join(',') || '?'}, data dir ${member.hostDataDir || '?'}) into a cluster of ${restore!.members.length}: --initial-cluster ${restore!.initialCluster}` }]
       : [];
     return { findings, changes: [], simulated: true };
   },

@@ -4,9 +4,13 @@
 // registered as http://localhost:2380, and every master gets the same --initial-cluster
 // and the same fresh token (from the run id) so the restored members accept each other.
 // With `cluster: hosts` the step's hosts ARE the cluster: every host of the step is
-// probed first (planAcrossHosts) and the member table built from the inventory and each
-// host's own manifest (src/etcd/member-table.ts); each host restores as its row of that
-// table, with the table's --initial-cluster, so no host can restore a different cluster.
+// probed first (planAcrossHosts), each host's own member read from its own configuration
+// (own-member.ts: kubeadm/minikube manifest, also in the stash, with the inventory's
+// values laid over) and every host restores as its own member with the --initial-cluster
+// of all of them, so no host can restore a different cluster (the preflight decided, from
+// the live cluster and the snapshot, that these hosts are the members to restore). With
+// `cluster: self` (single master) the host restores as a 1-member cluster of its own
+// member: the manifest's --initial-cluster is history (a joined master lists others).
 // The old data dir is not touched here (dir.swap does that). Undo: remove the new dir,
 // which the plan proved absent or empty, and the run's staging dir; also after a failed,
 // half-written restore. A data dir named with this run's id is this run's own: found
@@ -21,7 +25,8 @@ import { booleanField } from '../fields.js';
 import { parseInitialCluster, readEtcdManifest, type FoundManifest } from '../../etcd/manifest.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
-import { buildMemberTable, formatMemberTable, readMemberSource, type MemberTable } from '../../etcd/member-table.js';
+import { combineMembership } from '../../etcd/membership-facts.js';
+import { readOwnMember, type OwnMember } from './own-member.js';
 import { WAL_BYTES, freeBytes } from './disk.js';
 import { optionalText } from '../fields.js';
 import { pathSubject, restoredDirCheck } from '../checks.js';
@@ -39,8 +44,8 @@ const schema = z.strictObject({
   initialAdvertisePeerUrls: optionalText(),
   initialCluster: optionalText(),
   initialClusterToken: optionalText(),
-  /** manifest: this host's own manifest says who the members are; hosts: the step's hosts are the members (multi-master). */
-  cluster: z.enum(['manifest', 'hosts']).default('manifest'),
+  /** self: this host's own member alone; hosts: the step's hosts are the members (multi-master); manifest: the manifest's --initial-cluster (history: only when given on purpose). */
+  cluster: z.enum(['manifest', 'hosts', 'self']).default('manifest'),
   skipHashCheck: booleanField(false),
   bumpRevision: z.enum(['auto', 'yes', 'no']).default('auto'),
   /** etcd's docs suggest 1e9: larger than any revision a cluster reaches between snapshots. */
@@ -55,15 +60,28 @@ type Args = z.infer<typeof schema>;
 
 type Member = Record<'name' | 'initialAdvertisePeerUrls' | 'initialCluster' | 'initialClusterToken', { value?: string; from: string }>;
 
-/** The member of this host from the table built across the step's hosts (cluster: hosts). */
-function memberFromTable(ctx: ActionContext, args: Args, table: MemberTable, findings: Finding[]): Member {
-  const row = table.rows.find((r) => r.host === ctx.host.name);
-  if (args.initialCluster) findings.push({ level: 'error', message: `initialCluster is given, but with cluster: hosts it is built from the step's hosts (${table.initialCluster}): give one or the other` });
-  const from = (origin: string | undefined) => (origin === 'inventory' ? 'given' : `member table (${origin === 'manifest' ? `manifest ${row?.manifestFile}` : 'missing'})`);
+/** The members every host of the step restores with (cluster: hosts), or this host's own alone (cluster: self). */
+export interface RestoreCluster {
+  members: OwnMember[];
+  initialCluster: string;
+}
+
+function clusterOf(members: OwnMember[]): RestoreCluster {
+  const initialCluster = members.flatMap((m) => (m.member.own ? m.member.own.peerUrls.map((u) => `${m.member.own!.name}=${u}`) : [])).join(',');
+  return { members, initialCluster };
+}
+
+function memberFromCluster(ctx: ActionContext, args: Args, cluster: RestoreCluster, findings: Finding[]): Member {
+  const own = cluster.members.find((m) => m.host === ctx.host.name);
+  const member = own?.member.own;
+  if (args.initialCluster) findings.push({ level: 'error', message: `initialCluster is given, but with cluster: ${args.cluster} it is built from ${args.cluster === 'self' ? "this host's own member" : "the step's hosts"} (${cluster.initialCluster}): give one or the other` });
+  if (own && !member) findings.push({ level: 'error', message: `${ctx.host.name}: no etcd member to restore: ${own.problem ?? 'not read'}` });
+  for (const f of own?.findings ?? []) if (f.level === 'error') findings.push(f);
+  const from = (field: 'name' | 'peerUrl') => (own?.overrides[field] ? 'given' : own?.facts ? `${own.facts.origin[field === 'name' ? 'name' : 'peerUrls']}` : 'missing');
   return {
-    name: { value: row?.name, from: from(row?.from.name) },
-    initialAdvertisePeerUrls: { value: row?.peerUrls.join(',') || undefined, from: from(row?.from.peerUrl) },
-    initialCluster: { value: table.initialCluster || undefined, from: `every host of the step: ${table.rows.map((r) => r.host).join(', ')}` },
+    name: { value: member?.name, from: from('name') },
+    initialAdvertisePeerUrls: { value: member?.peerUrls.join(',') || undefined, from: from('peerUrl') },
+    initialCluster: { value: cluster.initialCluster || undefined, from: args.cluster === 'self' ? `this member alone (a new 1-member cluster; the manifest's --initial-cluster is history)` : `every host of the step: ${cluster.members.map((m) => m.host).join(', ')}` },
     initialClusterToken: args.initialClusterToken
       ? { value: args.initialClusterToken, from: 'given' }
       : { value: `drbook-${ctx.run.id}`, from: 'new for this run, the same on every host: the restored cluster is a new logical cluster' },
@@ -146,16 +164,21 @@ export const restoreAction: ActionDefinition<Args> = {
   schema,
   canSimulate: true,
   async planAcrossHosts(hosts): Promise<SharedPlan> {
-    if (hosts[0]?.args.cluster !== 'hosts') return { findings: [] };
-    const sources = await Promise.all(
-      hosts.map(({ ctx, args }) => readMemberSource(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.initialAdvertisePeerUrls } })),
+    const scope = hosts[0]?.args.cluster;
+    if (scope !== 'hosts' && scope !== 'self') return { findings: [] };
+    const members = await Promise.all(
+      hosts.map(({ ctx, args }) => readOwnMember(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.initialAdvertisePeerUrls } })),
     );
-    // The restore writes a new dir of its own: the live data dir is the preflight's and dir.swap's concern.
-    const table = buildMemberTable(sources, { required: ['name', 'peerUrl'] });
-    const findings = [...table.findings];
-    const first = hosts[0]!.ctx.host.name;
-    findings.push({ host: first, finding: { level: 'info', message: `every member restores with --initial-cluster ${table.initialCluster}:\n${formatMemberTable(table).map((line) => `    ${line}`).join('\n')}` } });
-    return { value: table, findings };
+    if (scope === 'self') return { value: new Map(members.map((m) => [m.host, clusterOf([m])])), findings: [] };
+    // Only what makes the cluster impossible is judged here: who the members are was the preflight's decision.
+    const combined = combineMembership({ hosts: members.map((m) => m.member), live: null, snapshot: null });
+    const findings: SharedPlan['findings'] = combined.disagreements
+      .filter((d) => d.code === 'duplicate-name' || d.code === 'duplicate-peer-url')
+      .flatMap((d) => d.hosts.map((host) => ({ host, finding: { level: 'error' as const, message: d.message } })));
+    const cluster = clusterOf(members);
+    const rows = members.map((m) => `    ${m.host}: ${m.member.own ? `${m.member.own.name} ${m.member.own.peerUrls.join(',')}` : `? (${m.problem ?? 'no member'})`}`);
+    findings.push({ host: hosts[0]!.ctx.host.name, finding: { level: 'info', message: `every member restores with --initial-cluster ${cluster.initialCluster}:\n${rows.join('\n')}` } });
+    return { value: new Map(members.map((m) => [m.host, cluster])), findings };
   },
   async plan(ctx, args, shared) {
     if (!posix.isAbsolute(args.dataDir)) throw new InputError([{ path: 'dataDir', message: `expected an absolute path on the host, got "${args.dataDir}"` }]);
@@ -177,9 +200,9 @@ export const restoreAction: ActionDefinition<Args> = {
     const { staging, partial, removeEmptyFirst, removeOursFirst, alreadyRestored } = target;
 
     const before = findings.length;
-    const table = args.cluster === 'hosts' ? (shared as MemberTable | undefined) : undefined;
-    if (args.cluster === 'hosts' && !table) findings.push({ level: 'error', message: 'cluster: hosts, but no member table was built across the hosts (internal: planAcrossHosts did not run)' });
-    const member = table ? memberFromTable(ctx, args, table, findings) : await resolveMember(ctx, args, findings);
+    const across = args.cluster === 'manifest' ? undefined : (shared as Map<string, RestoreCluster> | undefined)?.get(ctx.host.name);
+    if (args.cluster !== 'manifest' && !across) findings.push({ level: 'error', message: `cluster: ${args.cluster}, but the members were not read across the hosts (internal: planAcrossHosts did not run)` });
+    const member = across ? memberFromCluster(ctx, args, across, findings) : await resolveMember(ctx, args, findings);
     checkMember(member, findings, findings.slice(before).some((f) => f.level === 'error'));
     if (args.owner) {
       const user = args.owner.split(':')[0]!;
