@@ -5,7 +5,7 @@
 // the middle of a step, and a second signal during the rollback. The tmpfs cases need
 // root (mount): otherwise they are skipped with the reason printed. Every mount is the
 // test's own, in its own temp folder, unmounted after.
-// npm test runs SIGINT, the second signal and the full state dir; DRBOOK_FAULTS=full adds the rest.
+// npm test runs the second signal (after a first SIGINT) and the full state dir; DRBOOK_FAULTS=full adds the rest.
 // Loopback prefixes: 127.0.182. (the sandbox of the signals and the state dir), 127.0.183. (the sandbox on a tmpfs)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ async function signalled(name: string, first: NodeJS.Signals, at: (e: Record<str
   return problems;
 }
 
-test('SIGINT while the stop waits for the pods: the rollback is verified, exit 130, the hosts as before', async () => {
+test('SIGINT while the stop waits for the pods: the rollback is verified, exit 130, the hosts as before', { skip: !FULL && 'sampled run (the second-signal case starts with the same SIGINT; DRBOOK_FAULTS=full runs it)' }, async () => {
   assert.deepEqual(await signalled('SIGINT mid-stop', 'SIGINT', changeStarted('stop-control-plane', /wait/i)), []);
 });
 

@@ -25,13 +25,12 @@ const assertClean = (f: Awaited<ReturnType<typeof sweep>>) => {
 };
 
 test(`kill -9 after ${FULL ? 'every' : 'sampled'} journal entries, then rollback or resume: the hosts are back or restored, truthfully`, async (t) => {
-  assertClean(await sweep(ctx!, 'kill-after-entry', entryPoints(ctx!.clean), PREFIX, t));
+  assertClean(await sweep(ctx!, 'kill-after-entry', entryPoints(ctx!.clean, [0.3]), PREFIX, t));
 });
 
 test(`kill -9 inside ${FULL ? 'every' : 'sampled'} changes, before their results, then rollback or resume`, async (t) => {
   const points = changePoints(ctx!.clean, [
-    { stepId: 'start-control-plane', recovery: 'rollback' },
-    { stepId: 'verify-etcd', recovery: 'resume' },
+    { stepId: 'start-control-plane', recovery: 'resume' },
   ]);
   assertClean(await sweep(ctx!, 'kill-before-result', points, PREFIX, t));
 });

@@ -58,10 +58,14 @@ export interface Point {
   recovery: Recovery;
 }
 
-export function entryPoints(clean: CleanRun): Point[] {
+/** DRBOOK_FAULTS_STRIDE=k: the full sweep takes every k-th point only (a shorter sweep, still spread over the whole run). */
+const STRIDE = Math.max(1, Number(process.env.DRBOOK_FAULTS_STRIDE ?? '1') || 1);
+const strided = <T>(points: T[]): T[] => points.filter((_, i) => i % STRIDE === 0);
+
+export function entryPoints(clean: CleanRun, fractions = [0.3, 0.55]): Point[] {
   const all: Point[] = [];
   for (let n = 1; n < clean.lines; n++) all.push({ name: `kill-after-entry:${n}`, kill: { fault: `kill-after-entry:${n}` }, recovery: n % 2 === 0 ? 'rollback' : 'resume' });
-  return FULL ? all : sampleAt(all, [0.3, 0.55]).map((p, i) => ({ ...p, recovery: i === 0 ? 'rollback' : 'resume' }));
+  return FULL ? strided(all) : sampleAt(all, fractions).map((p, i) => ({ ...p, recovery: i % 2 === 0 ? 'rollback' : 'resume' }));
 }
 
 export function changePoints(clean: CleanRun, sample: Array<{ stepId: string; recovery: Recovery }>): Point[] {
@@ -69,7 +73,7 @@ export function changePoints(clean: CleanRun, sample: Array<{ stepId: string; re
     const fault = `kill-before-result:${c.stepId}:${c.host}:${c.index}`;
     return { name: `${fault} (${c.description.slice(0, 60)})`, kill: { fault }, recovery: i % 2 === 0 ? 'resume' : 'rollback' };
   });
-  if (FULL) return all;
+  if (FULL) return strided(all);
   return sample.flatMap((s) => {
     const found = all.find((p) => p.name.startsWith(`kill-before-result:${s.stepId}:`));
     return found ? [{ ...found, recovery: s.recovery }] : [];
@@ -77,7 +81,7 @@ export function changePoints(clean: CleanRun, sample: Array<{ stepId: string; re
 }
 
 /** Real SIGKILLs from outside: while the stop waits for the pods to go, and while the restore runs. */
-export function externalPoints(clean: CleanRun): Point[] {
+export function externalPoints(clean: CleanRun, sampled = 1): Point[] {
   const waits = clean.changes.filter((c) => c.stepId === 'stop-control-plane' && /wait/i.test(c.description));
   const lastWait = waits[waits.length - 1];
   const points: Point[] = [];
@@ -93,7 +97,7 @@ export function externalPoints(clean: CleanRun): Point[] {
     kill: { externalAt: (e) => e.type === 'change.started' && e.stepId === 'restore', delayMs: 100, label: 'during the restore' },
     recovery: 'resume',
   });
-  return FULL ? points : points.slice(0, 1);
+  return FULL ? points : points.slice(0, sampled);
 }
 
 /** Runs the points one after the other on ctx.target; rebuilds the target after a point that left it broken. */

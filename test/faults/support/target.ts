@@ -8,8 +8,9 @@
 // Loopback prefixes of the fault suite (H10's range 127.0.180.–127.0.199.):
 //   kill-points-single.test.ts   127.0.180.
 //   kill-points-ha.test.ts       127.0.181.
-//   environment.test.ts          127.0.182. (state dir, full disk, signals), 127.0.183. (tmpfs sandbox)
-//   ssh-faults.test.ts           127.0.184. (3 masters over SSH), 127.0.185.1 (TCP, never SSH)
+//   kill-points-ha.test.ts       127.0.185.1 (support/silent-host.ts: TCP, never SSH)
+//   environment.test.ts          127.0.182. (state dir, signals), 127.0.183. (the sandbox on a tmpfs)
+//   ssh-faults.test.ts           127.0.184. (3 masters over SSH, sshd killed)
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -161,7 +162,10 @@ export async function runLeftovers(target: Target, node: number, runId: string):
  */
 export async function strayProcesses(target: Target, runId?: string): Promise<Array<{ pid: number; cmdline: string }>> {
   const recorded = new Set(await recordedPids(target.dir));
-  const sshds = new Set(target.info.nodes.map((n) => n.sshd?.pid).filter((p): p is number => !!p));
+  // Every sshd the sandbox records, masters' and workers' (read again: a test may start one anew).
+  const info = JSON.parse(await readFile(join(target.dir, 'sandbox.json'), 'utf8')) as SandboxInfo;
+  const sshds = new Set([...info.nodes, ...(info.workers ?? [])].map((n) => n.sshd?.pid).filter((p): p is number => !!p));
+  for (const pid of sshds) recorded.add(pid);
   const own = new Set([process.pid]);
   const chain = (pid: number): number[] => {
     const out: number[] = [];
