@@ -60,7 +60,9 @@ export interface Point {
 
 /** DRBOOK_FAULTS_STRIDE=k: the full sweep takes every k-th point only (a shorter sweep, still spread over the whole run). */
 const STRIDE = Math.max(1, Number(process.env.DRBOOK_FAULTS_STRIDE ?? '1') || 1);
-const strided = <T>(points: T[]): T[] => points.filter((_, i) => i % STRIDE === 0);
+/** DRBOOK_FAULTS_OFFSET=j (0 ≤ j < k): start at the j-th point (two runs, stride 2 offsets 0 and 1, make one full sweep). */
+const OFFSET = Math.min(STRIDE - 1, Math.max(0, Number(process.env.DRBOOK_FAULTS_OFFSET ?? '0') || 0));
+const strided = <T>(points: T[]): T[] => points.filter((_, i) => i % STRIDE === OFFSET);
 
 export function entryPoints(clean: CleanRun, fractions = [0.3, 0.55]): Point[] {
   const all: Point[] = [];
