@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every compiled test file with node's own test runner. Node 20 has no glob
-// support in `node --test`, so the files are listed here. `--unit` skips test/e2e.
+// support in `node --test`, so the files are listed here. `--unit` skips test/e2e and test/faults (they start sandboxes); test/faults runs its sample here, the full sweep is `npm run test:faults`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
-      if (unitOnly && name === 'e2e') continue;
+      if (unitOnly && (name === 'e2e' || name === 'faults')) continue;
       walk(path);
     } else if (name.endsWith('.test.js')) files.push(path);
   }

@@ -17,6 +17,7 @@ import { compileRunbook, type CompiledRunbook } from './compile.js';
 import type { EventBus, RunState } from './events.js';
 import type { HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
+import { afterJournalLine } from './faults.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { resolveInFlight } from './resume-in-flight.js';
 import { replayJournal } from '../journal/replay.js';
@@ -89,6 +90,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     const header = request.resumeFrom ? undefined : runHeader(request, masker);
     const writer = header ? await JournalWriter.create(request.stateDir, header) : await JournalWriter.append(request.stateDir, request.runId);
     recorder = new RunRecorder(writer, request.bus, masker, request.resumeFrom ?? [header!]);
+    // The header is journal line 1: DRBOOK_FAULT=kill-after-entry:1 dies here, like every other line's point.
+    if (header) afterJournalLine(1);
     // A journal that cannot be written stops the run like an interrupt: no change may
     // start whose intent is not on disk.
     const journalStop = new AbortController();
