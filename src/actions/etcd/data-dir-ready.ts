@@ -70,7 +70,8 @@ export const dataDirReadyAction: ActionDefinition<Args> = {
     const changes: Change[] = [];
 
     const discovery = args.owner ? undefined : await discoverEtcdMember(ctx, { kubeadmManifest: args.manifest, stashDir: args.stashDir });
-    if (discovery && !discovery.ok) findings.push({ level: 'warn', message: `${discovery.problem}: assuming etcd runs as root` });
+    // Who etcd runs as is a fact of its configuration: unreadable, it is not guessed.
+    if (discovery && !discovery.ok) return { simulated: true, changes, findings: [{ level: 'error', message: `cannot tell who etcd runs as: ${discovery.problem} (give owner uid:gid)` }] };
     const owner = wantedOwner(args.owner, discovery?.ok ? discovery.facts : undefined);
     if ('problem' in owner) return { simulated: true, changes, findings: [...findings, { level: 'error', message: owner.problem }] };
     const after = ownerState(owner.uid, owner.gid, DATA_DIR_MODE, 'ok');
