@@ -84,6 +84,7 @@ export const dataDirReadyAction: ActionDefinition<Args> = {
         ? { level: 'info', message: `SELinux is enforcing: ${dataDir} gets the context of ${keptDir} (${probed.reference ?? 'unknown yet'})` }
         : { level: 'info', message: `SELinux ${probed.enforce === 'absent' ? 'is absent (no getenforce)' : `is ${probed.enforce}`}: no context to copy` },
     );
+    if (ctx.run.dryRun) findings.push({ level: 'info', message: `dry-run: ${dataDir} is still the old dir (the swap has not run); the run probes the restored one again at this step` });
     const present = probed.state !== undefined && (await ctx.transport.stat(posix.join(dataDir, 'member')))?.type === 'dir';
     if (!present && !ctx.run.dryRun) {
       return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${dataDir}/member does not exist on ${ctx.host.name}: no restored data dir to prepare` }] };
