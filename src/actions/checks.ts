@@ -17,7 +17,7 @@ import type { ActionContext } from './action.js';
  * `inode <dev>:<ino>` (a directory), `symlink <target>` or `other <dev>:<ino>`.
  * The same function computes identities at plan time and compares them in checks.
  */
-const ID_FUNCTION = raw(
+export const ID_FUNCTION = raw(
   `drbook_id() { if [ -L "$1" ]; then echo "symlink $(readlink -- "$1")"; ` +
     `elif [ -d "$1" ]; then echo "inode $(stat -c %d:%i -- "$1")"; ` +
     `elif [ -f "$1" ]; then echo "sha256 $(sha256sum < "$1" | cut -d ' ' -f 1)"; ` +

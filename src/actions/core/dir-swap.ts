@@ -3,12 +3,16 @@
 // This is how a restored etcd data dir goes live: /var/lib/etcd is kept as
 // /var/lib/etcd-old-<run id>. Each move is its own change, so a crash between the
 // two leaves a state that re-planning recognises and finishes (or undoes).
+// A current dir that is a mount point (a dedicated disk) cannot be renamed: with
+// mountReplacement/mountKeepAs its contents are swapped on that mount (dir-swap-mount.ts).
 
-import { dirname } from 'node:path/posix';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import type { FileInfo } from '../../transport/transport.js';
-import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+import type { ActionDefinition, Change, Finding } from '../action.js';
+import { optionalText } from '../fields.js';
+import { planMountSwap } from './dir-swap-mount.js';
+import { isMountPoint } from './mount-point.js';
 import { atItem, guardedMove, holdsCheck, keptCheck, ownerModeCheck, pathSubject, probeIdentities, probeIdentity } from '../checks.js';
 
 const schema = z.strictObject({
@@ -16,6 +20,12 @@ const schema = z.strictObject({
   replacement: z.string().min(1),
   /** Where the current directory is kept; default `<current>-old-<run id>`. */
   keepAs: z.string().min(1).optional(),
+  /**
+   * When `current` is a mount point (it cannot be renamed): the dir ON it that holds the
+   * restored contents, and the dir on it where the old contents are kept (dir-swap-mount.ts).
+   */
+  mountReplacement: optionalText(),
+  mountKeepAs: optionalText(),
 });
 
 export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
@@ -50,7 +60,8 @@ export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
     if (!cur) return { simulated: true, changes, findings: [{ level: 'error', message: `${current} does not exist: nothing to swap` }] };
     if (cur.type !== 'dir') return { simulated: true, changes, findings: [{ level: 'error', message: `${current} is not a directory` }] };
     if (await isMountPoint(ctx, current)) {
-      findings.push({ level: 'error', message: `${current} is a mount point: it cannot be renamed ("device busy"). Restore into a directory on that mount and move its contents instead` });
+      if (args.mountReplacement && args.mountKeepAs) return planMountSwap(ctx, pathSubject(current), pathSubject(args.mountReplacement), pathSubject(args.mountKeepAs));
+      findings.push({ level: 'error', message: `${current} is a mount point: it cannot be renamed ("device busy"). Give mountReplacement and mountKeepAs (dirs on that mount) to swap its contents instead` });
       return { simulated: true, changes, findings };
     }
     if (!rep) {
@@ -113,10 +124,3 @@ function ownerAndMode(current: string, replacement: string, restored: string, ol
   };
 }
 
-/** A mount point has another device than its parent. */
-async function isMountPoint(ctx: ActionContext, path: string): Promise<boolean> {
-  const result = await ctx.probe(sh`stat -c %d -- ${path} ${dirname(path)}`);
-  if (result.exitCode !== 0) return false;
-  const [own, parent] = result.stdout.trim().split('\n');
-  return own !== parent;
-}

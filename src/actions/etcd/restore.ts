@@ -31,11 +31,15 @@ import { WAL_BYTES, freeBytes } from './disk.js';
 import { optionalText } from '../fields.js';
 import { pathSubject, restoredDirCheck } from '../checks.js';
 import { judgeTarget } from './restore-target.js';
+import { isMountPoint } from '../core/mount-point.js';
 
 const schema = z.strictObject({
   snapshot: z.string().min(1),
   /** The NEW data dir (absent or empty); dir.swap puts it in place afterwards. */
   dataDir: z.string().min(1),
+  /** (H9) When this path (the live data dir) is a mount point, restore into dataDirOnMount instead: a dir on that mount, so dir.swap can rename within it. */
+  mountPoint: optionalText(),
+  dataDirOnMount: optionalText(),
   manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
   /** Where static-pods.stop moved the manifest: looked at when it is not in place. */
   stashDir: optionalText(),
@@ -182,9 +186,13 @@ export const restoreAction: ActionDefinition<Args> = {
   },
   async plan(ctx, args, shared) {
     if (!posix.isAbsolute(args.dataDir)) throw new InputError([{ path: 'dataDir', message: `expected an absolute path on the host, got "${args.dataDir}"` }]);
-    const dataDir = posix.normalize(args.dataDir).replace(/(.)\/$/, '$1');
+    let dataDir = posix.normalize(args.dataDir).replace(/(.)\/$/, '$1');
     if (dataDir === '/') throw new InputError([{ path: 'dataDir', message: 'refusing / as a data dir' }]);
     const findings: Finding[] = [];
+    if (args.mountPoint && args.dataDirOnMount && (await isMountPoint(ctx, args.mountPoint))) {
+      dataDir = posix.normalize(args.dataDirOnMount).replace(/(.)\/$/, '$1');
+      findings.push({ level: 'info', message: `${args.mountPoint} is a mount point: restoring into ${dataDir}, on that mount (dir.swap moves the contents)` });
+    }
 
     const detection = await detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
     const tool = detection.tool;
