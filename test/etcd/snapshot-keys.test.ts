@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { withEtcdClient } from '../../src/etcd/client.js';
 import { BoltReader } from '../../src/etcd/bbolt.js';
 import { readSnapshotKeys } from '../../src/etcd/snapshot-keys.js';
+import { readSnapshotNodes } from '../../src/actions/k8s/snapshot-nodes.js';
 import { compareRegistryCounts, countRegistryKeys, resourceOfKey } from '../../src/etcd/registry-counts.js';
 import { cleanups, etcdctl } from './helpers/etcd-server.js';
 
@@ -66,4 +67,27 @@ test('the bbolt reader finds exactly the live keys of a real etcd snapshot (bran
   broken.fill(0, 0, 8192);
   await writeFile(join(dir, 'broken.db'), broken);
   assert.throws(() => readSnapshotKeys(broken), /not a readable bbolt database: no valid meta page/);
+});
+
+test('the KeyValue decoder gives key and value of a real snapshot: the Nodes that carry the control-plane label, deleted ones gone', async (t) => {
+  const c = cleanups(t);
+  const dir = await c.tempDir();
+  const etcd = await c.etcd({ dataDir: join(dir, 'data') });
+  const label = (role: string) => JSON.stringify({ kind: 'Node', metadata: { labels: { [role]: '' } } });
+  await withEtcdClient({ endpoints: [etcd.endpoint] }, async (client) => {
+    await client.put('/registry/minions/cp1').value(label('node-role.kubernetes.io/control-plane'));
+    await client.put('/registry/minions/old-master').value(label('node-role.kubernetes.io/master'));
+    await client.put('/registry/minions/worker1').value(label('kubernetes.io/os'));
+    await client.put('/registry/minions/cp-gone').value(label('node-role.kubernetes.io/control-plane'));
+    await client.delete().key('/registry/minions/cp-gone');
+    // A label outside a Node's value is not a Node's.
+    await client.put('/registry/configmaps/default/x').value('node-role.kubernetes.io/control-plane');
+  });
+  const snapshot = join(dir, 'snap.db');
+  await etcdctl(etcd, 'snapshot', 'save', snapshot);
+  const nodes = readSnapshotNodes(await readFile(snapshot));
+  assert.deepEqual([...nodes.controlPlane].sort(), ['cp1', 'old-master']);
+  assert.ok(nodes.keys.has('/registry/minions/worker1'));
+  assert.equal(nodes.keys.has('/registry/minions/cp-gone'), false);
+  assert.ok(nodes.keys.has('/registry/configmaps/default/x'));
 });
