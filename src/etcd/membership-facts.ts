@@ -52,7 +52,8 @@ export type DisagreementCode =
   | 'several-clusters' | 'no-live-answer' | 'no-leader' | 'snapshot-from-other-cluster'
   | 'live-not-covered' | 'snapshot-not-covered' | 'removed-since-snapshot' | 'history-only' | 'history-not-covered'
   | 'dropped' | 'drop-unknown'
-  | 'host-not-live' | 'host-not-in-snapshot' | 'name-differs' | 'peer-url-differs' | 'learner' | 'unstarted';
+  | 'host-not-live' | 'host-not-in-snapshot' | 'name-differs' | 'peer-url-differs' | 'learner' | 'unstarted'
+  | 'restore-leftover-records';
 
 export interface Disagreement {
   level: 'error' | 'warn' | 'info';
@@ -132,7 +133,11 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
     row.live = member;
     if (member.name) row.name = member.name;
   }
-  for (const member of input.snapshot?.members ?? []) place(member.name, member.peerUrls).snapshot = member;
+  const { members: snapshotMembers, leftovers } = collapseRestoreLeftovers(input.snapshot?.members ?? [], live?.members.map((m) => m.id) ?? []);
+  for (const member of snapshotMembers) place(member.name, member.peerUrls).snapshot = member;
+  for (const group of leftovers) {
+    say('info', 'restore-leftover-records', `the snapshot records ${group.length} member entries with peer URL ${group[0]!.peerUrls.join(',')} (ids ${group.map((m) => m.id).join(', ')}): records an earlier restore left in the backend (etcd 3.4's restore keeps the old cluster's); counted as one member`, [], group[0]!.name);
+  }
   for (const host of input.hosts) {
     for (const entry of parseInitialCluster(host.own?.initialCluster ?? '')) {
       if (!entry.peerUrl) continue;
@@ -155,7 +160,6 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
     say('error', 'several-clusters', `the etcd endpoints answer for ${live.clusterIds.length} different clusters: ${byId.join('; ')}: a split brain, or an endpoint of another cluster`);
   }
   if (live?.noLeader) say('warn', 'no-leader', `the etcd members that answer see no leader: the live cluster has no quorum (${live.endpoints.filter((e) => e.ok).length} of ${live.members.length} members answer)`);
-  const snapshotMembers = input.snapshot?.members ?? [];
   if (live && snapshotMembers.length && !snapshotMembers.some((s) => live.members.some((m) => m.id === s.id))) {
     say('warn', 'snapshot-from-other-cluster', 'the snapshot shares no member id with the live cluster: it was taken from another cluster, or this cluster was rebuilt since');
   }
@@ -214,5 +218,26 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
     sources: { live: input.live === null ? 'not asked' : input.live.answered ? 'answered' : 'no answer', snapshot: input.snapshot ? 'read' : 'not read' },
     leader: live?.leader,
     disagreements: out,
+  };
+}
+
+/**
+ * etcd 3.4's `snapshot restore` leaves the old cluster's records in the backend's members
+ * bucket (3.4 keeps the membership in its v2 store; the bucket is only added to), so a
+ * snapshot of a restored cluster records each member twice: its old id and its new one,
+ * with one peer URL (seen with etcd 3.4.23: restore, start, snapshot again). Two members
+ * can never share a peer URL (etcd refuses such a `member add`), so records that do are
+ * one member: the record of a live member id is kept, else the first.
+ */
+function collapseRestoreLeftovers(members: SnapshotMember[], liveIds: string[]): { members: SnapshotMember[]; leftovers: SnapshotMember[][] } {
+  const groups: SnapshotMember[][] = [];
+  for (const member of members) {
+    const group = groups.find((g) => g[0]!.peerUrls.length > 0 && g[0]!.peerUrls.some((u) => member.peerUrls.some((p) => norm(p) === norm(u))));
+    if (group) group.push(member);
+    else groups.push([member]);
+  }
+  return {
+    members: groups.map((g) => g.find((m) => liveIds.includes(m.id)) ?? g[0]!),
+    leftovers: groups.filter((g) => g.length > 1),
   };
 }

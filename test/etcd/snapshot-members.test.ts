@@ -154,3 +154,34 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     assert.deepEqual(live.members, []);
   });
 });
+
+test('a snapshot of a cluster that was itself restored (etcd 3.4) records each member twice; the membership counts it once', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drbook-restored-twice-'));
+  const { startEtcd, etcdctl } = await import('./helpers/etcd-server.js');
+  const { execa } = await import('execa');
+  const stops: Array<() => Promise<void>> = [];
+  t.after(async () => {
+    for (const stop of stops.reverse()) await stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const first = await startEtcd({ dataDir: join(dir, 'data'), name: 'm1' });
+  stops.push(first.stop);
+  await etcdctl(first, 'put', '/registry/a', '1');
+  await etcdctl(first, 'snapshot', 'save', join(dir, 'first.db'));
+  await first.stop();
+  await execa('etcdctl', ['snapshot', 'restore', join(dir, 'first.db'), '--name', 'm1', '--initial-cluster', `m1=${first.peerUrl}`,
+    '--initial-advertise-peer-urls', first.peerUrl, '--initial-cluster-token', 'drbook-restored', '--data-dir', join(dir, 'restored')], { env: { ETCDCTL_API: '3' } });
+  const restored = await startEtcd({ dataDir: join(dir, 'restored'), name: 'm1', peerUrl: first.peerUrl });
+  stops.push(restored.stop);
+  await etcdctl(restored, 'snapshot', 'save', join(dir, 'second.db'));
+
+  const recorded = readSnapshotMembershipFromBuffer(await readFile(join(dir, 'second.db')));
+  assert.equal(recorded.members.length, 2, 'etcd 3.4 keeps the pre-restore record beside the new one');
+  assert.deepEqual(new Set(recorded.members.map((m) => m.peerUrls.join())), new Set([first.peerUrl]));
+
+  const host: HostMember = { host: 'm1', own: { name: 'm1', peerUrls: [first.peerUrl], clientUrls: [restored.endpoint], dataDir: join(dir, 'restored'), initialCluster: `m1=${first.peerUrl}` } } as HostMember;
+  const facts = combineMembership({ hosts: [host], live: null, snapshot: recorded });
+  assert.equal(facts.counts.snapshot, 1);
+  assert.ok(facts.disagreements.some((d) => d.code === 'restore-leftover-records' && d.level === 'info'), JSON.stringify(facts.disagreements));
+  assert.equal(facts.disagreements.filter((d) => d.level === 'error').length, 0, JSON.stringify(facts.disagreements));
+});
