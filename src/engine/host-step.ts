@@ -111,7 +111,7 @@ export function planProblem(hostStep: HostStep, plan: ActionPlan): DrbookError |
 export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostStepEnv, signal: AbortSignal): Promise<void> {
   const { step, host } = hostStep;
   const key = `${step.id}/${host.name}`;
-  for (const change of plan.changes) {
+  for (const [position, change] of plan.changes.entries()) {
     const index = env.nextIndex.get(key) ?? 0;
     env.nextIndex.set(key, index + 1);
     const tail = new OutputTail(env.recorder.masker, (stream, text) => env.recorder.emit({ type: 'output', stepId: step.id, host: host.name, stream, text }));
@@ -127,6 +127,7 @@ export async function applyPlan(hostStep: HostStep, plan: ActionPlan, env: HostS
       undoOnFailure: change.undoOnFailure ?? false,
       readOnly: change.readOnly ?? false,
       ...checkFields(change),
+      ...(position === plan.changes.length - 1 ? { lastOfStep: true } : {}),
     });
     env.recorder.emit({ type: 'change.started', stepId: step.id, host: host.name, index, description: change.description, command: change.command?.toDisplay() });
     const started = Date.now();

@@ -145,7 +145,8 @@ async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder
   let failure: string | undefined;
   if (request.resumeFrom) failure = await resolveInFlight(recorder, probeEnv);
   // Verification steps run again on resume: "done" must rest on probes made after the last change.
-  const done = doneHostSteps(request.resumeFrom ?? [], new Set(compiled.steps.filter((c) => c.hosts.some((h) => h.action.verifiesOutcome)).map((c) => c.step.id)));
+  // Read after resolveInFlight: a host whose last change it found applied is done.
+  const done = doneHostSteps(request.resumeFrom ? recorder.entries : [], new Set(compiled.steps.filter((c) => c.hosts.some((h) => h.action.verifiesOutcome)).map((c) => c.step.id)));
   for (const step of failure ? [] : compiled.steps) {
     const outcome = await runStep(step, env, (host) => done.has(`${step.step.id}/${host}`));
     if (isFailure(outcome.state)) {

@@ -51,6 +51,12 @@ export type JournalEntry =
       checkOn?: 'host' | 'operator';
       /** What the change acts on (paths, pod:NAME): the rollback's final probe checks the first change per subject. */
       subjects?: string[];
+      /**
+       * The last change its host's plan had for the step: when a resume finds it applied,
+       * that host's step is done (re-planning it could repeat a change that is not
+       * idempotent, such as a kubelet restart).
+       */
+      lastOfStep?: boolean;
     }
   | {
       t: 'result';

@@ -127,7 +127,8 @@ test('killed in the last step, after the verification steps were done: `drbook r
   }
   assert.ok(!events.some((e) => e.type === 'change.started' && ['stop-control-plane', 'restore', 'swap-data-dir', 'start-control-plane'].includes(e.stepId)), `no change step ran again (${ran.join(', ')})`);
   // The kubelet restart (k8s.kubelet-restart) has a check: the kubelet's identity changed, so the cut-off restart is found done, not repeated.
-  assert.ok(!events.some((e) => e.type === 'change.started' && e.stepId === 'restart-kubelet'), 'the restart, probed as applied, does not run again');
+  const restartEvents = events.filter((e) => e.stepId === 'restart-kubelet').map((e) => JSON.stringify(e)).join('\n');
+  assert.ok(!events.some((e) => e.type === 'change.started' && e.stepId === 'restart-kubelet'), `the restart, probed as applied, does not run again:\n${restartEvents}`);
   assert.equal(await restarts(), restartsBefore + 1, 'the kubelet restarted exactly once');
   assert.equal(events.find((e) => e.type === 'run.finished')?.state, 'done');
   await waitForApiServer(sbx);
