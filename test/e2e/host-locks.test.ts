@@ -135,6 +135,9 @@ test('kill -9 inside static-pods.stop\'s wait: the host lock is free at once, a 
   await until(() => lockIsFree(hostState), 'the kernel released the lock of the killed run', 5000);
   assert.ok(existsSync(join(hostState, 'runs', `${idA}.json`)), 'its marker says it changed the host');
 
+  // The kubelet goes on stopping the pods whose manifests the killed run moved (etcd
+  // writes its files as it stops): the node is compared once that has settled.
+  await until(async () => (await runningContainers(sbx)).length === 0, 'the kubelet stopped the pods the killed run had moved out', 30_000);
   // The node's files but drbook's own host folder (a refused run takes and lets go of the lock there).
   const cluster = async () => Object.fromEntries(Object.entries(await fingerprintNode(sbx)).filter(([path]) => !path.startsWith('var/lib/drbook')));
   const before = await cluster();

@@ -8,6 +8,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fingerprintTree } from './support/tree.js';
 import { parseEvents } from './support/cli.js';
+import { writeLateFailingKubectl } from './support/late-failure.js';
 import {
   PREFIX_FAILURES, fingerprintNode, readKeyspace, readMemberIdentity, readyNodes, runRestore, runningContainers, saveSnapshot,
   useFileSandbox, waitForApiServer, type E2eSandbox,
@@ -92,16 +93,18 @@ test('a failure after the swap rolls back: the original data dir and manifests a
   const dataDirBefore = await stat(sbx.paths.dataDir);
   const varLibBefore = (await readdir(join(sbx.node.root, 'var', 'lib'))).sort();
 
-  // The last step runs kubeletRestart as a raw command: `false` fails after the swap and
+  // verify-nodes fails (its kubectl refused, see late-failure.ts): after the swap and
   // after etcd started on the restored data.
   const stateDir = join(sbx.base, 'state-rollback');
-  const result = await runRestore(sbx, stateDir, ['-p', `snapshot=${snapshot}`, '-p', 'kubeletRestart=false', '--yes', '-o', 'json']);
+  const kubectl = await writeLateFailingKubectl(sbx.base, 'late', sbx.paths.dataDir);
+  const result = await runRestore(sbx, stateDir, ['-p', `snapshot=${snapshot}`, '-p', `kubectl=${kubectl}`, '--yes', '-o', 'json']);
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 1, out);
   const events = parseEvents(result.stdout);
   const stepState = (id: string) => events.find((e) => e.type === 'step.finished' && e.stepId === id)?.state;
-  for (const id of ['restore', 'swap-data-dir', 'start-control-plane', 'verify-etcd', 'verify-nodes']) assert.equal(stepState(id), 'done', `${id} ran before the failure`);
-  assert.equal(stepState('restart-kubelet'), 'failed');
+  for (const id of ['restore', 'swap-data-dir', 'start-control-plane', 'verify-etcd']) assert.equal(stepState(id), 'done', `${id} ran before the failure`);
+  assert.equal(stepState('verify-nodes'), 'failed');
+  assert.match(String(events.find((e) => e.type === 'host.finished' && e.stepId === 'verify-nodes')?.error), /Unauthorized\) \(injected\)/);
   const undone = events.filter((e) => e.type === 'undo.finished');
   assert.ok(undone.length > 0 && undone.every((e) => e.ok), 'every undo succeeded');
   assert.deepEqual([...new Set(undone.map((e) => e.stepId))], ['start-control-plane', 'swap-data-dir', 'restore', 'stop-control-plane'], 'undone in reverse order');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readSnapshotKeys } from '../../src/etcd/snapshot-keys.js';
 import { pathsOfNode } from '../../src/sandbox/layout.js';
 import { parseEvents, runCli } from './support/cli.js';
+import { writeLateFailingKubectl } from './support/late-failure.js';
 import {
   HA_RUNBOOK, PREFIX_HA, fingerprintNodes, inventoryCopy, readCluster, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox,
   waitForApiServers, waitForEtcd, writeFailingEtcdctl, type HaSandbox,
@@ -163,8 +164,9 @@ test('a restore that fails on one master rolls every master back: the old 3-memb
 test('a failure on one master after the restored cluster ran rolls every master back: restored members stopped, old data dirs and the old cluster back', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
-  // The last step fails on node2 only: by then the restored 3-member cluster and its API servers have run.
-  const inventory = await inventoryCopy(sbx, 'node2-late-failure', { node2: { kubeletRestart: 'echo "kubelet restart failed (injected)" >&2; false' } });
+  // verify-nodes fails on node2 only: by then the restored 3-member cluster and its API servers have run.
+  const node2 = pathsOfNode(sbx.info.nodes[1]!.root);
+  const inventory = await inventoryCopy(sbx, 'node2-late-failure', { node2: { kubectl: await writeLateFailingKubectl(sbx.base, 'node2-late', node2.dataDir) } });
   const oldCluster = await readCluster(sbx);
   const keys = await readKeys(sbx);
   const result = await runHa(sbx, join(sbx.base, 'state-late'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json'], { inventory });
@@ -174,7 +176,7 @@ test('a failure on one master after the restored cluster ran rolls every master 
   const done = (step: string) => events.filter((e) => e.type === 'host.finished' && e.stepId === step && e.state === 'done').length;
   assert.equal(done('wait-quorum'), 3, 'the restored cluster had reached quorum');
   assert.equal(done('verify-etcd'), 3);
-  assert.match(String(events.find((e) => e.type === 'host.finished' && e.stepId === 'restart-kubelet' && e.host === 'node2')?.error), /kubelet restart failed \(injected\)/);
+  assert.match(String(events.find((e) => e.type === 'host.finished' && e.stepId === 'verify-nodes' && e.host === 'node2')?.error), /Unauthorized\) \(injected\)/);
   const undone = events.filter((e) => e.type === 'undo.finished');
   assert.ok(undone.every((e) => e.ok), JSON.stringify(undone.filter((e) => !e.ok)));
   for (const step of ['start-control-plane', 'start-etcd', 'swap-data-dir', 'restore', 'stop-control-plane']) {
@@ -203,7 +205,8 @@ test('a failure on one master after the restored cluster ran rolls every master 
 test('--no-rollback leaves the restored cluster for a human; `drbook rollback RUN_ID` later brings the old cluster back on every master, from the journal', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
-  const inventory = await inventoryCopy(sbx, 'node2-late-failure-kept', { node2: { kubeletRestart: 'false' } });
+  const node2 = pathsOfNode(sbx.info.nodes[1]!.root);
+  const inventory = await inventoryCopy(sbx, 'node2-late-failure-kept', { node2: { kubectl: await writeLateFailingKubectl(sbx.base, 'node2-kept', node2.dataDir) } });
   const oldCluster = await readCluster(sbx);
   const keys = await readKeys(sbx);
   const stateDir = join(sbx.base, 'state-kept');
