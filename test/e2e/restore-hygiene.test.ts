@@ -14,6 +14,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify, parse } from 'yaml';
 import { runCli } from './support/cli.js';
+import { writeLateFailingKubectl } from './support/late-failure.js';
 import { readKeyspace, retryUntilSuccess, runRestore, saveSnapshot, useFileSandbox, waitForApiServer } from './support/sandbox.js';
 import { pathsOfNode } from '../../src/sandbox/layout.js';
 
@@ -62,9 +63,13 @@ test('the plan lists the ghosts and the quota raise before any change', async ()
 
 test('a restore that fails after the quota edit rolls back: the manifest byte-identical, the ghosts back', async () => {
   const sbx = sandbox();
-  const result = await runRestore(sbx, join(sbx.base, 'state-fail'), ['-p', `snapshot=${snapshot.file}`, '-p', 'kubectl=/bin/false', '--yes', '-o', 'plain']);
+  // verify-nodes is refused at once after the swap (late-failure.ts), not after its 5-minute wait.
+  const kubectl = await writeLateFailingKubectl(sbx.base, 'hygiene-late', sbx.paths.dataDir);
+  const result = await runRestore(sbx, join(sbx.base, 'state-fail'), ['-p', `snapshot=${snapshot.file}`, '-p', `kubectl=${kubectl}`, '--yes', '-o', 'plain']);
   const out = result.stdout + result.stderr;
-  assert.notEqual(result.code, 0, out);
+  assert.equal(result.code, 1, out);
+  assert.match(out, /Unauthorized\) \(injected\)/);
+  assert.match(out, /rolled-back/);
   assert.match(out, /set --quota-backend-bytes=\d+ in /, 'the quota was set before the failure');
   assert.match(out, /remove the ghost masterlease 10\.255\.0\.9/);
   assert.deepEqual(await readFile(join(sbx.paths.manifestsDir, 'etcd.yaml')), editedManifest, 'byte-identical after the rollback');
