@@ -83,6 +83,8 @@ export interface FoundManifest {
   manifest: EtcdManifest;
   /** 'manifests' when it is in place, 'stash' when static-pods.stop moved it. */
   where: 'manifests' | 'stash';
+  /** The file's bytes as read: an edit starts from them (and keeps them byte-identical) without a second read. */
+  bytes: Buffer;
 }
 
 /** Where the manifest is now: in place, or in the stash (moved there by static-pods.stop). null if neither. */
@@ -99,13 +101,13 @@ export async function locateEtcdManifest(transport: Transport, path: string, sta
 export async function readEtcdManifest(transport: Transport, path: string, stashDir?: string): Promise<FoundManifest | null> {
   const found = await locateEtcdManifest(transport, path, stashDir);
   if (!found) return null;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = (await transport.readFile(found.path)).toString('utf8');
+    bytes = await transport.readFile(found.path);
   } catch (error) {
     throw new DrbookError('step', `etcd manifest ${found.path}: cannot be read on ${transport.hostName}: ${(error as Error).message}`, { host: transport.hostName, cause: error });
   }
-  return { manifest: parseEtcdManifest(text, found.path, transport.hostName), where: found.where };
+  return { manifest: parseEtcdManifest(bytes.toString('utf8'), found.path, transport.hostName), where: found.where, bytes };
 }
 
 /** "a=https://x:2380,b=https://y:2380" as pairs; a name may appear with several URLs. */

@@ -64,7 +64,7 @@ export const quotaAction: ActionDefinition<Args> = {
     const folderFile = args.manifest;
     const target = args.stashDir ? posix.join(args.stashDir, posix.basename(args.manifest)) : args.manifest;
     const backup = `${target}.before-quota`;
-    const original = await ctx.transport.readFile(found.manifest.file);
+    const original = found.bytes;
     let edited: string;
     try {
       edited = setQuotaFlag(original.toString('utf8'), decision.bytes);
