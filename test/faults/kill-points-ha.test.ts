@@ -4,9 +4,8 @@
 // npm test runs a deterministic sample; DRBOOK_FAULTS=full (npm run test:faults) every point.
 // Loopback prefixes: 127.0.181. (the sandbox), 127.0.185.1 (the silent TCP server)
 import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { FULL } from './support/figures.js';
-import { changePoints, entryPoints, externalPoints, prepare, sweep, type SweepContext } from './support/sweep.js';
+import { assertClean, changePoints, entryPoints, externalPoints, prepare, sweep, type SweepContext } from './support/sweep.js';
 import { stopTarget } from './support/target.js';
 import { runAgainstSilentHost } from './support/silent-host.js';
 
@@ -18,12 +17,6 @@ before(async () => {
 after(async () => {
   if (ctx) await stopTarget(ctx.target);
 });
-
-const assertClean = (f: Awaited<ReturnType<typeof sweep>>) => {
-  assert.deepEqual({ dataLost: f.dataLost, falseUndone: f.falseUndone, falseDone: f.falseDone, wrongExit: f.wrongExit, stray: f.stray, locksLeft: f.locksLeft }, { dataLost: 0, falseUndone: 0, falseDone: 0, wrongExit: 0, stray: 0, locksLeft: 0 });
-  assert.equal(f.rollback.ok, f.rollback.total, f.failures.join('\n'));
-  assert.equal(f.resume.ok, f.resume.total, f.failures.join('\n'));
-};
 
 test(`kill -9 after ${FULL ? 'every' : 'sampled'} journal entries, then rollback or resume: the hosts are back or restored, truthfully`, { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' }, async (t) => {
   assertClean(await sweep(ctx!, 'kill-after-entry', entryPoints(ctx!.clean, []), PREFIX, t));
