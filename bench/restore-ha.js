@@ -38,7 +38,7 @@ const { loadRunbook } = await dist('runbook/load.js');
 const { loadInventory } = await dist('inventory/load.js');
 const { resolveTargets } = await dist('inventory/targets.js');
 const { createTransportPool } = await dist('transport/ssh/pool.js');
-const { EventBus } = await dist('engine/events.js');
+const { EventBus } = await dist('core/events.js');
 const { executeRun } = await dist('engine/run.js');
 const { newRunId } = await dist('journal/state-dir.js');
 

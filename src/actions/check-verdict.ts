@@ -2,8 +2,8 @@
 // first line of stdout starts with `applied` or `reverted` (then `:`, a space, or
 // nothing); anything else is "cannot tell", with the check's own words.
 
-import type { CheckVerdict } from './action.js';
-import type { ExecResult } from '../transport/transport.js';
+import type { CheckVerdict } from '../core/action.js';
+import type { ExecResult } from '../core/transport.js';
 
 export interface CheckOutcome {
   verdict: CheckVerdict;

@@ -10,7 +10,7 @@
 
 import { posix } from 'node:path';
 import { raw, sh, ShellCommand } from '../shell/command.js';
-import type { ActionContext } from './action.js';
+import type { ActionContext } from '../core/action.js';
 
 /**
  * `drbook_id PATH` prints what is at PATH: `absent`, `sha256 <hex>` (a regular file),

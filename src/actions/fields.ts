@@ -2,7 +2,7 @@
 // accept what a rendered template gives: strings. Durations parse with the runbook's own parser.
 
 import { z } from 'zod';
-import { durationTooLong, parseDuration } from '../runbook/duration.js';
+import { durationTooLong, parseDuration } from '../input/duration.js';
 
 export { parseDuration };
 

@@ -3,7 +3,7 @@
 // killed by a signal, a broken shell) means drbook cannot tell, and says so. Probes
 // stopped by an interrupt or their timeout never get here (ActionContext.probe rejects).
 
-import type { ActionContext } from './action.js';
+import type { ActionContext } from '../core/action.js';
 import { sh } from '../shell/command.js';
 
 export type CommandLookup = { found: true; path: string } | { found: false; why: string };

@@ -2,7 +2,7 @@
 // (containers gone, members healthy, nodes Ready). Sleeps are cancelled by the run's
 // abort signal so SIGINT never waits out an interval.
 
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 import { sleep } from '../system/sleep.js';
 
 export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };

@@ -1,7 +1,7 @@
 // Every built-in action, by the name a runbook uses in `uses:`.
 // Action families register through their own index files so each folder stays self-contained.
 
-import type { ActionDefinition } from './action.js';
+import type { ActionDefinition } from '../core/action.js';
 import { coreActions } from './core/index.js';
 import { etcdActions } from './etcd/index.js';
 import { k8sActions } from './k8s/index.js';

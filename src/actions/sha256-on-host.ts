@@ -3,7 +3,7 @@
 // without moving it. One probe for every action that needs it.
 
 import { sh } from '../shell/command.js';
-import type { ActionContext } from './action.js';
+import type { ActionContext } from '../core/action.js';
 
 /** Hex SHA-256 of `path` on ctx's host; throws, naming host and file, when it cannot be computed. */
 export async function sha256OnHost(ctx: ActionContext, path: string, timeoutMs: number): Promise<string> {

@@ -2,7 +2,7 @@
 // error, exit 2). Each command declares its options and help text in one place.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 

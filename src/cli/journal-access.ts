@@ -2,11 +2,11 @@
 // inventory it ran with, refusing files that changed since (resume re-plans with them,
 // so they must be the same ones).
 
-import { DrbookError, InputError } from '../errors.js';
+import { DrbookError, InputError } from '../core/errors.js';
 import { builtinInventory, loadInventory } from '../inventory/load.js';
-import type { Host, Inventory } from '../inventory/types.js';
+import type { Host, Inventory } from '../core/inventory.js';
 import { readJournal } from '../journal/journal.js';
-import type { JournalEntry, RunHeader } from '../journal/records.js';
+import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { replayJournal, type RunHistory } from '../journal/replay.js';
 import { summarizeRun, type RunSummary } from '../journal/runs.js';
 import { loadRunbook } from '../runbook/load.js';

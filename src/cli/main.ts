@@ -2,7 +2,7 @@
 // and `drbook validate` start fast (etcd3/grpc and ssh2 load only when used).
 
 import { readFileSync } from 'node:fs';
-import { DrbookError, InputError, errorMessage } from '../errors.js';
+import { DrbookError, InputError, errorMessage } from '../core/errors.js';
 
 type CommandModule = { default: (argv: string[]) => Promise<number> };
 

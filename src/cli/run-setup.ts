@@ -1,11 +1,11 @@
 // What run, plan, resume, rollback and rehearse share: loading the runbook and the
 // inventory, choosing hosts, parameters, the state dir, the output.
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { isRunIdLike } from '../hostlock/records.js';
 import { builtinInventory, loadInventory } from '../inventory/load.js';
 import { resolveTargets } from '../inventory/targets.js';
-import type { Host, Inventory } from '../inventory/types.js';
+import type { Host, Inventory } from '../core/inventory.js';
 import { resolveStateDir } from '../journal/state-dir.js';
 import { loadRunbook } from '../runbook/load.js';
 import { parseParamFlags, secretParamNames } from '../runbook/params.js';

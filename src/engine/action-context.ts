@@ -1,12 +1,12 @@
 // Builds the ActionContext an action sees for one host and one step. The engine uses
 // it for real runs; unit tests use it with a fake or local transport.
 
-import type { ActionContext, RunInfo } from '../actions/action.js';
+import type { ActionContext, RunInfo } from '../core/action.js';
 import { formatDuration } from '../actions/fields.js';
-import { DrbookError } from '../errors.js';
-import type { Host } from '../inventory/types.js';
+import { DrbookError } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
 import type { ShellCommand } from '../shell/command.js';
-import type { ExecResult, Transport } from '../transport/transport.js';
+import type { ExecResult, Transport } from '../core/transport.js';
 
 export interface ActionContextOptions {
   host: Host;

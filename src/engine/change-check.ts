@@ -4,12 +4,12 @@
 // "reverted": only the host's own answer counts.
 
 import { readVerdict, type CheckOutcome } from '../actions/check-verdict.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { ChangeHistory } from '../journal/replay.js';
-import type { ProbePhase } from '../journal/records.js';
+import type { ProbePhase } from '../core/journal-records.js';
 import { ShellCommand } from '../shell/command.js';
 import { LocalTransport } from '../transport/local.js';
-import type { TransportPool } from '../transport/transport.js';
+import type { TransportPool } from '../core/transport.js';
 import type { RunRecorder } from './recorder.js';
 
 /** A check gets this long (a moved multi-GB file is hashed). */

@@ -4,9 +4,9 @@
 // validated by its action's own schema. Any problem anywhere is an InputError.
 
 import { getAction } from '../actions/registry.js';
-import type { ActionDefinition } from '../actions/action.js';
-import { InputError, type InputIssue } from '../errors.js';
-import type { Host } from '../inventory/types.js';
+import type { ActionDefinition } from '../core/action.js';
+import { InputError, type InputIssue } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
 import { selectHosts } from '../inventory/targets.js';
 import { resolveParams, secretParamNames } from '../runbook/params.js';
 import { evaluateWhen, renderArgs, type TemplateScope } from '../runbook/template.js';

@@ -3,11 +3,11 @@
 // journal, no lock, no change applied. An action that cannot simulate is reported
 // as "not simulated", never guessed. The outcome says whether the run would fail.
 
-import type { RunInfo } from '../actions/action.js';
-import { DrbookError, errorMessage } from '../errors.js';
+import type { RunInfo } from '../core/action.js';
+import { DrbookError, errorMessage } from '../core/errors.js';
 import { inspectHostLocks } from '../hostlock/index.js';
 import { Masker } from '../shell/masker.js';
-import type { EventBus } from './events.js';
+import type { EventBus } from '../core/events.js';
 import { planAcrossHosts, planHostStep, type HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
 import { compileForRun, EXIT, stepList, type RunRequest } from './run.js';

@@ -1,11 +1,11 @@
 // One step on one host: plan it (probes), then apply its changes one by one with the
 // journal's intent-before / result-after discipline, under the step's timeout.
 
-import { commandFailure, type ActionContext, type ActionPlan, type Change, type RunInfo, type Undo } from '../actions/action.js';
-import { DrbookError, errorMessage } from '../errors.js';
-import type { JournalEntry, UndoRecord } from '../journal/records.js';
+import { commandFailure, type ActionContext, type ActionPlan, type Change, type RunInfo, type Undo } from '../core/action.js';
+import { DrbookError, errorMessage } from '../core/errors.js';
+import type { JournalEntry, UndoRecord } from '../core/journal-records.js';
 import * as faults from './faults.js';
-import type { TransportPool } from '../transport/transport.js';
+import type { TransportPool } from '../core/transport.js';
 import { createActionContext } from './action-context.js';
 import type { HostStep } from './compile.js';
 import { OutputTail } from './output-tail.js';

@@ -4,13 +4,13 @@
 // rollback-failed (something is not back, or cannot be told).
 
 import { acquireHostLocks, isCleanEnd } from '../hostlock/index.js';
-import type { Host } from '../inventory/types.js';
+import type { Host } from '../core/inventory.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
-import type { JournalEntry } from '../journal/records.js';
+import type { JournalEntry } from '../core/journal-records.js';
 import { Masker } from '../shell/masker.js';
-import type { TransportPool } from '../transport/transport.js';
-import type { EventBus, RunState } from './events.js';
+import type { TransportPool } from '../core/transport.js';
+import type { EventBus, RunState } from '../core/events.js';
 import { replayJournal } from '../journal/replay.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';

@@ -9,12 +9,12 @@
 // intents, and lets the rollback run from what it holds; afterwards appendMissing()
 // tries to write what the file lacks.
 
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 import { JournalWriter } from '../journal/journal.js';
 import { readJournal } from '../journal/journal.js';
-import type { JournalEntry } from '../journal/records.js';
+import type { JournalEntry } from '../core/journal-records.js';
 import type { Masker } from '../shell/masker.js';
-import type { EventBus, RunEvent } from './events.js';
+import type { EventBus, RunEvent } from '../core/events.js';
 import { afterJournalLine, journalWriteFails } from './faults.js';
 
 type WithoutTime<T> = T extends unknown ? Omit<T, 'at'> : never;

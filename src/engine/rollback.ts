@@ -12,14 +12,14 @@
 // must say reverted — the state before the run). Only then is the rollback verified.
 // A failing undo or a doubt stops that host (later undos depend on earlier ones).
 
-import { commandFailure, type ActionContext, type RunInfo } from '../actions/action.js';
+import { commandFailure, type ActionContext, type RunInfo } from '../core/action.js';
 import { getAction } from '../actions/registry.js';
-import { errorMessage } from '../errors.js';
-import type { Host } from '../inventory/types.js';
-import type { UndoRecord } from '../journal/records.js';
+import { errorMessage } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
+import type { UndoRecord } from '../core/journal-records.js';
 import { replayJournal, type ChangeHistory, type RunHistory, type UndoItem } from '../journal/replay.js';
 import { ShellCommand } from '../shell/command.js';
-import type { TransportPool } from '../transport/transport.js';
+import type { TransportPool } from '../core/transport.js';
 import { createActionContext } from './action-context.js';
 import { probeChange, type ProbeEnv } from './change-check.js';
 import * as faults from './faults.js';

@@ -3,18 +3,18 @@
 // done and re-probing what was in flight) and for a later `drbook rollback`.
 
 import { hostname } from 'node:os';
-import type { RunInfo } from '../actions/action.js';
+import type { RunInfo } from '../core/action.js';
 import { acquireHostLocks, isCleanEnd, type HostLocks } from '../hostlock/index.js';
-import type { Host, Inventory } from '../inventory/types.js';
+import type { Host, Inventory } from '../core/inventory.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
-import type { JournalEntry, RunHeader } from '../journal/records.js';
+import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import type { Runbook } from '../runbook/types.js';
 import { Masker } from '../shell/masker.js';
-import { errorMessage } from '../errors.js';
-import type { TransportPool } from '../transport/transport.js';
+import { errorMessage } from '../core/errors.js';
+import type { TransportPool } from '../core/transport.js';
 import { compileRunbook, type CompiledRunbook } from './compile.js';
-import type { EventBus, RunState } from './events.js';
+import type { EventBus, RunState } from '../core/events.js';
 import type { HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
 import { afterJournalLine } from './faults.js';

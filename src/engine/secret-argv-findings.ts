@@ -5,7 +5,7 @@
 // change the program; the plan says so, naming the step, the param and the program,
 // with the program's own way to take the value from the environment, a file or stdin.
 
-import type { Finding } from '../actions/action.js';
+import type { Finding } from '../core/action.js';
 import { ShellCommand } from '../shell/command.js';
 import type { HostStep } from './compile.js';
 

@@ -3,9 +3,9 @@
 // (or `serial` at a time). The caller waits for the whole step: a barrier, so no host
 // starts step N+1 before every host has finished step N.
 
-import type { ActionPlan } from '../actions/action.js';
-import { DrbookError, errorMessage } from '../errors.js';
-import type { StepState } from './events.js';
+import type { ActionPlan } from '../core/action.js';
+import { DrbookError, errorMessage } from '../core/errors.js';
+import type { StepState } from '../core/events.js';
 import type { CompiledStep, HostStep } from './compile.js';
 import { mapWithLimit } from './concurrency.js';
 import { sleep } from '../system/sleep.js';

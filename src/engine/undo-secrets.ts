@@ -4,8 +4,8 @@
 // missing secret is refused up front, naming the param and how to give it, instead of
 // a rollback that stops halfway at the first undo that needs it.
 
-import { InputError, type InputIssue } from '../errors.js';
-import type { JournalEntry } from '../journal/records.js';
+import { InputError, type InputIssue } from '../core/errors.js';
+import type { JournalEntry } from '../core/journal-records.js';
 import type { CommandRecord } from '../shell/command.js';
 import { secretEnvName } from '../runbook/params.js';
 import { unmaskableSecretReason } from '../shell/masker.js';

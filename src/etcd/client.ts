@@ -7,8 +7,8 @@
 
 import { createRequire } from 'node:module';
 import type { Etcd3, IOptions } from 'etcd3';
-import { DrbookError } from '../errors.js';
-import type { Transport } from '../transport/transport.js';
+import { DrbookError } from '../core/errors.js';
+import type { Transport } from '../core/transport.js';
 
 export interface EtcdClientOptions {
   endpoints: string[];

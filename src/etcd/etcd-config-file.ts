@@ -6,7 +6,7 @@
 // other flags and environment, so these values are the ones that count.
 
 import { LineCounter, parseDocument } from 'yaml';
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 import { CONFIG_FILE_KEYS, type EtcdSettings, type SettingKey } from './etcd-settings.js';
 
 export interface EtcdConfigFile {

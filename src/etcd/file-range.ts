@@ -4,7 +4,7 @@
 
 import { open } from 'node:fs/promises';
 import { sh } from '../shell/command.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../core/transport.js';
 
 const BLOCK = 512;
 /** A range is a few pages; this bounds what one command prints (3 hex chars per byte). */

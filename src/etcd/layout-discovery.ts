@@ -7,8 +7,8 @@
 // etcd is configured by X (...)", never answered with empty values.
 
 import { posix } from 'node:path';
-import type { ActionContext } from '../actions/action.js';
-import { errorMessage } from '../errors.js';
+import type { ActionContext } from '../core/action.js';
+import { errorMessage } from '../core/errors.js';
 import { sh } from '../shell/command.js';
 import { parseEtcdConfigFile, type EtcdConfigFile } from './etcd-config-file.js';
 import { parseFlags, readEtcdManifest, type FoundManifest } from './manifest.js';

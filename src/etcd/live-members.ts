@@ -9,7 +9,7 @@
 
 import { explainEtcdError, loadEtcdCredentials, openEtcdClient, resolveEtcdCredentials, type CredentialArgs, type EtcdClientOptions, type ManifestHints } from './client.js';
 import { hexId } from './member-id.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../core/transport.js';
 
 export interface LiveMember {
   id: string;

@@ -5,8 +5,8 @@
 
 import { posix } from 'node:path';
 import { LineCounter, isSeq, parseDocument, type Node } from 'yaml';
-import { DrbookError } from '../errors.js';
-import type { Transport } from '../transport/transport.js';
+import { DrbookError } from '../core/errors.js';
+import type { Transport } from '../core/transport.js';
 import { SETTING_FLAGS, settingsFromFlags, type EtcdSettings, type SettingKey } from './etcd-settings.js';
 import { readPodFacts, type PodFacts } from './manifest-pod.js';
 

@@ -10,7 +10,7 @@
 // it. Ids are written as etcd prints them: lowercase hex without leading zeros.
 
 import { createHash } from 'node:crypto';
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 import { parseInitialCluster } from './manifest.js';
 
 /** etcd's default --initial-cluster-token (etcdctl snapshot restore uses it too when none is given). */

@@ -11,7 +11,7 @@
 //     a live cluster that still has quorum (so its other members run) is refused.
 // Pure: findings per host, no probes.
 
-import type { Finding } from '../actions/action.js';
+import type { Finding } from '../core/action.js';
 import { parseInitialCluster } from './manifest.js';
 import type { Disagreement, MembershipFacts, MembershipRow } from './membership-facts.js';
 

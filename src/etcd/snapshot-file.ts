@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { sh } from '../shell/command.js';
 import { BOLT_HEAD_BYTES, readBoltMeta } from './bbolt.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../core/transport.js';
 
 export const TRAILER_BYTES = 32;
 

@@ -14,7 +14,7 @@
 
 import { BoltFormatError, BoltReader, readBoltLazily, type LazyReadStats } from './bbolt.js';
 import { readFileRange } from './file-range.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../core/transport.js';
 
 export interface SnapshotMember {
   /** Hex, as etcd prints it. */

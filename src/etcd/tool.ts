@@ -4,8 +4,8 @@
 // detected by asking the tool (`snapshot restore --help`), never guessed from versions:
 // --bump-revision/--mark-compacted arrived in patch releases (3.4.27, 3.5.10).
 
-import type { ActionContext } from '../actions/action.js';
-import { DrbookError } from '../errors.js';
+import type { ActionContext } from '../core/action.js';
+import { DrbookError } from '../core/errors.js';
 import { ShellCommand, sh } from '../shell/command.js';
 
 export type EtcdToolName = 'etcdutl' | 'etcdctl';

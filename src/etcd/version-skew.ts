@@ -7,7 +7,7 @@
 // the binary a systemd unit starts (`etcd --version`), which is only run once it is known
 // to be an ELF executable: a wrapper script (kubespray's docker mode) would start etcd.
 
-import type { ActionContext } from '../actions/action.js';
+import type { ActionContext } from '../core/action.js';
 import { sh } from '../shell/command.js';
 
 export interface EtcdVersion {

@@ -4,11 +4,11 @@
 // killed drbook left running. Any refusal releases every lock taken and names what is
 // in the way.
 
-import { DrbookError, errorMessage } from '../errors.js';
-import type { Host } from '../inventory/types.js';
+import { DrbookError, errorMessage } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
 import type { LockHolder } from '../journal/lock.js';
 import { sleep } from '../system/sleep.js';
-import type { TransportPool } from '../transport/transport.js';
+import type { TransportPool } from '../core/transport.js';
 import { removeMarkersCommand, waitInflightCommand } from './commands.js';
 import { decideHosts, type Decision, type HostFindings } from './decide.js';
 import { HEARTBEAT_TIMEOUT_S, startHolder } from './holder.js';

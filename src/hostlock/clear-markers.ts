@@ -3,9 +3,9 @@
 // first change would keep refusing drbooks on other machines, which are told to finish
 // it with `drbook rollback`. Each host is locked for the moment it takes.
 
-import { errorMessage } from '../errors.js';
-import type { Host } from '../inventory/types.js';
-import type { TransportPool } from '../transport/transport.js';
+import { errorMessage } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
+import type { TransportPool } from '../core/transport.js';
 import { finishCommand } from './commands.js';
 import { startHolder } from './holder.js';
 import { describeBusy } from './messages.js';

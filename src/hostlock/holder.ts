@@ -4,8 +4,8 @@
 // markers and in-flight runs it found) arrives on stdout while the command goes on.
 
 import { PassThrough } from 'node:stream';
-import { errorMessage } from '../errors.js';
-import type { ExecResult, Transport } from '../transport/transport.js';
+import { errorMessage } from '../core/errors.js';
+import type { ExecResult, Transport } from '../core/transport.js';
 import { holderCommand, LineSplitter, parseHolderLine } from './holder-script.js';
 import type { LockInfo, MarkerEntry } from './records.js';
 

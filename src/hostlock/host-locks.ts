@@ -5,10 +5,10 @@
 // another run may hold the host proves nothing), finish() once the run's outcome is
 // known, release() at the very end.
 
-import { DrbookError, errorMessage } from '../errors.js';
+import { DrbookError, errorMessage } from '../core/errors.js';
 import { sh, type ShellCommand } from '../shell/command.js';
-import type { JournalEntry } from '../journal/records.js';
-import type { ExecResult } from '../transport/transport.js';
+import type { JournalEntry } from '../core/journal-records.js';
+import type { ExecResult } from '../core/transport.js';
 import { finishCommand, guardCommand, writeMarkerCommand } from './commands.js';
 import { startHolder } from './holder.js';
 import { describeBusy } from './messages.js';

@@ -2,9 +2,9 @@
 // by another run, no flock, markers of unfinished runs — reported as the plan's
 // problems, with the same words as the real refusal. Read-only: no lock is taken.
 
-import { errorMessage } from '../errors.js';
-import type { Host } from '../inventory/types.js';
-import type { TransportPool } from '../transport/transport.js';
+import { errorMessage } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
+import type { TransportPool } from '../core/transport.js';
 import { decideHosts, type HostFindings } from './decide.js';
 import { inspectCommand, parseHolderLine } from './holder-script.js';
 import { describeBusy, describeRefusal } from './messages.js';

@@ -8,8 +8,8 @@
 //   <hostStateDir>/runs/<id>.inflight flock'd (shared) by every command a change of run <id> runs
 
 import { isAbsolute, join } from 'node:path';
-import { InputError } from '../errors.js';
-import type { Host } from '../inventory/types.js';
+import { InputError } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
 
 /** The default on every host drbook reaches as root (real masters). */
 export const DEFAULT_HOST_STATE_DIR = '/var/lib/drbook';

@@ -3,8 +3,8 @@
 // overlapping hosts take them in the same order.
 
 import { hostname, userInfo } from 'node:os';
-import type { Host } from '../inventory/types.js';
-import type { Transport } from '../transport/transport.js';
+import type { Host } from '../core/inventory.js';
+import type { Transport } from '../core/transport.js';
 import type { Holder } from './holder.js';
 import { hostStateDirOf, lockPlaceOf } from './paths.js';
 import type { LockInfo, MarkerEntry, RunOrigin } from './records.js';

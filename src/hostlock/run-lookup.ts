@@ -3,7 +3,7 @@
 // been journaled in our own state dir under another machine name).
 
 import { hostname } from 'node:os';
-import { DrbookError, errorMessage } from '../errors.js';
+import { DrbookError, errorMessage } from '../core/errors.js';
 import { readJournal } from '../journal/journal.js';
 import { replayJournal } from '../journal/replay.js';
 import { summarizeRun, type RunSummary } from '../journal/runs.js';

@@ -2,7 +2,7 @@
 // (`DRBOOK_HOSTLOCK <word> ...` lines); a command that reports nothing failed.
 
 import type { ShellCommand } from '../shell/command.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport } from '../core/transport.js';
 import { LINE_PREFIX } from './holder-script.js';
 
 export interface Reported {

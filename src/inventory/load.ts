@@ -4,10 +4,10 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError, type InputIssue } from '../errors.js';
-import { parseYamlSource, sortIssues, type YamlSource } from '../runbook/yaml-source.js';
-import { translateZodError } from '../runbook/zod-issues.js';
-import type { Inventory } from './types.js';
+import { InputError, type InputIssue } from '../core/errors.js';
+import { parseYamlSource, sortIssues, type YamlSource } from '../input/yaml-source.js';
+import { translateZodError } from '../input/zod-issues.js';
+import type { Inventory } from '../core/inventory.js';
 import { buildInventory, checkInventoryRefs, localHost, LOCAL_HOST } from './merge.js';
 import { inventorySchema } from './schema.js';
 

@@ -3,11 +3,11 @@
 // var replaces a group var of the same name whole; nested mappings are not merged,
 // which keeps "where does this value come from" answerable at a glance).
 
-import type { InputIssue } from '../errors.js';
-import { toMs } from '../runbook/duration.js';
-import { hintFor } from '../runbook/suggest.js';
-import { issueAt, type YamlSource } from '../runbook/yaml-source.js';
-import type { Host, Inventory, SshSettings } from './types.js';
+import type { InputIssue } from '../core/errors.js';
+import { toMs } from '../input/duration.js';
+import { hintFor } from '../input/suggest.js';
+import { issueAt, type YamlSource } from '../input/yaml-source.js';
+import type { Host, Inventory, SshSettings } from '../core/inventory.js';
 import type { InventoryDocument, SshDocument } from './schema.js';
 
 /** The operator's own machine: always there, even without an inventory. */

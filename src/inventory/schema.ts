@@ -3,7 +3,7 @@
 // merged in that order (see merge.ts). Durations read like the runbook's ("10s").
 
 import { z } from 'zod';
-import { durationSchema } from '../runbook/duration.js';
+import { durationSchema } from '../input/duration.js';
 
 export const HOST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const nameError = 'a name is letters, digits, ".", "-" and "_", starting with a letter or digit';

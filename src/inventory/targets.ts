@@ -1,8 +1,8 @@
 // Which hosts a run (runbook `targets:`) and a step (`onHosts:`) act on.
 
-import { InputError } from '../errors.js';
-import { closestName } from '../runbook/suggest.js';
-import type { Host, Inventory } from './types.js';
+import { InputError } from '../core/errors.js';
+import { closestName } from '../input/suggest.js';
+import type { Host, Inventory } from '../core/inventory.js';
 import { ALL_GROUP } from './merge.js';
 
 /** The hosts of a target: a group (in its listed order), a host, or `local`. */

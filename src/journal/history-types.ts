@@ -1,8 +1,8 @@
 // The shapes replayJournal returns: a run's history as the engine, the run listing
 // and the report read it.
 
-import type { RunState, StepState } from '../engine/events.js';
-import type { CheckVerdict, JournalEntry, ProbePhase } from './records.js';
+import type { RunState, StepState } from '../core/events.js';
+import type { CheckVerdict, JournalEntry, ProbePhase } from '../core/journal-records.js';
 
 export type PlanRecord = Extract<JournalEntry, { t: 'plan' }>;
 export type EndRecord = Extract<JournalEntry, { t: 'end' }>;

@@ -6,10 +6,10 @@
 // cost far fewer than N fsyncs while every write() still resolves only when durable.
 
 import { chmod, mkdir, open, readFile, truncate, appendFile, type FileHandle } from 'node:fs/promises';
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 import { syncPath } from '../system/durable-files.js';
 import { parseJournal } from './parse-journal.js';
-import type { JournalEntry, RunHeader } from './records.js';
+import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { journalPath, runDir, runsDir } from './state-dir.js';
 
 interface Pending {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 import { sleep } from '../system/sleep.js';
 import { isProcessAlive, processStartTime, type IsAlive } from '../system/process-alive.js';
 import { locksDir } from './state-dir.js';

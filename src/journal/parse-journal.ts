@@ -4,8 +4,8 @@
 // Damage anywhere else means the file was changed behind drbook's back, and guessing
 // would be worse than stopping: it is an error naming the line.
 
-import { DrbookError } from '../errors.js';
-import type { JournalEntry, JournalEntryType } from './records.js';
+import { DrbookError } from '../core/errors.js';
+import type { JournalEntry, JournalEntryType } from '../core/journal-records.js';
 
 type FieldType = 'string' | 'number' | 'boolean' | 'object' | 'array';
 

@@ -2,8 +2,8 @@
 // intent and result, and the undos. Resume, rollback, `drbook runs` and the report all
 // read a run through this one function, so they can never disagree about its history.
 
-import type { StepState } from '../engine/events.js';
-import type { JournalEntry, RunHeader } from './records.js';
+import type { StepState } from '../core/events.js';
+import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { rollbackNeedOf } from './rollback-need.js';
 import type {
   ChangeHistory,

@@ -4,7 +4,7 @@
 // text in the journal is already masked, so the report can be shared as is.
 
 import { formatDuration, between, cell, code, fenced, formatClock, formatTime, table } from './markdown.js';
-import type { JournalEntry } from './records.js';
+import type { JournalEntry } from '../core/journal-records.js';
 import { replayJournal, type ChangeHistory, type HostStepHistory, type RunHistory, type RunListState, type StepHistory } from './replay.js';
 import { deriveRunState, type LivenessOptions } from './runs.js';
 import { renderStateLeft } from './report-state-left.js';

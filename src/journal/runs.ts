@@ -5,7 +5,7 @@
 
 import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { readJournal } from './journal.js';
 import { isProcessAlive, type IsAlive } from '../system/process-alive.js';
 import { replayJournal, type RunHistory, type RunListState } from './replay.js';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DrbookError } from '../errors.js';
+import { DrbookError } from '../core/errors.js';
 
 /** `--state-dir` > `$DRBOOK_STATE_DIR` > `$XDG_STATE_HOME/drbook` > `~/.local/state/drbook`, always absolute. */
 export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {

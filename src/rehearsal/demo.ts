@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { EventBus } from '../engine/events.js';
+import type { EventBus } from '../core/events.js';
 import { loadRunbook } from '../runbook/load.js';
 import { saveSandboxSnapshot } from '../sandbox/cluster-state/snapshot.js';
 import { probeApiServerReady, waitForProbe } from '../sandbox/health.js';

@@ -10,8 +10,8 @@
 
 import { join, resolve } from 'node:path';
 import { access } from 'node:fs/promises';
-import { InputError } from '../errors.js';
-import type { EventBus } from '../engine/events.js';
+import { InputError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
 import { newRunId } from '../journal/state-dir.js';
 import type { Runbook } from '../runbook/types.js';
 import { sandboxDown, sandboxUp } from '../sandbox/lifecycle.js';

@@ -2,7 +2,7 @@
 // target, the operator's answers given (--yes). Shared by `rehearse` and `demo`.
 
 import { executeRun, type RunOutcome } from '../engine/run.js';
-import type { EventBus } from '../engine/events.js';
+import type { EventBus } from '../core/events.js';
 import { loadInventory } from '../inventory/load.js';
 import { resolveTargets } from '../inventory/targets.js';
 import { newRunId } from '../journal/state-dir.js';

@@ -2,7 +2,7 @@
 // and the benchmark: how long each step took, how much of it was spent in the
 // commands themselves, and how long the control plane was down.
 
-import type { EventBus, StepState } from '../engine/events.js';
+import type { EventBus, StepState } from '../core/events.js';
 
 export interface StepTiming {
   id: string;

@@ -4,13 +4,13 @@
 // value that holds a `{{ ... }}` is left for the per-host render (where the action's
 // schema sees the real value). Command fields are command templates: strings.
 
-import type { InputIssue } from '../errors.js';
-import type { ActionDefinition } from '../actions/action.js';
+import type { InputIssue } from '../core/errors.js';
+import type { ActionDefinition } from '../core/action.js';
 import { getAction, listActions } from '../actions/registry.js';
 import { ShellCommand } from '../shell/command.js';
-import { hintFor } from './suggest.js';
-import { issueAt, type KeyPath, type YamlSource } from './yaml-source.js';
-import { describeValue, translateZodIssue, valueAt } from './zod-issues.js';
+import { hintFor } from '../input/suggest.js';
+import { issueAt, type KeyPath, type YamlSource } from '../input/yaml-source.js';
+import { describeValue, translateZodIssue, valueAt } from '../input/zod-issues.js';
 
 export function containsTemplate(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('{{');

@@ -3,10 +3,10 @@
 // string at 3 a.m.), `| raw` appears only in commands, and in commands every value
 // lands somewhere it can be quoted safely. Each issue points at the template itself.
 
-import type { InputIssue } from '../errors.js';
+import type { InputIssue } from '../core/errors.js';
 import { findTemplateRefs, checkRefPath, unescapeLiteral, type TemplateRef } from './template-syntax.js';
 import { scanShellContexts } from './shell-context.js';
-import { formatPath, placeAt, placeOf, scalarAt, type KeyPath, type YamlSource } from './yaml-source.js';
+import { formatPath, placeAt, placeOf, scalarAt, type KeyPath, type YamlSource } from '../input/yaml-source.js';
 
 export interface TemplateCheckContext {
   source: YamlSource;

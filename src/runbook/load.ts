@@ -5,16 +5,16 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError, type InputIssue } from '../errors.js';
+import { InputError, type InputIssue } from '../core/errors.js';
 import type { Runbook } from './types.js';
 import { checkActionArgs, findAction } from './check-args.js';
 import { checkCommandTemplate, checkValueTemplates, type TemplateCheckContext } from './check-templates.js';
 import { checkStepShapes, runbookSchema, toRunbook } from './schema.js';
 import { findTemplateRefs } from './template-syntax.js';
-import { issueAt, parseYamlSource, sortIssues, type YamlSource } from './yaml-source.js';
+import { issueAt, parseYamlSource, sortIssues, type YamlSource } from '../input/yaml-source.js';
 
-export { sortIssues } from './yaml-source.js';
-import { translateZodError } from './zod-issues.js';
+export { sortIssues } from '../input/yaml-source.js';
+import { translateZodError } from '../input/zod-issues.js';
 
 export async function loadRunbook(file: string): Promise<Runbook> {
   let text: string;

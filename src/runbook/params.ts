@@ -7,11 +7,11 @@
 // Strings are coerced to the declared type; every problem is an InputError naming the
 // param and what was expected. A secret too short to be masked is refused (masker.ts).
 
-import { InputError, type InputIssue } from '../errors.js';
-import type { Host } from '../inventory/types.js';
+import { InputError, type InputIssue } from '../core/errors.js';
+import type { Host } from '../core/inventory.js';
 import { unmaskableSecretReason } from '../shell/masker.js';
 import type { ParamSpec, ParamValue, Runbook } from './types.js';
-import { hintFor } from './suggest.js';
+import { hintFor } from '../input/suggest.js';
 
 const TRUE = new Set(['true', 'yes', '1', 'on']);
 const FALSE = new Set(['false', 'no', '0', 'off']);

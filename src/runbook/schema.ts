@@ -5,10 +5,10 @@
 // checkStepShapes, which looks at the raw data so that every problem is reported at once.
 
 import { z } from 'zod';
-import type { InputIssue } from '../errors.js';
+import type { InputIssue } from '../core/errors.js';
 import type { ParamSpec, Runbook, StepSpec } from './types.js';
-import { durationSchema, toMs } from './duration.js';
-import { issueAt, placeOf, type YamlSource } from './yaml-source.js';
+import { durationSchema, toMs } from '../input/duration.js';
+import { issueAt, placeOf, type YamlSource } from '../input/yaml-source.js';
 
 export const STEP_ID_PATTERN = /^[a-z0-9][a-z0-9-_]*$/;
 export const PARAM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;

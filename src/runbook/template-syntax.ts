@@ -12,7 +12,7 @@
 // the backslash is dropped when rendered. A template right after a real backslash is
 // refused in commands anyway, so the escape is never ambiguous there.
 
-import { closestName } from './suggest.js';
+import { closestName } from '../input/suggest.js';
 
 export interface TemplateRef {
   /** Offsets of `{{` and just after `}}` in the text. */

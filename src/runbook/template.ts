@@ -7,7 +7,7 @@
 // An unknown variable is an error, never an empty string.
 
 import type { ParamValue } from './types.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { ShellCommand, type CommandPart } from '../shell/command.js';
 import { findTemplateRefs, soleRef, unescapeLiteral, type TemplateRef } from './template-syntax.js';
 import { scanShellContexts } from './shell-context.js';

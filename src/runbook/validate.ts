@@ -2,10 +2,10 @@
 // Returns every issue (empty: valid); never throws for a bad file.
 
 import { readFile } from 'node:fs/promises';
-import type { InputIssue } from '../errors.js';
+import type { InputIssue } from '../core/errors.js';
 import { checkInventorySource } from '../inventory/load.js';
 import { checkRunbookSource, sortIssues } from './load.js';
-import { parseYamlSource, placeOf } from './yaml-source.js';
+import { parseYamlSource, placeOf } from '../input/yaml-source.js';
 
 export async function validateFile(file: string): Promise<InputIssue[]> {
   let text: string;

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { syncPath, sha256File } from '../system/durable-files.js';
-import type { ExecRequest, ExecResult, FileInfo, Transport } from './transport.js';
+import type { ExecRequest, ExecResult, FileInfo, Transport } from '../core/transport.js';
 
 /** Grace period between SIGTERM and SIGKILL of a command's process group. */
 const KILL_GRACE_MS = 2000;

@@ -1,9 +1,9 @@
 // One transport per host for the whole run, opened on first use. Runs that touch
 // only the local machine never load ssh2 (the CLI starts faster).
 
-import type { Host } from '../inventory/types.js';
+import type { Host } from '../core/inventory.js';
 import { LocalTransport } from './local.js';
-import type { Transport, TransportPool } from './transport.js';
+import type { Transport, TransportPool } from '../core/transport.js';
 
 export async function openTransportPool(hosts: Host[]): Promise<TransportPool> {
   if (hosts.some((h) => h.connection === 'ssh')) {

@@ -4,14 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ActionContext } from '../../src/actions/action.js';
+import type { ActionContext } from '../../src/core/action.js';
 import { findCommand } from '../../src/actions/find-command.js';
 import { checkCrictl } from '../../src/actions/k8s/crictl.js';
 import { createActionContext, localHost } from '../../src/engine/action-context.js';
-import { DrbookError } from '../../src/errors.js';
+import { DrbookError } from '../../src/core/errors.js';
 import { sh } from '../../src/shell/command.js';
 import { LocalTransport } from '../../src/transport/local.js';
-import type { ExecRequest, ExecResult, Transport } from '../../src/transport/transport.js';
+import type { ExecRequest, ExecResult, Transport } from '../../src/core/transport.js';
 
 function contextWith(signal?: AbortSignal, transport: Transport = new LocalTransport()): ActionContext {
   return createActionContext({ host: localHost(), transport, run: { id: 'r', startedAt: 'now', dryRun: true, stateDir: '/nonexistent' }, stepId: 's', signal });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readVerdict } from '../../src/engine/change-check.js';
 import { parseFaults } from '../../src/engine/faults.js';
-import type { ExecResult } from '../../src/transport/transport.js';
+import type { ExecResult } from '../../src/core/transport.js';
 
 const result = (stdout: string, exitCode: number | null = 0, extra: Partial<ExecResult> = {}): ExecResult => ({ exitCode, stdout, stderr: '', durationMs: 1, timedOut: false, cancelled: false, ...extra });
 

@@ -4,16 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import type { ActionDefinition } from '../../src/actions/action.js';
-import { DrbookError } from '../../src/errors.js';
-import { EventBus } from '../../src/engine/events.js';
+import type { ActionDefinition } from '../../src/core/action.js';
+import { DrbookError } from '../../src/core/errors.js';
+import { EventBus } from '../../src/core/events.js';
 import type { CompiledStep } from '../../src/engine/compile.js';
 import { RunRecorder } from '../../src/engine/recorder.js';
 import { runStep } from '../../src/engine/step-runner.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 import { Masker } from '../../src/shell/masker.js';
 import { LocalTransport } from '../../src/transport/local.js';
-import type { TransportPool } from '../../src/transport/transport.js';
+import type { TransportPool } from '../../src/core/transport.js';
 
 const host = (name: string): Host => ({ name, connection: 'ssh', ssh: {}, vars: {}, groups: [] });
 

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import type { ActionDefinition } from '../../src/actions/action.js';
-import { EventBus, type TimedEvent } from '../../src/engine/events.js';
+import type { ActionDefinition } from '../../src/core/action.js';
+import { EventBus, type TimedEvent } from '../../src/core/events.js';
 import type { CompiledStep } from '../../src/engine/compile.js';
 import { RunRecorder } from '../../src/engine/recorder.js';
 import { runStep } from '../../src/engine/step-runner.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 import { Masker } from '../../src/shell/masker.js';
 import { sh } from '../../src/shell/command.js';
 import { openTransportPool } from '../../src/transport/pool.js';

@@ -3,15 +3,15 @@
 // changes that are applied, and the fake answers checks from it (or as the test scripts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventBus, type TimedEvent } from '../../src/engine/events.js';
+import { EventBus, type TimedEvent } from '../../src/core/events.js';
 import { RunRecorder } from '../../src/engine/recorder.js';
 import { rollbackRun } from '../../src/engine/rollback.js';
 import { resolveInFlight } from '../../src/engine/resume-in-flight.js';
-import type { Host } from '../../src/inventory/types.js';
-import type { JournalEntry } from '../../src/journal/records.js';
+import type { Host } from '../../src/core/inventory.js';
+import type { JournalEntry } from '../../src/core/journal-records.js';
 import { replayJournal } from '../../src/journal/replay.js';
 import { Masker } from '../../src/shell/masker.js';
-import type { ExecRequest, ExecResult, Transport, TransportPool } from '../../src/transport/transport.js';
+import type { ExecRequest, ExecResult, Transport, TransportPool } from '../../src/core/transport.js';
 import { header } from '../journal/helpers.js';
 
 type Answer = 'applied' | 'reverted' | 'cannot tell: the test says so' | 'fail';

@@ -7,10 +7,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBus, type TimedEvent } from '../../src/engine/events.js';
+import { EventBus, type TimedEvent } from '../../src/core/events.js';
 import { executeRun } from '../../src/engine/run.js';
 import { executeDryRun } from '../../src/engine/dry-run.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { openTransportPool } from '../../src/transport/pool.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../src/errors.js';
-import type { JournalEntry } from '../../src/journal/records.js';
+import { InputError } from '../../src/core/errors.js';
+import type { JournalEntry } from '../../src/core/journal-records.js';
 import { checkUndoSecrets } from '../../src/engine/undo-secrets.js';
 
 const at = '2024-01-01T00:00:00.000Z';

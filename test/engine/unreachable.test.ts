@@ -7,15 +7,15 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileMoveAction } from '../../src/actions/core/file-move.js';
-import { DrbookError } from '../../src/errors.js';
-import { EventBus, type TimedEvent } from '../../src/engine/events.js';
+import { DrbookError } from '../../src/core/errors.js';
+import { EventBus, type TimedEvent } from '../../src/core/events.js';
 import type { CompiledStep } from '../../src/engine/compile.js';
 import { RunRecorder } from '../../src/engine/recorder.js';
 import { runStep } from '../../src/engine/step-runner.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 import { Masker } from '../../src/shell/masker.js';
 import { LocalTransport } from '../../src/transport/local.js';
-import type { ExecRequest, TransportPool } from '../../src/transport/transport.js';
+import type { ExecRequest, TransportPool } from '../../src/core/transport.js';
 
 /** A local transport whose connection "drops" after running the first `mv`: the move happened, its result was lost. */
 class DroppingTransport extends LocalTransport {

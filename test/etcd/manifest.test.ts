@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DrbookError } from '../../src/errors.js';
+import { DrbookError } from '../../src/core/errors.js';
 import { parseEtcdManifest, parseFlags, parseInitialCluster, readEtcdManifest } from '../../src/etcd/manifest.js';
 import { FakeTransport } from './helpers/context.js';
 import { KUBEADM_ETCD_YAML } from './helpers/manifests.js';

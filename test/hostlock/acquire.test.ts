@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { acquireHostLocks, type AcquireHostLocksRequest, type Notice } from '../../src/hostlock/index.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 import { sh } from '../../src/shell/command.js';
 import { LocalTransport } from '../../src/transport/local.js';
-import type { ExecRequest, Transport, TransportPool } from '../../src/transport/transport.js';
+import type { ExecRequest, Transport, TransportPool } from '../../src/core/transport.js';
 
 interface World {
   base: string;

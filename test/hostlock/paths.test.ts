@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostStateDirOf, lockPlaceOf } from '../../src/hostlock/paths.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 
 const local: Host = { name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [] };
 const remote: Host = { name: 'm1', connection: 'ssh', ssh: { address: '10.0.0.11' }, vars: {}, groups: [] };

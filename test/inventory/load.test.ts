@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError, type InputIssue } from '../../src/errors.js';
+import { InputError, type InputIssue } from '../../src/core/errors.js';
 import { builtinInventory, loadInventory, parseInventory } from '../../src/inventory/load.js';
 import { fixture } from '../runbook/helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { builtinInventory, loadInventory } from '../../src/inventory/load.js';
 import { resolveTargets, selectHosts } from '../../src/inventory/targets.js';
 import { fixture } from '../runbook/helpers.js';

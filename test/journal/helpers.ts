@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { parseJournal } from '../../src/journal/parse-journal.js';
 import { fixture } from '../support/fixtures.js';
-import type { JournalEntry, RunHeader } from '../../src/journal/records.js';
+import type { JournalEntry, RunHeader } from '../../src/core/journal-records.js';
 
 export type FixtureName = 'clean-run' | 'crashed-run' | 'rolled-back' | 'rollback-failed';
 

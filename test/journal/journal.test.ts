@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { appendFile, readFile, stat, writeFile, mkdir, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DrbookError } from '../../src/errors.js';
+import { DrbookError } from '../../src/core/errors.js';
 import { JournalWriter, readJournal } from '../../src/journal/journal.js';
-import type { JournalEntry } from '../../src/journal/records.js';
+import type { JournalEntry } from '../../src/core/journal-records.js';
 import { journalPath } from '../../src/journal/state-dir.js';
 import { fixturePath, fixtureText, header, installFixture, tempStateDir } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DrbookError } from '../../src/errors.js';
+import { DrbookError } from '../../src/core/errors.js';
 import { acquireLock, type Lock } from '../../src/journal/lock.js';
 import { deadPid, tempStateDir } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JournalEntry } from '../../src/journal/records.js';
+import type { JournalEntry } from '../../src/core/journal-records.js';
 import { replayJournal, type ChangeHistory } from '../../src/journal/replay.js';
 import { fixtureEntries, header } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JournalEntry } from '../../src/journal/records.js';
+import type { JournalEntry } from '../../src/core/journal-records.js';
 import { formatDuration, fenced, cell } from '../../src/journal/markdown.js';
 import { renderReport } from '../../src/journal/report.js';
 import { fixtureEntries, header, type FixtureName } from './helpers.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DrbookError } from '../../src/errors.js';
+import { DrbookError } from '../../src/core/errors.js';
 import { journalPath, locksDir, newRunId, resolveStateDir, runDir } from '../../src/journal/state-dir.js';
 
 test('resolveStateDir: --state-dir wins over every variable, and is made absolute', () => {

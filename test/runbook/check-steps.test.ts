@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError, type InputIssue } from '../../src/errors.js';
+import { InputError, type InputIssue } from '../../src/core/errors.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 
 const head = ['apiVersion: drbook/v1', 'kind: Runbook', 'metadata:', '  name: t', 'params:', '  src:', '    type: path', '    default: /a', '  force:', '    type: boolean', '    default: false', 'steps:'];

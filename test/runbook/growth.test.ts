@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { compileRunbook } from '../../src/engine/compile.js';
-import type { Host } from '../../src/inventory/types.js';
+import type { Host } from '../../src/core/inventory.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { validateText } from '../../src/runbook/validate.js';
 import { Masker } from '../../src/shell/masker.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { InputError, type InputIssue } from '../../src/errors.js';
+import { InputError, type InputIssue } from '../../src/core/errors.js';
 import { loadRunbook, parseRunbook } from '../../src/runbook/load.js';
 import { fixture } from './helpers.js';
 

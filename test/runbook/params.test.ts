@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../src/errors.js';
-import type { Host } from '../../src/inventory/types.js';
+import { InputError } from '../../src/core/errors.js';
+import type { Host } from '../../src/core/inventory.js';
 import { coerceParam, loadSecretFromEnv, parseParamFlags, resolveParams, secretParamNames } from '../../src/runbook/params.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 

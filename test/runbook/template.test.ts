@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { evaluateWhen, findTemplateRefs, renderArgs, renderCommand, renderValue } from '../../src/runbook/template.js';
 import { ShellCommand } from '../../src/shell/command.js';
 import { scope } from './helpers.js';

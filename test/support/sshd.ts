@@ -9,7 +9,7 @@ import { mkdtemp, readFile, writeFile, rm, mkdir, chmod } from 'node:fs/promises
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './ports.js';
-import type { Host, SshSettings } from '../../src/inventory/types.js';
+import type { Host, SshSettings } from '../../src/core/inventory.js';
 import { listDescendants } from '../../src/sandbox/processes.js';
 import { isProcessAlive } from '../../src/system/process-alive.js';
 import { generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType } from '../../src/sandbox/ssh/keys.js';

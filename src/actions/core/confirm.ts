@@ -2,8 +2,8 @@
 // it; with no terminal and no --yes the CLI refuses the run before any change.
 
 import { z } from 'zod';
-import { DrbookError } from '../../errors.js';
-import type { ActionDefinition } from '../action.js';
+import { DrbookError } from '../../core/errors.js';
+import type { ActionDefinition } from '../../core/action.js';
 
 const schema = z.strictObject({ message: z.string().min(1) });
 

@@ -13,7 +13,7 @@
 
 import { posix } from 'node:path';
 import { sh } from '../../shell/command.js';
-import type { ActionContext, ActionPlan, Change, Finding } from '../action.js';
+import type { ActionContext, ActionPlan, Change, Finding } from '../../core/action.js';
 import { createdDirsCheck, guardedMove, holdsCheck, keptCheck, pathSubject, probeIdentities, removeEmptyDirs } from '../checks.js';
 
 /** What etcd's restore writes into a data dir. */

@@ -8,8 +8,8 @@
 
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
-import type { FileInfo } from '../../transport/transport.js';
-import type { ActionDefinition, Change, Finding } from '../action.js';
+import type { FileInfo } from '../../core/transport.js';
+import type { ActionDefinition, Change, Finding } from '../../core/action.js';
 import { optionalText } from '../fields.js';
 import { planMountSwap } from './dir-swap-mount.js';
 import { isMountPoint } from './mount-point.js';

@@ -16,8 +16,8 @@ import { z } from 'zod';
 import { sh } from '../../shell/command.js';
 import { sha256File } from '../../system/durable-files.js';
 import { runDir } from '../../journal/state-dir.js';
-import type { Transport } from '../../transport/transport.js';
-import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../action.js';
+import type { Transport } from '../../core/transport.js';
+import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../../core/action.js';
 import { sha256OnHost } from '../sha256-on-host.js';
 import { pathSubject, removeWrittenFile, writtenFileCheck } from '../checks.js';
 

@@ -4,7 +4,7 @@
 import { dirname } from 'node:path/posix';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
-import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+import type { ActionContext, ActionDefinition, Change, Finding } from '../../core/action.js';
 import { createdDirsCheck, guardedMove, keptCheck, moveCheck, pathSubject, probeIdentities, removeEmptyDirs } from '../checks.js';
 
 const schema = z.strictObject({

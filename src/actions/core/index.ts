@@ -1,4 +1,4 @@
-import type { ActionDefinition } from '../action.js';
+import type { ActionDefinition } from '../../core/action.js';
 import { confirmAction } from './confirm.js';
 import { dirSwapAction } from './dir-swap.js';
 import { fileCopyFromHostAction } from './file-copy-from-host.js';

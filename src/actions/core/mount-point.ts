@@ -6,7 +6,7 @@
 
 import { posix } from 'node:path';
 import { sh } from '../../shell/command.js';
-import type { ActionContext } from '../action.js';
+import type { ActionContext } from '../../core/action.js';
 
 /** Read-only: prints `mount` when `path` is a mount point, `dir` when not, nothing when it does not exist. */
 export function mountPointProbe(path: string) {

@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { ShellCommand } from '../../shell/command.js';
-import type { ActionDefinition, Finding } from '../action.js';
+import type { ActionDefinition, Finding } from '../../core/action.js';
 import { readVerdict } from '../check-verdict.js';
 
 const command = z.instanceof(ShellCommand, { message: 'expected a command' });

@@ -3,11 +3,11 @@
 // so a dry-run shows it as "not simulated" rather than running it.
 
 import { z } from 'zod';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { ShellCommand } from '../../shell/command.js';
-import { durationSchema, toMs } from '../../runbook/duration.js';
+import { durationSchema, toMs } from '../../input/duration.js';
 import { sleep } from '../../system/sleep.js';
-import type { ActionDefinition } from '../action.js';
+import type { ActionDefinition } from '../../core/action.js';
 
 const schema = z.strictObject({
   command: z.instanceof(ShellCommand, { message: 'expected a command' }),

@@ -2,7 +2,7 @@
 // args > ETCDCTL_* environment > the host's etcd manifest > kubeadm defaults. A cert
 // file missing on the host is an error finding, so the run stops before any change.
 
-import type { ActionContext, Finding } from '../action.js';
+import type { ActionContext, Finding } from '../../core/action.js';
 import { describeCredentials, findMissingCredentialFiles, resolveEtcdCredentials, type CredentialArgs, type EtcdCredentialPlan } from '../../etcd/client.js';
 import { readEtcdManifest } from '../../etcd/manifest.js';
 

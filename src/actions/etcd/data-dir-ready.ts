@@ -12,8 +12,8 @@
 
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
-import { InputError } from '../../errors.js';
+import type { ActionContext, ActionDefinition, Change, Finding } from '../../core/action.js';
+import { InputError } from '../../core/errors.js';
 import { sh } from '../../shell/command.js';
 import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
 import { optionalText } from '../fields.js';

@@ -2,7 +2,7 @@
 // size) plus the WAL etcd preallocates (64 MiB), in the data dir's parent folder.
 
 import { sh } from '../../shell/command.js';
-import type { ActionContext } from '../action.js';
+import type { ActionContext } from '../../core/action.js';
 
 export const WAL_BYTES = 64 * 1024 * 1024;
 

@@ -13,10 +13,10 @@
 // data dir still kept (keptAs) beside the restored one (dataDir).
 
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
+import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../../core/action.js';
 import { readOwnMember, type OwnMember } from './own-member.js';
 import { describeRestored, judgeRestored, planExpectation, type RestoredExpectation } from './verify-restored.js';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { loadEtcdCredentials, type EtcdCredentialPlan } from '../../etcd/client.js';
 import { booleanField, durationField, formatDuration, listField, optionalText } from '../fields.js';
 import { checkClusterHealth, describeEndpoints, hex, type ClusterHealth } from '../../etcd/health.js';

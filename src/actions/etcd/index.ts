@@ -1,4 +1,4 @@
-import type { ActionDefinition } from '../action.js';
+import type { ActionDefinition } from '../../core/action.js';
 import { dataDirReadyAction } from './data-dir-ready.js';
 import { healthAction } from './health.js';
 import { preflightAction } from './preflight.js';

@@ -7,7 +7,7 @@
 // Read-only; the judging (checkOverrides) is pure.
 
 import { posix } from 'node:path';
-import type { ActionContext, Finding } from '../action.js';
+import type { ActionContext, Finding } from '../../core/action.js';
 import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
 import type { EtcdMemberFacts } from '../../etcd/member-facts.js';
 import type { HostMember } from '../../etcd/membership-facts.js';

@@ -6,8 +6,8 @@
 // the restore steps can act on, dataDir = the dir etcd runs with, and the versions.
 // Read-only: runs in dry-run.
 
-import type { ActionContext, Finding, SharedPlan } from '../action.js';
-import { errorMessage } from '../../errors.js';
+import type { ActionContext, Finding, SharedPlan } from '../../core/action.js';
+import { errorMessage } from '../../core/errors.js';
 import { probeLiveMembershipVia, type LiveMembership } from '../../etcd/live-members.js';
 import { combineMembership, type MembershipFacts } from '../../etcd/membership-facts.js';
 import { decideMembership, type MembershipDecision, type RestoreScope } from '../../etcd/membership-decision.js';

@@ -19,7 +19,7 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
+import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../../core/action.js';
 import { sh } from '../../shell/command.js';
 import { sha256File } from '../../system/durable-files.js';
 import { booleanField } from '../fields.js';

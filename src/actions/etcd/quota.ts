@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { ActionDefinition, Change, Finding } from '../action.js';
+import type { ActionDefinition, Change, Finding } from '../../core/action.js';
 import { sh } from '../../shell/command.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { parseEtcdManifest, readEtcdManifest } from '../../etcd/manifest.js';
 import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
 import { optionalText } from '../fields.js';

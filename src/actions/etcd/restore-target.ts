@@ -6,8 +6,8 @@
 // it as done when complete and redoes it otherwise — never a refusal. Anyone else's
 // non-empty dir is refused.
 
-import type { ActionContext, Finding } from '../action.js';
-import type { FileInfo } from '../../transport/transport.js';
+import type { ActionContext, Finding } from '../../core/action.js';
+import type { FileInfo } from '../../core/transport.js';
 
 export interface RestoreTarget {
   staging: string;

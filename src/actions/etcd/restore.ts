@@ -18,8 +18,8 @@
 
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../action.js';
-import { InputError } from '../../errors.js';
+import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../../core/action.js';
+import { InputError } from '../../core/errors.js';
 import { ShellCommand, sh } from '../../shell/command.js';
 import { booleanField } from '../fields.js';
 import { parseInitialCluster, readEtcdManifest, type FoundManifest } from '../../etcd/manifest.js';

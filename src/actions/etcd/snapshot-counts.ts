@@ -4,7 +4,7 @@
 // counts are kept by the file's SHA-256 (computed on the host, where it is cheap) and
 // the file is fetched and parsed once per run, not once per master.
 
-import type { ActionContext } from '../action.js';
+import type { ActionContext } from '../../core/action.js';
 import { countRegistryKeys, type RegistryCounts } from '../../etcd/registry-counts.js';
 import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';
 import { sha256OnHost } from '../sha256-on-host.js';

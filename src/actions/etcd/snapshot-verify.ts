@@ -5,7 +5,7 @@
 // file read-only and walks it). Read-only: no changes.
 
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding } from '../action.js';
+import type { ActionContext, ActionDefinition, Finding } from '../../core/action.js';
 import { booleanField, optionalBooleanField } from '../fields.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { countRegistryKeys, formatCounts } from '../../etcd/registry-counts.js';

@@ -8,8 +8,8 @@
 // that did not happen) answers with the old cluster id and fails at once, not after a poll.
 // judgeRestored is pure; planExpectation probes read-only (plan time).
 
-import type { ActionContext, Finding } from '../action.js';
-import { errorMessage } from '../../errors.js';
+import type { ActionContext, Finding } from '../../core/action.js';
+import { errorMessage } from '../../core/errors.js';
 import type { ClusterHealth } from '../../etcd/health.js';
 import { hexId, predictRestoredCluster, type PredictedCluster } from '../../etcd/member-id.js';
 import { detectEtcdTool } from '../../etcd/tool.js';

@@ -3,8 +3,8 @@
 // moved, and an API server may take its whole grace period). When crictl cannot answer,
 // drbook says so instead of assuming.
 
-import type { ActionContext } from '../action.js';
-import { DrbookError } from '../../errors.js';
+import type { ActionContext } from '../../core/action.js';
+import { DrbookError } from '../../core/errors.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { findCommand } from '../find-command.js';

@@ -12,8 +12,8 @@
 
 import { z } from 'zod';
 import { ShellCommand, sh } from '../../shell/command.js';
-import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../action.js';
-import { errorMessage } from '../../errors.js';
+import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../../core/action.js';
+import { errorMessage } from '../../core/errors.js';
 import { listField } from '../fields.js';
 import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
 import { readSnapshotMembership } from '../../etcd/snapshot-members.js';

@@ -1,4 +1,4 @@
-import type { ActionDefinition } from '../action.js';
+import type { ActionDefinition } from '../../core/action.js';
 import { ghostsAction } from './ghosts.js';
 import { kubeletRestartAction } from './kubelet-restart.js';
 import { nodesReadyAction } from './nodes-ready.js';

@@ -16,8 +16,8 @@
 
 import { z } from 'zod';
 import { ShellCommand, sh } from '../../shell/command.js';
-import type { ActionDefinition, Change, Finding } from '../action.js';
-import { errorMessage } from '../../errors.js';
+import type { ActionDefinition, Change, Finding } from '../../core/action.js';
+import { errorMessage } from '../../core/errors.js';
 import { listField, optionalText } from '../fields.js';
 import { checkCrictl, listRunningContainers } from './crictl.js';
 

@@ -6,8 +6,8 @@
 // nodes) fails the step at once with that answer.
 
 import { z } from 'zod';
-import type { ActionContext, ActionDefinition, Finding } from '../action.js';
-import { DrbookError } from '../../errors.js';
+import type { ActionContext, ActionDefinition, Finding } from '../../core/action.js';
+import { DrbookError } from '../../core/errors.js';
 import { sh } from '../../shell/command.js';
 import { durationField, formatDuration, listField } from '../fields.js';
 import { findCommand } from '../find-command.js';

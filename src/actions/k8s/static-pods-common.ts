@@ -4,8 +4,8 @@
 
 import { posix } from 'node:path';
 import { z } from 'zod';
-import type { ActionContext, Finding } from '../action.js';
-import { InputError } from '../../errors.js';
+import type { ActionContext, Finding } from '../../core/action.js';
+import { InputError } from '../../core/errors.js';
 import { durationField, listField } from '../fields.js';
 
 export const STOP_ORDER = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];

@@ -2,7 +2,7 @@
 // the API server cannot start without it), then wait until crictl shows each pod running.
 // Undo: stop them again through static-pods.stop, re-planned at undo time.
 
-import type { ActionDefinition, Change, Finding } from '../action.js';
+import type { ActionDefinition, Change, Finding } from '../../core/action.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';

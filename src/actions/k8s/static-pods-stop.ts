@@ -6,7 +6,7 @@
 // time, so it is idempotent), which also waits until the pod runs again.
 
 import { posix } from 'node:path';
-import type { ActionContext, ActionDefinition, Change, Finding } from '../action.js';
+import type { ActionContext, ActionDefinition, Change, Finding } from '../../core/action.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods } from './crictl.js';

@@ -1,5 +1,5 @@
 // drbook rehearse RUNBOOK --snapshot FILE: prove the restore on a throw-away sandbox.
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { defaultRehearsalNodes, rehearsalTransport, rehearse } from '../../rehearsal/rehearse.js';
 import { loadRunbook } from '../../runbook/load.js';
 import { formatTimings, seconds } from '../../rehearsal/timings.js';

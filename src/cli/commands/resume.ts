@@ -2,7 +2,7 @@
 // are skipped; the step that was in flight is re-planned (its probes see what was
 // already changed) instead of being re-run blindly.
 
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { executeRun } from '../../engine/run.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';

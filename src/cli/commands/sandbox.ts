@@ -3,7 +3,7 @@
 // goes to stderr, so stdout stays machine-readable).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DrbookError, InputError, errorMessage } from '../../errors.js';
+import { DrbookError, InputError, errorMessage } from '../../core/errors.js';
 import { DEFAULT_WORKERS, defaultSandboxDir } from '../../sandbox/layout.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
 import { sshCommandOf } from '../../sandbox/ssh/access.js';

@@ -1,5 +1,5 @@
 // drbook validate FILE...: every problem of every file, with file:line:col.
-import { formatIssue } from '../../errors.js';
+import { formatIssue } from '../../core/errors.js';
 import { validateFile } from '../../runbook/validate.js';
 import { formatHelp, parseCommandArgs, requirePositionals, wantsHelp, type CommandSpec } from '../args.js';
 

@@ -4,7 +4,7 @@
 
 import { createInterface } from 'node:readline';
 import { Listr, ListrPromptAdapter, ListrTaskEventType, type ListrTaskWrapper } from 'listr2';
-import type { EventListener, StepState, TimedEvent } from '../../engine/events.js';
+import type { EventListener, StepState, TimedEvent } from '../../core/events.js';
 import { rollbackSummary } from './rollback-summary.js';
 
 interface Deferred<T> {

@@ -2,7 +2,7 @@
 // terminal). The same renderer prints the dry-run plan: steps, hosts, probes'
 // findings, every command that would run, and which changes have no undo.
 
-import type { EventListener, TimedEvent } from '../../engine/events.js';
+import type { EventListener, TimedEvent } from '../../core/events.js';
 import { formatMs } from '../../engine/step-runner.js';
 import { rollbackSummary } from './rollback-summary.js';
 

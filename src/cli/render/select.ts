@@ -1,7 +1,7 @@
 // Which renderer: listr2 on a terminal, plain lines otherwise, JSON lines on request.
 // A dry-run's plan is text to read, so it is always plain (or JSON).
 
-import { EventBus } from '../../engine/events.js';
+import { EventBus } from '../../core/events.js';
 import { createJsonRenderer } from './json.js';
 import { createPlainRenderer } from './plain.js';
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import ssh2 from 'ssh2';
 import type { AuthHandlerMiddleware, AnyAuthMethod, ParsedKey } from 'ssh2';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { promptPassphraseOnTty, type PassphrasePrompt } from './passphrase-prompt.js';
 import type { SshTarget } from './resolve-target.js';
 

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { prepareAuthentication, type AuthDeps } from './auth.js';
 import { prepareHostKeyCheck } from './host-key-check.js';
 import type { SshTarget } from './resolve-target.js';

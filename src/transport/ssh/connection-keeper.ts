@@ -4,7 +4,7 @@
 // open and gives it back when idle and someone is queued.
 
 import type { SFTPWrapper } from 'ssh2';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import type { ChannelLimiter } from './channel-limiter.js';
 import { openConnection, type ConnectDeps, type SshConnection } from './connect.js';
 import type { SshTarget } from './resolve-target.js';

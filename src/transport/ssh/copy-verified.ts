@@ -8,7 +8,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { quoteArg } from '../../shell/quote.js';
 import { syncPath } from '../../system/durable-files.js';
 import type { FilesHost, RemoteFiles } from './remote-files.js';

@@ -4,7 +4,7 @@
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { ExecRequest, ExecResult } from '../transport.js';
+import type { ExecRequest, ExecResult } from '../../core/transport.js';
 import type { ChannelExit } from './run-channel.js';
 
 export class OutputCollector {

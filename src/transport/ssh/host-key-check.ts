@@ -4,7 +4,7 @@
 // with 'accept-new' (recorded to the known_hosts file) or turned checking 'off'.
 
 import type { ServerHostKeyAlgorithm } from 'ssh2';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import {
   appendKnownHost,
   fingerprintSha256,

@@ -1,7 +1,7 @@
 // Asking the operator for a key passphrase on the terminal, without echo. Hosts connect
 // in parallel, so prompts are taken one at a time.
 
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 
 export type PassphrasePrompt = (question: string) => Promise<string>;
 

@@ -2,10 +2,10 @@
 // use, hosts in parallel, cached, all closed at the end. A host whose connection fails
 // is not cached, so asking again (after the engine re-probes) tries again.
 
-import { DrbookError } from '../../errors.js';
-import type { Host } from '../../inventory/types.js';
+import { DrbookError } from '../../core/errors.js';
+import type { Host } from '../../core/inventory.js';
 import { LocalTransport } from '../local.js';
-import type { Transport, TransportPool } from '../transport.js';
+import type { Transport, TransportPool } from '../../core/transport.js';
 import { SshTransport, type SshTransportOptions } from './ssh-transport.js';
 
 export interface TransportPoolOptions extends Omit<SshTransportOptions, 'target' | 'findHost'> {

@@ -11,7 +11,7 @@
 // the wrapper with shell builtins only (read, printf, export: no program is started,
 // so the values appear in no argv), after sudo, which would reset the environment.
 
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { quoteArg } from '../../shell/quote.js';
 
 export interface RemoteCommandOptions {

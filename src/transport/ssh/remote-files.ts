@@ -3,7 +3,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
-import type { FileInfo } from '../transport.js';
+import type { FileInfo } from '../../core/transport.js';
 
 export interface RemoteFiles {
   stat(path: string): Promise<FileInfo | null>;

@@ -4,8 +4,8 @@
 
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../errors.js';
-import type { Host, SshSettings } from '../../inventory/types.js';
+import { InputError } from '../../core/errors.js';
+import type { Host, SshSettings } from '../../core/inventory.js';
 import type { HostKeyChecking } from './host-key-check.js';
 import { expandTokens, resolveSshConfig, type SshConfigValues } from './ssh-config.js';
 

@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper } from 'ssh2';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { quoteArg } from '../../shell/quote.js';
-import type { FileInfo } from '../transport.js';
+import type { FileInfo } from '../../core/transport.js';
 import { fileInfoFromMode, tempNameFor, type FilesHost, type RemoteFiles } from './remote-files.js';
 
 const CHUNK = 32 * 1024;

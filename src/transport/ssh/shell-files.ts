@@ -3,7 +3,7 @@
 // like the commands do. Data travels on the exec channel's stdin/stdout, unencoded.
 
 import { randomBytes } from 'node:crypto';
-import { DrbookError } from '../../errors.js';
+import { DrbookError } from '../../core/errors.js';
 import { quoteArg } from '../../shell/quote.js';
 import { fileInfoFromMode, tempNameFor, type FilesHost, type RemoteFiles, type ScriptResult } from './remote-files.js';
 

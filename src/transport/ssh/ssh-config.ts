@@ -7,7 +7,7 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, basename } from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { matchPattern, matchPatternList } from './patterns.js';
 
 export interface SshConfigValues {

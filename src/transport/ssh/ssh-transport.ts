@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
-import { DrbookError } from '../../errors.js';
-import type { Host } from '../../inventory/types.js';
-import type { ExecRequest, ExecResult, FileInfo, Transport } from '../transport.js';
+import { DrbookError } from '../../core/errors.js';
+import type { Host } from '../../core/inventory.js';
+import type { ExecRequest, ExecResult, FileInfo, Transport } from '../../core/transport.js';
 import { ChannelLimiter } from './channel-limiter.js';
 import type { ConnectDeps } from './connect.js';
 import { ConnectionKeeper, type Live } from './connection-keeper.js';

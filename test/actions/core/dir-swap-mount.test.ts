@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { dirSwapAction } from '../../../src/actions/core/dir-swap.js';
 import { isMountPoint } from '../../../src/actions/core/mount-point.js';
 import { readVerdict } from '../../../src/actions/check-verdict.js';
-import type { ActionPlan } from '../../../src/actions/action.js';
+import type { ActionPlan } from '../../../src/core/action.js';
 import { applyPlan, errorsOf, makeContext, planAction, runUndo } from '../../etcd/helpers/context.js';
 
 const ctx = makeContext({ runId: 'm1' });

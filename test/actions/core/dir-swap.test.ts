@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dirSwapAction } from '../../../src/actions/core/dir-swap.js';
 import { readVerdict } from '../../../src/actions/check-verdict.js';
-import type { ActionPlan } from '../../../src/actions/action.js';
+import type { ActionPlan } from '../../../src/core/action.js';
 import { applyPlan, errorsOf, findingText, makeContext, planAction, runUndo } from '../../etcd/helpers/context.js';
 
 const ctx = makeContext({ runId: 'r1' });

@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ActionPlan, SharedPlan } from '../../../src/actions/action.js';
+import type { ActionPlan, SharedPlan } from '../../../src/core/action.js';
 import { fileCopyFromHostAction as action } from '../../../src/actions/core/file-copy-from-host.js';
 import { createActionContext } from '../../../src/engine/action-context.js';
 import { applyChange } from '../../../src/engine/host-step.js';
-import type { Host } from '../../../src/inventory/types.js';
-import type { ExecRequest, ExecResult, FileInfo, Transport } from '../../../src/transport/transport.js';
+import type { Host } from '../../../src/core/inventory.js';
+import type { ExecRequest, ExecResult, FileInfo, Transport } from '../../../src/core/transport.js';
 
 const SNAP = '/backup/snap.db';
 const RUN_ID = '20261123T114500Z-abcd';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { healthAction } from '../../../src/actions/etcd/health.js';
 import { createActionContext } from '../../../src/engine/action-context.js';
-import type { Host } from '../../../src/inventory/types.js';
+import type { Host } from '../../../src/core/inventory.js';
 import { FakeTransport } from '../../etcd/helpers/context.js';
 import { KUBEADM_ETCD_YAML } from '../../etcd/helpers/manifests.js';
 

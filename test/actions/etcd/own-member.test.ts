@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkDataDir, readOwnMember } from '../../../src/actions/etcd/own-member.js';
 import { judgeLayout } from '../../../src/actions/etcd/preflight-membership.js';
-import type { Host } from '../../../src/inventory/types.js';
+import type { Host } from '../../../src/core/inventory.js';
 import { fakeHost } from '../../etcd/helpers/fake-host.js';
 
 const host: Host = { name: 'cp1', connection: 'ssh', ssh: {}, vars: {}, groups: [] };

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../../src/errors.js';
+import { InputError } from '../../../src/core/errors.js';
 import { restoreAction } from '../../../src/actions/etcd/restore.js';
 import { FakeTransport, errorsOf, findingText, makeContext, planAction } from '../../etcd/helpers/context.js';
 import { KUBEADM_ETCD_YAML } from '../../etcd/helpers/manifests.js';

@@ -2,12 +2,12 @@
 // through the action's schema, plan, then apply each change in order (command through
 // exec, non-zero fails; or apply()), and carry out undos (command, or action re-planned).
 
-import type { ActionContext, ActionDefinition, ActionPlan, Undo } from '../../../src/actions/action.js';
-import { commandFailure } from '../../../src/actions/action.js';
+import type { ActionContext, ActionDefinition, ActionPlan, Undo } from '../../../src/core/action.js';
+import { commandFailure } from '../../../src/core/action.js';
 import { getAction } from '../../../src/actions/registry.js';
 import { createActionContext, localHost } from '../../../src/engine/action-context.js';
 import type { ShellCommand } from '../../../src/shell/command.js';
-import type { ExecRequest, ExecResult, FileInfo, Transport } from '../../../src/transport/transport.js';
+import type { ExecRequest, ExecResult, FileInfo, Transport } from '../../../src/core/transport.js';
 import { LocalTransport } from '../../../src/transport/local.js';
 
 export function makeContext(options: { transport?: Transport; dryRun?: boolean; runId?: string; logs?: string[] } = {}): ActionContext {

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { ShellCommand } from '../../../src/shell/command.js';
-import type { ExecResult } from '../../../src/transport/transport.js';
+import type { ExecResult } from '../../../src/core/transport.js';
 import { fixture } from '../../support/fixtures.js';
 import { FakeTransport } from './context.js';
 

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DrbookError } from '../../../src/errors.js';
+import type { DrbookError } from '../../../src/core/errors.js';
 import { raw, sh } from '../../../src/shell/command.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { killPidsMatching, livePidsMatching, startSshd, writeScript, type TestSshd } from '../../support/sshd.js';

@@ -7,11 +7,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFile, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { DrbookError } from '../../../src/errors.js';
+import type { DrbookError } from '../../../src/core/errors.js';
 import { sh } from '../../../src/shell/command.js';
 import { fingerprintSha256, hashHostName } from '../../../src/transport/ssh/known-hosts.js';
 import { SshTransport, type SshTransportOptions } from '../../../src/transport/ssh/ssh-transport.js';
-import type { SshSettings } from '../../../src/inventory/types.js';
+import type { SshSettings } from '../../../src/core/inventory.js';
 import { generateKey, makeSubdir, startSshd, type TestSshd } from '../../support/sshd.js';
 
 let sshd: TestSshd;

@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DrbookError } from '../../../src/errors.js';
+import type { DrbookError } from '../../../src/core/errors.js';
 import { sh } from '../../../src/shell/command.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';
 import { listDescendants, startSshd, type TestSshd } from '../../support/sshd.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DrbookError } from '../../../src/errors.js';
+import { DrbookError } from '../../../src/core/errors.js';
 import { prepareHostKeyCheck } from '../../../src/transport/ssh/host-key-check.js';
 import {
   appendKnownHost,

@@ -2,8 +2,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DrbookError } from '../../../src/errors.js';
-import type { Host } from '../../../src/inventory/types.js';
+import type { DrbookError } from '../../../src/core/errors.js';
+import type { Host } from '../../../src/core/inventory.js';
 import { sh } from '../../../src/shell/command.js';
 import { createTransportPool } from '../../../src/transport/ssh/pool.js';
 import { SshTransport } from '../../../src/transport/ssh/ssh-transport.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { InputError } from '../../../src/errors.js';
+import { InputError } from '../../../src/core/errors.js';
 import { readProcStat } from '../../../src/system/process-alive.js';
 import { buildExecCommand, buildKillCommand, escapeForPrintfB, isSudoPasswordFailure, markerPrefix, MarkerFilter, type RemoteCommand } from '../../../src/transport/ssh/remote-command.js';
 

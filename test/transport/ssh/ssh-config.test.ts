@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../../src/errors.js';
-import type { Host, SshSettings } from '../../../src/inventory/types.js';
+import { InputError } from '../../../src/core/errors.js';
+import type { Host, SshSettings } from '../../../src/core/inventory.js';
 import { matchPattern, matchPatternList } from '../../../src/transport/ssh/patterns.js';
 import { hostFromJumpSpec, resolveSshTarget } from '../../../src/transport/ssh/resolve-target.js';
 import { expandTokens, resolveSshConfig } from '../../../src/transport/ssh/ssh-config.js';

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateText } from '../../src/runbook/validate.js';
-import { formatIssue } from '../../src/errors.js';
-import { MAX_NESTING } from '../../src/runbook/yaml-bounds.js';
+import { formatIssue } from '../../src/core/errors.js';
+import { MAX_NESTING } from '../../src/input/yaml-bounds.js';
 
 const RUNBOOK = 'apiVersion: drbook/v1\nkind: Runbook\nmetadata: { name: t }\nsteps:\n  - id: a\n    name: A\n    uses: wait\n    with:\n      command: "true"\n';
 const lines = (text: string, file = 'deep.yaml') => validateText(text, file).map(formatIssue);

@@ -5,8 +5,8 @@
 
 import type { z } from 'zod';
 import type { ShellCommand } from '../shell/command.js';
-import type { Transport, ExecResult } from '../transport/transport.js';
-import type { Host } from '../inventory/types.js';
+import type { Transport, ExecResult } from './transport.js';
+import type { Host } from './inventory.js';
 
 export interface RunInfo {
   id: string;

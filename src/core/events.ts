@@ -1,8 +1,8 @@
 // Events are the only output of the engine (listr2's event manager). Renderers
 // (listr2 on a terminal, plain lines, JSON lines) and the journal subscribe to them.
 
-import type { CheckVerdict, Finding } from '../actions/action.js';
-import type { ProbePhase } from '../journal/records.js';
+import type { CheckVerdict, Finding } from './action.js';
+import type { ProbePhase } from './journal-records.js';
 
 /** The one string enum of step states; every transition is an event. */
 export type StepState =

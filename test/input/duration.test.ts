@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBus } from '../../src/engine/events.js';
+import { EventBus } from '../../src/core/events.js';
 import { executeRun } from '../../src/engine/run.js';
-import { InputError } from '../../src/errors.js';
-import type { Host } from '../../src/inventory/types.js';
+import { InputError } from '../../src/core/errors.js';
+import type { Host } from '../../src/core/inventory.js';
 import { parseInventory } from '../../src/inventory/load.js';
-import { durationTooLong, MAX_TIMER_MS, parseDuration } from '../../src/runbook/duration.js';
+import { durationTooLong, MAX_TIMER_MS, parseDuration } from '../../src/input/duration.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { openTransportPool } from '../../src/transport/pool.js';
 

@@ -3,7 +3,7 @@
 // a template check) can be pinned to the file:line:col of the node it is about.
 
 import { Composer, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type CST, type Node } from 'yaml';
-import type { InputIssue } from '../errors.js';
+import type { InputIssue } from '../core/errors.js';
 import { findDeepValuePath, findDuplicateKeys, findTooDeep, nestingMessage } from './yaml-bounds.js';
 
 export type KeyPath = ReadonlyArray<string | number>;

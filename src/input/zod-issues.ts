@@ -3,7 +3,7 @@
 // was expected in plain words — with "did you mean" for unknown keys.
 
 import type { z } from 'zod';
-import type { InputIssue } from '../errors.js';
+import type { InputIssue } from '../core/errors.js';
 import { hintFor } from './suggest.js';
 import { formatPath, placeOf, placeOfKey, type KeyPath, type YamlSource } from './yaml-source.js';
 

@@ -5,8 +5,8 @@
 // undo commands as CommandRecord (secrets by name only).
 
 import type { CommandRecord } from '../shell/command.js';
-import type { CheckVerdict } from '../actions/action.js';
-import type { RunState, StepState } from '../engine/events.js';
+import type { CheckVerdict } from './action.js';
+import type { RunState, StepState } from './events.js';
 
 export type UndoRecord =
   | { description: string; command: CommandRecord }
