@@ -35,6 +35,7 @@ const dist = (path) => import(join(REPO, 'dist', 'src', path));
 const { sandboxUp, sandboxDown } = await dist('sandbox/lifecycle.js');
 const { saveSandboxSnapshot } = await dist('sandbox/cluster-state/snapshot.js');
 const { loadRunbook } = await dist('runbook/load.js');
+const { builtinActions } = await dist('actions/registry.js');
 const { loadInventory } = await dist('inventory/load.js');
 const { resolveTargets } = await dist('inventory/targets.js');
 const { createTransportPool } = await dist('transport/ssh/pool.js');
@@ -92,7 +93,7 @@ function unionLength(intervals) {
 }
 
 async function measureRun(sandbox, snapshotFile, stateDir) {
-  const [runbook, inventory] = await Promise.all([loadRunbook(join(REPO, 'runbooks', 'etcd-restore-ha.yaml')), loadInventory(sandbox.inventory)]);
+  const [runbook, inventory] = await Promise.all([loadRunbook(join(REPO, 'runbooks', 'etcd-restore-ha.yaml'), builtinActions), loadInventory(sandbox.inventory)]);
   const hosts = resolveTargets(inventory, runbook.targets);
   const ops = []; // { host, start, end }
   const connects = {}; // host → ms

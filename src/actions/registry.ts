@@ -2,6 +2,7 @@
 // Action families register through their own index files so each folder stays self-contained.
 
 import type { ActionDefinition } from '../core/action.js';
+import type { ActionCatalog } from '../core/action-catalog.js';
 import { coreActions } from './core/index.js';
 import { etcdActions } from './etcd/index.js';
 import { k8sActions } from './k8s/index.js';
@@ -16,3 +17,6 @@ export function getAction(name: string): ActionDefinition | undefined {
 export function listActions(): ActionDefinition[] {
   return [...actions.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** The built-in actions, as handed to the runbook loader (src/core/action-catalog.ts). */
+export const builtinActions: ActionCatalog = { get: getAction, list: listActions };

@@ -10,6 +10,7 @@ import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { replayJournal, type RunHistory } from '../journal/replay.js';
 import { summarizeRun, type RunSummary } from '../journal/runs.js';
 import { loadRunbook } from '../runbook/load.js';
+import { builtinActions } from '../actions/registry.js';
 import type { Runbook } from '../runbook/types.js';
 
 export interface StoredRun {
@@ -40,7 +41,7 @@ export async function loadRunInventory(header: RunHeader, strict: boolean): Prom
 }
 
 export async function loadRunRunbook(header: RunHeader): Promise<Runbook> {
-  const runbook = await loadRunbook(header.runbook.file);
+  const runbook = await loadRunbook(header.runbook.file, builtinActions);
   if (runbook.sha256 !== header.runbook.sha256) {
     throw new InputError(
       `the runbook ${header.runbook.file} changed since run ${header.runId} was journaled (sha256 ${header.runbook.sha256.slice(0, 12)}… then, ${runbook.sha256.slice(0, 12)}… now)`,

@@ -8,6 +8,7 @@ import { resolveTargets } from '../inventory/targets.js';
 import type { Host, Inventory } from '../core/inventory.js';
 import { resolveStateDir } from '../journal/state-dir.js';
 import { loadRunbook } from '../runbook/load.js';
+import { builtinActions } from '../actions/registry.js';
 import { parseParamFlags, secretParamNames } from '../runbook/params.js';
 import type { Runbook } from '../runbook/types.js';
 import { hideSecretArgs } from './hide-secret-args.js';
@@ -65,7 +66,7 @@ export interface LoadedRun {
 
 export async function loadRun(runbookFile: string, values: ParsedArgs['values']): Promise<LoadedRun> {
   const inventoryFile = stringOption(values, 'inventory');
-  const [runbook, inventory] = await Promise.all([loadRunbook(runbookFile), inventoryFile ? loadInventory(inventoryFile) : Promise.resolve(builtinInventory())]);
+  const [runbook, inventory] = await Promise.all([loadRunbook(runbookFile, builtinActions), inventoryFile ? loadInventory(inventoryFile) : Promise.resolve(builtinInventory())]);
   const secretArgsWarning = hideSecretArgs(secretParamNames(runbook));
   const targets = stringOption(values, 'targets') ?? runbook.targets;
   const hosts = resolveTargets(inventory, targets);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EventBus } from '../core/events.js';
 import { loadRunbook } from '../runbook/load.js';
+import { builtinActions } from '../actions/registry.js';
 import { saveSandboxSnapshot } from '../sandbox/cluster-state/snapshot.js';
 import { probeApiServerReady, waitForProbe } from '../sandbox/health.js';
 import { findRepoRoot } from '../sandbox/layout.js';
@@ -36,7 +37,7 @@ export interface DemoOutcome {
 
 export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
   const { print } = request;
-  const runbook = await loadRunbook(join(findRepoRoot(), 'runbooks/etcd-restore.yaml'));
+  const runbook = await loadRunbook(join(findRepoRoot(), 'runbooks/etcd-restore.yaml'), builtinActions);
   const chapter = (title: string) => print(`\n━━━ ${title} ${'━'.repeat(Math.max(3, 70 - title.length))}\n`);
 
   chapter('1. A control plane built the way kubeadm builds it (sandbox)');

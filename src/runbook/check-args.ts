@@ -6,7 +6,7 @@
 
 import type { InputIssue } from '../core/errors.js';
 import type { ActionDefinition } from '../core/action.js';
-import { getAction, listActions } from '../actions/registry.js';
+import type { ActionCatalog } from '../core/action-catalog.js';
 import { ShellCommand } from '../shell/command.js';
 import { hintFor } from '../input/suggest.js';
 import { issueAt, type KeyPath, type YamlSource } from '../input/yaml-source.js';
@@ -20,11 +20,11 @@ export function containsTemplate(value: unknown): boolean {
 }
 
 /** The action a step uses, or an issue listing the known ones. */
-export function findAction(name: unknown, source: YamlSource, path: KeyPath): { action?: ActionDefinition; issue?: InputIssue } {
+export function findAction(actions: ActionCatalog, name: unknown, source: YamlSource, path: KeyPath): { action?: ActionDefinition; issue?: InputIssue } {
   if (typeof name !== 'string') return {};
-  const action = getAction(name);
+  const action = actions.get(name);
   if (action) return { action };
-  const known = listActions().map((a) => a.name);
+  const known = actions.list().map((a) => a.name);
   return { issue: issueAt(source, path, `unknown action \`${name}\`${hintFor(name, known).replace(/^ \(known: (.*)\)$/, '')}; known actions: ${known.join(', ')}`) };
 }
 

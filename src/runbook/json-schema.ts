@@ -5,18 +5,19 @@
 // the built-in actions.
 
 import { z } from 'zod';
-import { listActions } from '../actions/registry.js';
+import type { ActionCatalog } from '../core/action-catalog.js';
 import { inventorySchema } from '../inventory/schema.js';
 import { runbookSchema } from './schema.js';
 
 type JsonObject = Record<string, unknown>;
 
-export function runbookJsonSchema(): object {
+/** `catalog`: the actions `uses:` may name (src/actions/registry.ts `builtinActions`). */
+export function runbookJsonSchema(catalog: ActionCatalog): object {
   const schema = z.toJSONSchema(runbookSchema, { target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
   const step = findStepSchema(schema);
   if (step) {
     const properties = step.properties as Record<string, JsonObject>;
-    const actions = listActions();
+    const actions = catalog.list();
     properties.uses = {
       ...properties.uses,
       enum: actions.map((a) => a.name),

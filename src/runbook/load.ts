@@ -3,61 +3,50 @@
 // and thrown together as one InputError, each with file:line:col, key path and what
 // was expected; nothing touches a host before the whole runbook is valid.
 
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { InputError, type InputIssue } from '../core/errors.js';
+import type { ActionCatalog } from '../core/action-catalog.js';
+import type { InputIssue } from '../core/errors.js';
+import { checkSchema, documentRoot, documentSha256, parseDocument, readDocumentText } from '../input/load-document.js';
+import { issueAt, type YamlSource } from '../input/yaml-source.js';
 import type { Runbook } from './types.js';
 import { checkActionArgs, findAction } from './check-args.js';
 import { checkCommandTemplate, checkValueTemplates, type TemplateCheckContext } from './check-templates.js';
 import { checkStepShapes, runbookSchema, toRunbook } from './schema.js';
 import { findTemplateRefs } from './template-syntax.js';
-import { issueAt, parseYamlSource, sortIssues, type YamlSource } from '../input/yaml-source.js';
 
 export { sortIssues } from '../input/yaml-source.js';
-import { translateZodError } from '../input/zod-issues.js';
 
-export async function loadRunbook(file: string): Promise<Runbook> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError([{ file, message: `cannot read the runbook: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
-  }
-  return parseRunbook(text, file);
+/** `actions`: the actions `uses:` may name (src/actions/registry.ts `builtinActions`). */
+export async function loadRunbook(file: string, actions: ActionCatalog): Promise<Runbook> {
+  return parseRunbook(await readDocumentText(file, 'runbook'), file, actions);
 }
 
-export function parseRunbook(text: string, file: string): Runbook {
-  const { source, issues } = parseYamlSource(text, file);
-  if (issues.length > 0) throw new InputError(sortIssues(issues));
-  const found = checkRunbookSource(source);
-  if (found.issues.length > 0 || !found.runbook) throw new InputError(sortIssues(found.issues));
-  return found.runbook;
+export function parseRunbook(text: string, file: string, actions: ActionCatalog): Runbook {
+  return parseDocument(text, file, (source) => {
+    const found = checkRunbookSource(source, actions);
+    return { issues: found.issues, value: found.runbook };
+  });
 }
+
+const RUNBOOK = {
+  expected: 'expected a runbook: a mapping with apiVersion: drbook/v1, kind: Runbook, metadata, params, targets, steps',
+  otherKinds: { Inventory: 'this is an inventory (kind: Inventory), not a runbook; pass it with -i' },
+};
 
 /** Every issue of a parsed document (empty: valid) and, when valid, the runbook. */
-export function checkRunbookSource(source: YamlSource): { issues: InputIssue[]; runbook?: Runbook } {
-  const data = source.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { issues: [{ file: source.file, line: 1, col: 1, message: 'expected a runbook: a mapping with apiVersion: drbook/v1, kind: Runbook, metadata, params, targets, steps' }] };
-  }
-  const kind = (data as Record<string, unknown>).kind;
-  if (kind === 'Inventory') {
-    return { issues: [{ file: source.file, line: 1, col: 1, path: 'kind', message: 'this is an inventory (kind: Inventory), not a runbook; pass it with -i' }] };
-  }
-  const issues: InputIssue[] = [];
-  const parsed = runbookSchema.safeParse(data);
-  if (!parsed.success) issues.push(...translateZodError(parsed.error, { source, schema: runbookSchema, data }));
-  issues.push(...checkStepShapes(data, source));
-  issues.push(...checkSteps(data as Record<string, unknown>, source));
-  if (issues.length > 0 || !parsed.success) return { issues: dedupe(issues) };
-  const sha256 = createHash('sha256').update(source.text).digest('hex');
-  return { issues: [], runbook: toRunbook(parsed.data, source, sha256) };
+export function checkRunbookSource(source: YamlSource, actions: ActionCatalog): { issues: InputIssue[]; runbook?: Runbook } {
+  const root = documentRoot(source, RUNBOOK);
+  if (!root.data) return { issues: root.issues };
+  const { issues, parsed } = checkSchema(runbookSchema, root.data, source);
+  issues.push(...checkStepShapes(root.data, source));
+  issues.push(...checkSteps(root.data, source, actions));
+  if (issues.length > 0 || !parsed) return { issues: dedupe(issues) };
+  return { issues: [], runbook: toRunbook(parsed, source, documentSha256(source)) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Actions and templates, step by step, on the raw data (so they run even when other keys are wrong). */
-function checkSteps(data: Record<string, unknown>, source: YamlSource): InputIssue[] {
+function checkSteps(data: Record<string, unknown>, source: YamlSource, actions: ActionCatalog): InputIssue[] {
   if (!Array.isArray(data.steps)) return [];
   const ctx: TemplateCheckContext = { source, declaredParams: isObject(data.params) ? Object.keys(data.params) : [] };
   const issues: InputIssue[] = [];
@@ -68,7 +57,7 @@ function checkSteps(data: Record<string, unknown>, source: YamlSource): InputIss
     if (step.run !== undefined) {
       commandFields = ['run', 'rollback', 'check'];
     } else if (step.uses !== undefined) {
-      const { action, issue } = findAction(step.uses, source, [...at, 'uses']);
+      const { action, issue } = findAction(actions, step.uses, source, [...at, 'uses']);
       if (issue) issues.push(issue);
       if (action) {
         commandFields = action.commandFields ?? [];

@@ -15,6 +15,7 @@ import type { Host } from '../../src/core/inventory.js';
 import { JournalWriter, readJournal } from '../../src/journal/journal.js';
 import type { JournalEntry } from '../../src/core/journal-records.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 import { Masker } from '../../src/shell/masker.js';
 import { openTransportPool } from '../../src/transport/pool.js';
 import { header } from '../journal/helpers.js';
@@ -59,7 +60,7 @@ test('a run whose journal fails after a change rolls back from memory, verifies,
     process.env.DRBOOK_FAULT = 'enospc-after-entry:8';
     try {
       const outcome = await executeRun({
-        runbook: parseRunbook(yaml, join(dir, 'runbook.yaml')),
+        runbook: parseRunbook(yaml, join(dir, 'runbook.yaml'), builtinActions),
         inventory: { hosts: { local: host }, groups: {} },
         hosts: [host],
         cliParams: {},

@@ -12,6 +12,7 @@ import { executeRun } from '../../src/engine/run.js';
 import { executeDryRun } from '../../src/engine/dry-run.js';
 import type { Host } from '../../src/core/inventory.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 import { openTransportPool } from '../../src/transport/pool.js';
 
 const host = (name: string, vars: Record<string, unknown> = {}): Host => ({ name, connection: 'local', ssh: {}, vars, groups: ['all'] });
@@ -21,7 +22,7 @@ async function run(t: { after: (fn: () => Promise<void>) => void }, yaml: string
   t.after(() => rm(dir, { recursive: true, force: true }));
   // The host lock and run markers go in the test's folder (as root the default would be /var/lib/drbook).
   const hosts = givenHosts.map((h) => ({ ...h, hostStateDir: join(dir, 'host-state') }));
-  const runbook = parseRunbook(yaml.replaceAll('DIR', dir), join(dir, 'runbook.yaml'));
+  const runbook = parseRunbook(yaml.replaceAll('DIR', dir), join(dir, 'runbook.yaml'), builtinActions);
   const bus = new EventBus();
   const events: TimedEvent[] = [];
   bus.subscribe((e) => events.push(e));

@@ -14,6 +14,7 @@ import type { Host } from '../../src/core/inventory.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { durationTooLong, MAX_TIMER_MS, parseDuration } from '../../src/input/duration.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 import { openTransportPool } from '../../src/transport/pool.js';
 
 const HEADER = 'apiVersion: drbook/v1\nkind: Runbook\nmetadata: { name: t }\nsteps:\n';
@@ -40,7 +41,7 @@ test('every duration that reaches a timer is refused above it at load, with its 
   - { id: c, name: C, uses: static-pods.stop, with: { timeout: 999999h } }
   - { id: d, name: D, run: "true", timeout: 596h, retryDelay: 1h }
 `;
-  const message = issuesOf(() => parseRunbook(yaml, 'long.yaml'));
+  const message = issuesOf(() => parseRunbook(yaml, 'long.yaml', builtinActions));
   assert.match(message, /^long\.yaml:5:45: steps\[0\]\.timeout: expected a duration of at most 596h31m23s \(about 24\.8 days: the longest wait a timer can hold\), got a string \("600h"\)$/m);
   assert.match(message, /^long\.yaml:5:63: steps\[0\]\.retryDelay: expected a duration of at most 596h31m23s/m);
   assert.match(message, /^long\.yaml:6:.*steps\[1\]\.with\.timeout: expected a duration of at most/m);
@@ -53,7 +54,7 @@ test('every duration that reaches a timer is refused above it at load, with its 
 test('the longest timeout allowed does not cut a step short', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-long-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const runbook = parseRunbook(`${HEADER}  - { id: a, name: A, run: "sleep 0.3", timeout: 596h }\n  - { id: b, name: B, uses: wait, with: { command: "sleep 0.2", timeout: 596h } }\n`, join(dir, 'r.yaml'));
+  const runbook = parseRunbook(`${HEADER}  - { id: a, name: A, run: "sleep 0.3", timeout: 596h }\n  - { id: b, name: B, uses: wait, with: { command: "sleep 0.2", timeout: 596h } }\n`, join(dir, 'r.yaml'), builtinActions);
   assert.equal(runbook.steps[0]!.timeoutMs, 596 * 3_600_000);
   // The host lock and run markers go in the test's folder (as root the default would be /var/lib/drbook).
   const hosts: Host[] = [{ name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [], hostStateDir: join(dir, 'host-state') }];

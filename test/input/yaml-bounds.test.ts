@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateText } from '../../src/runbook/validate.js';
+import { builtinActions } from '../../src/actions/registry.js';
 import { formatIssue } from '../../src/core/errors.js';
 import { MAX_NESTING } from '../../src/input/yaml-bounds.js';
 
 const RUNBOOK = 'apiVersion: drbook/v1\nkind: Runbook\nmetadata: { name: t }\nsteps:\n  - id: a\n    name: A\n    uses: wait\n    with:\n      command: "true"\n';
-const lines = (text: string, file = 'deep.yaml') => validateText(text, file).map(formatIssue);
+const lines = (text: string, file = 'deep.yaml') => validateText(text, file, builtinActions).map(formatIssue);
 
 test('deep flow nesting in a runbook is refused at the place it gets too deep, whatever the depth', () => {
   for (const depth of [MAX_NESTING + 1, 2_000, 100_000]) {

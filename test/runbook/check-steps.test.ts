@@ -5,13 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError, type InputIssue } from '../../src/core/errors.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 
 const head = ['apiVersion: drbook/v1', 'kind: Runbook', 'metadata:', '  name: t', 'params:', '  src:', '    type: path', '    default: /a', '  force:', '    type: boolean', '    default: false', 'steps:'];
 // Line numbers below count from the first step line: line 13.
 
 function issuesOf(steps: string[]): InputIssue[] {
   try {
-    parseRunbook([...head, ...steps, ''].join('\n'), 'r.yaml');
+    parseRunbook([...head, ...steps, ''].join('\n'), 'r.yaml', builtinActions);
   } catch (error) {
     assert.ok(error instanceof InputError, String(error));
     return error.issues;

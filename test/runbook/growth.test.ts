@@ -13,6 +13,7 @@ import { runInNewContext } from 'node:vm';
 import { compileRunbook } from '../../src/engine/compile.js';
 import type { Host } from '../../src/core/inventory.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 import { validateText } from '../../src/runbook/validate.js';
 import { Masker } from '../../src/shell/masker.js';
 
@@ -60,10 +61,10 @@ function manyHosts(n: number): string {
 
 const hosts: Host[] = ['m1', 'm2'].map((name) => ({ name, connection: 'local', ssh: {}, vars: {}, groups: [] }));
 const plan = (text: string) => () => {
-  compileRunbook({ runbook: parseRunbook(text, 'big.yaml'), hosts, cliParams: {}, run: { id: 'r', startedAt: 'now' }, masker: new Masker() });
+  compileRunbook({ runbook: parseRunbook(text, 'big.yaml', builtinActions), hosts, cliParams: {}, run: { id: 'r', startedAt: 'now' }, masker: new Masker() });
 };
 const validate = (text: string) => () => {
-  assert.deepEqual(validateText(text, 'big.yaml'), []);
+  assert.deepEqual(validateText(text, 'big.yaml', builtinActions), []);
 };
 
 const CASES: Array<{ name: string; n: number; work: (n: number) => () => void }> = [

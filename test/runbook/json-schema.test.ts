@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listActions } from '../../src/actions/registry.js';
+import { builtinActions, listActions } from '../../src/actions/registry.js';
 import { inventoryJsonSchema, runbookJsonSchema } from '../../src/runbook/json-schema.js';
 
 type Json = Record<string, any>;
 
 test('the JSON Schema describes the runbook format for editors', () => {
-  const schema = runbookJsonSchema() as Json;
+  const schema = runbookJsonSchema(builtinActions) as Json;
   assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   assert.equal(schema.type, 'object');
   assert.equal(schema.additionalProperties, false);

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { InputError, type InputIssue } from '../../src/core/errors.js';
 import { loadRunbook, parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 import { fixture } from './helpers.js';
 
 async function issuesOf(file: string): Promise<InputIssue[]> {
   try {
-    await loadRunbook(file);
+    await loadRunbook(file, builtinActions);
   } catch (error) {
     assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
     return error.issues;
@@ -47,17 +48,17 @@ test('every invalid fixture is covered by a test above', () => {
 
 test('the InputError message carries file:line:col for the CLI', async () => {
   const file = fixture('runbooks', 'invalid', 'typo-key.yaml');
-  await assert.rejects(loadRunbook(file), (error: Error) => error.message.startsWith(`${file}:9:5: steps[0].tmeout: unknown key`));
+  await assert.rejects(loadRunbook(file, builtinActions), (error: Error) => error.message.startsWith(`${file}:9:5: steps[0].tmeout: unknown key`));
 });
 
 test('valid fixtures load; run: steps become uses: shell', async () => {
   for (const name of readdirSync(fixture('runbooks', 'valid'))) {
-    const runbook = await loadRunbook(fixture('runbooks', 'valid', name));
+    const runbook = await loadRunbook(fixture('runbooks', 'valid', name), builtinActions);
     assert.equal(runbook.apiVersion, 'drbook/v1');
     assert.ok(runbook.steps.length > 0);
     assert.match(runbook.sha256, /^[0-9a-f]{64}$/);
   }
-  const runbook = await loadRunbook(fixture('runbooks', 'valid', 'swap-dirs.yaml'));
+  const runbook = await loadRunbook(fixture('runbooks', 'valid', 'swap-dirs.yaml'), builtinActions);
   assert.equal(runbook.targets, 'local');
   assert.deepEqual(runbook.params.root, { type: 'path', required: true, secret: false, description: 'Folder holding current/ and next/' });
   assert.deepEqual(runbook.params.token, { type: 'string', required: false, secret: true, default: 'not-a-real-token' });
@@ -80,6 +81,7 @@ test('targets defaults to local; when: true is dropped, when: false kept', () =>
   const runbook = parseRunbook(
     ['apiVersion: drbook/v1', 'kind: Runbook', 'metadata: {name: t}', 'steps:', '  - {id: a, name: A, run: "true", when: true}', '  - {id: b, name: B, run: "true", when: false, timeout: 1.5, serial: 1, onHosts: [m1]}'].join('\n'),
     'inline.yaml',
+    builtinActions,
   );
   assert.equal(runbook.targets, 'local');
   assert.equal(runbook.steps[0]!.when, undefined);
@@ -91,7 +93,7 @@ test('targets defaults to local; when: true is dropped, when: false kept', () =>
 
 function issuesOfText(text: string): InputIssue[] {
   try {
-    parseRunbook(text, 'x.yaml');
+    parseRunbook(text, 'x.yaml', builtinActions);
   } catch (error) {
     assert.ok(error instanceof InputError);
     return error.issues;
@@ -131,7 +133,7 @@ test('check: goes with run: (an action declares its own checks); with run: it is
   const text = issues.map((i) => `${i.line}:${i.col} ${i.message}`).join('\n');
   assert.match(text, /^10:12 `check:` goes with `run:`; an action declares its own checks/m);
   assert.match(text, /^14:\d+ .*params\.nope/m, 'its templates are checked at load like run:');
-  const runbook = parseRunbook(`${head}steps:\n  - id: b\n    name: B\n    run: "touch /x"\n    check: "test -e /x && echo applied || echo reverted"\n`, 'c.yaml');
+  const runbook = parseRunbook(`${head}steps:\n  - id: b\n    name: B\n    run: "touch /x"\n    check: "test -e /x && echo applied || echo reverted"\n`, 'c.yaml', builtinActions);
   assert.equal(runbook.steps[0]!.with.check, 'test -e /x && echo applied || echo reverted');
 });
 
@@ -158,5 +160,5 @@ test('an inventory passed as a runbook is named', () => {
 });
 
 test('a missing file is an InputError naming it', async () => {
-  await assert.rejects(loadRunbook('/nonexistent/runbook.yaml'), (error: Error) => error instanceof InputError && /\/nonexistent\/runbook.yaml: cannot read the runbook: ENOENT/.test(error.message));
+  await assert.rejects(loadRunbook('/nonexistent/runbook.yaml', builtinActions), (error: Error) => error instanceof InputError && /\/nonexistent\/runbook.yaml: cannot read the runbook: ENOENT/.test(error.message));
 });

@@ -4,6 +4,7 @@ import { InputError } from '../../src/core/errors.js';
 import type { Host } from '../../src/core/inventory.js';
 import { coerceParam, loadSecretFromEnv, parseParamFlags, resolveParams, secretParamNames } from '../../src/runbook/params.js';
 import { parseRunbook } from '../../src/runbook/load.js';
+import { builtinActions } from '../../src/actions/registry.js';
 
 const runbook = parseRunbook(
   `apiVersion: drbook/v1
@@ -20,6 +21,7 @@ steps:
   - {id: a, name: A, run: "true"}
 `,
   'p.yaml',
+  builtinActions,
 );
 
 const host = (vars: Record<string, unknown> = {}): Host => ({ name: 'm1', connection: 'ssh', ssh: {}, vars, groups: [] });

@@ -2,6 +2,7 @@
 import { InputError } from '../../core/errors.js';
 import { defaultRehearsalNodes, rehearsalTransport, rehearse } from '../../rehearsal/rehearse.js';
 import { loadRunbook } from '../../runbook/load.js';
+import { builtinActions } from '../../actions/registry.js';
 import { formatTimings, seconds } from '../../rehearsal/timings.js';
 import { parseParamFlags, secretParamNames } from '../../runbook/params.js';
 import { hideSecretArgs } from '../hide-secret-args.js';
@@ -68,7 +69,7 @@ export default async function rehearseCommand(argv: string[]): Promise<number> {
   const snapshot = stringOption(values, 'snapshot');
   if (!snapshot) throw new InputError('drbook rehearse: --snapshot FILE is required', `usage: ${spec.usage}`);
   const nodesText = stringOption(values, 'nodes');
-  const runbook = await loadRunbook(positionals[0]!); // invalid input fails before any sandbox exists
+  const runbook = await loadRunbook(positionals[0]!, builtinActions); // invalid input fails before any sandbox exists
   const nodes = nodesText === undefined ? defaultRehearsalNodes(runbook) : Number(nodesText);
   if (!Number.isInteger(nodes) || nodes < 1) throw new InputError(`--nodes: expected a whole number ≥ 1, got "${stringOption(values, 'nodes')}"`);
   if (values.ssh === true && values.local === true) throw new InputError('drbook rehearse: --ssh and --local contradict each other; give one');

@@ -1,5 +1,6 @@
 // drbook schema: the JSON Schema of the runbook format, for editors (yaml-language-server).
 import { runbookJsonSchema } from '../../runbook/json-schema.js';
+import { builtinActions } from '../../actions/registry.js';
 import { formatHelp, parseCommandArgs, wantsHelp, type CommandSpec } from '../args.js';
 
 const spec: CommandSpec = {
@@ -14,6 +15,6 @@ const spec: CommandSpec = {
 export default async function schemaCommand(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
   parseCommandArgs(spec, argv);
-  process.stdout.write(`${JSON.stringify(runbookJsonSchema(), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(runbookJsonSchema(builtinActions), null, 2)}\n`);
   return 0;
 }

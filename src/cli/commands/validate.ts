@@ -1,6 +1,7 @@
 // drbook validate FILE...: every problem of every file, with file:line:col.
 import { formatIssue } from '../../core/errors.js';
 import { validateFile } from '../../runbook/validate.js';
+import { builtinActions } from '../../actions/registry.js';
 import { formatHelp, parseCommandArgs, requirePositionals, wantsHelp, type CommandSpec } from '../args.js';
 
 const spec: CommandSpec = {
@@ -18,7 +19,7 @@ export default async function validateCommand(argv: string[]): Promise<number> {
   requirePositionals(spec, positionals, 1, Infinity);
   let bad = 0;
   for (const file of positionals) {
-    const issues = await validateFile(file);
+    const issues = await validateFile(file, builtinActions);
     if (issues.length === 0) process.stdout.write(`${file}: ok\n`);
     else {
       bad++;
