@@ -1,32 +1,18 @@
 #!/usr/bin/env node
-// Prints every import arrow between src/ folders that points UP the layering (the same order
-// eslint.config.js enforces), and a count. Used to find what to move, and as the figure for
+// Prints every import arrow between src/ folders that points UP the layering (scripts/layers.mjs,
+// the order eslint.config.js enforces), and a count. Used to find what to move, and as the figure for
 // the structure note: `node scripts/import-layers.mjs [--all] [--root DIR]`. --all also
 // prints the folder-to-folder arrow counts; --root reads DIR/src (e.g. an older tree from
 // `git archive`). Exit status 1 when an upward arrow exists.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAYERS } from './layers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const at = process.argv.indexOf('--root');
 const src = join(at > 0 ? resolve(process.argv[at + 1]) : root, 'src');
 
-// Bottom to top; folders on one line share a rank and may not import each other.
-export const LAYERS = [
-  ['shell', 'system'],
-  ['core'],
-  ['input'],
-  ['transport', 'journal'],
-  ['etcd'],
-  ['actions', 'inventory'],
-  ['runbook'],
-  ['hostlock'],
-  ['engine'],
-  ['sandbox'],
-  ['rehearsal'],
-  ['cli'],
-];
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
 
 function listTs(dir) {

@@ -110,6 +110,7 @@ export interface ActionPlan {
   simulated: boolean;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one registry holds actions of every Args; `unknown` would make plan(ctx, args) contravariant and refuse them
 export interface ActionDefinition<Args = any> {
   name: string;
   summary: string;

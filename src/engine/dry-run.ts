@@ -77,6 +77,7 @@ export async function executeDryRun(request: Omit<RunRequest, 'rollbackOnFailure
       recorder.emit({ type: 'step.finished', stepId: step.id, state: 'done', durationMs: Date.now() - stepStarted });
     }
   } finally {
+    // Closing is best-effort: the plan is decided; a failed close leaves only a dead connection.
     await request.pool.closeAll().catch(() => undefined);
   }
   if (request.interrupt.aborted) outcome.exitCode = EXIT.interrupted;

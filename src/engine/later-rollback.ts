@@ -52,6 +52,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     signal: request.signal,
   }).catch(async (error) => {
     await lock.release();
+    // Closing is best-effort: the rollback's own error, rethrown below, is the one to report.
     await request.pool.closeAll().catch(() => undefined);
     throw error;
   });
@@ -87,6 +88,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
   } finally {
     await recorder?.close();
     await hostLocks.release();
+    // Closing is best-effort: the rollback's outcome is decided; a failed close leaves only a dead connection.
     await request.pool.closeAll().catch(() => undefined);
     await lock.release();
   }

@@ -86,6 +86,7 @@ export class RunRecorder {
   async appendMissing(stateDir: string, runId: string): Promise<string | undefined> {
     if (!this.journalFailure) return undefined;
     try {
+      // The writer is the one that failed: closing it may fail the same way; what is on disk is read next.
       await this.writer?.close().catch(() => undefined);
       const onDisk = await readJournal(stateDir, runId);
       const missing = this.entries.slice(onDisk.length);

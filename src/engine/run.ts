@@ -112,6 +112,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   } finally {
     await recorder?.close();
     await hostLocks?.release();
+    // Closing is best-effort: the run's outcome is decided and journaled; a failed close leaves only a dead connection.
     await request.pool.closeAll().catch(() => undefined);
     await lock.release();
   }

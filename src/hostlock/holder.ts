@@ -35,7 +35,7 @@ export class Holder {
   constructor(
     readonly report: HolderReport,
     private readonly stdin: PassThrough,
-    private readonly running: Promise<unknown>,
+    running: Promise<unknown>,
     private readonly kill: () => void,
     private readonly stopBeat: () => void,
   ) {

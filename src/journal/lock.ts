@@ -118,12 +118,15 @@ async function takeOver(path: string, staleRaw: string, content: string, isLive:
     return false;
   }
   try {
+    // A lock we cannot read is not the stale one we saw: leave it (the caller reports the lock as held).
     if ((await readFile(path, 'utf8').catch(() => undefined)) !== staleRaw) return false;
     const temp = tempName(path);
     await writeFile(temp, content, { mode: 0o600, flag: 'wx', flush: true });
     await rename(temp, path);
+    // Gone or unreadable right after our rename means another process took it over: not ours.
     return (await readFile(path, 'utf8').catch(() => undefined)) === content;
   } finally {
+    // The guard may be gone already (a takeover that found it stale); nothing else holds it.
     await unlink(guard).catch(() => undefined);
   }
 }
@@ -139,6 +142,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new DrbookError('locked', `cannot create the lock ${path}: ${(error as Error).message}`, { cause: error });
   } finally {
+    // After a successful rename the temp name is gone: ENOENT is the normal case here.
     await unlink(temp).catch(() => undefined);
   }
 }
@@ -167,6 +171,7 @@ async function readHolder(path: string): Promise<ReadHolder | undefined> {
 
 /** Remove a lock only if it is still ours (it may have been taken over as stale meanwhile). */
 async function releaseHost(path: string, me: LockHolder): Promise<void> {
+  // Unreadable or gone: then it is not ours to remove.
   const existing = await readHolder(path).catch(() => undefined);
   if (existing?.holder?.runId !== me.runId || existing.holder.pid !== me.pid) return;
   await unlink(path).catch((error: NodeJS.ErrnoException) => {

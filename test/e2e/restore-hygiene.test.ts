@@ -73,6 +73,7 @@ test('a restore that fails after the quota edit rolls back: the manifest byte-id
   assert.match(out, /set --quota-backend-bytes=\d+ in /, 'the quota was set before the failure');
   assert.match(out, /remove the ghost masterlease 10\.255\.0\.9/);
   assert.deepEqual(await readFile(join(sbx.paths.manifestsDir, 'etcd.yaml')), editedManifest, 'byte-identical after the rollback');
+  // Only a wait before the retry below, which asserts and fails with what it saw.
   await waitForApiServer(sbx, 60_000).catch(() => undefined);
   await retryUntilSuccess(() => sbx.etcdctl(['get', LEASE, '--print-value-only']).then((r) => ({ exitCode: r.stdout.includes('Endpoints') ? 0 : 1, stdout: r.stdout, stderr: r.stderr })), Date.now() + 60_000, (last) => `the ghost lease is not back: ${last.stdout}${last.stderr}`);
 });

@@ -24,6 +24,7 @@ async function sandboxDir(t: { after: (fn: () => Promise<void>) => void }): Prom
   const base = await mkdtemp(join(tmpdir(), 'drbook-e2e-sshsbx-'));
   const dir = join(base, 'sbx');
   t.after(async () => {
+    // Cleanup: the test may have taken the sandbox down already.
     await sandboxDown({ dir }).catch(() => undefined);
     await rm(base, { recursive: true, force: true });
   });
@@ -89,6 +90,7 @@ test('rehearse --nodes 3 of the multi-master runbook goes over SSH (one connecti
   const source = join(base, 'source');
   const rehearsal = join(base, 'rehearsal');
   t.after(async () => {
+    // Cleanup: either sandbox may be down already, or never made it up.
     for (const dir of [source, rehearsal]) await sandboxDown({ dir }).catch(() => undefined);
     await rm(base, { recursive: true, force: true });
   });

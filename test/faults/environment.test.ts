@@ -101,6 +101,7 @@ test('a full disk during the restore (the sandbox on a small tmpfs, filled befor
   await mountTmpfs(dir, '400m');
   let sbx: Target | undefined;
   t.after(async () => {
+    // Cleanup: the test may have stopped the target already.
     if (sbx) await stopTarget(sbx).catch(() => undefined);
     await unmount(dir);
     await rm(base, { recursive: true, force: true });

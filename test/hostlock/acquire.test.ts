@@ -122,6 +122,7 @@ test('the lock lost and taken meanwhile by another run: the next change is refus
   assert.equal(existsSync(join(w.base, 'early')), false);
   for (let i = 0; i < 50 && !w.notices.some((n) => /the lock of node1 ended/.test(n.message)); i++) await new Promise((r) => setTimeout(r, 20));
   let other;
+  // Polling: refused until the other lock has ended; the assertion below says whether it ever was taken.
   for (let i = 0; i < 50 && !other; i++) other = await acquireHostLocks(w.request('run-b')).catch(() => undefined);
   assert.ok(other, 'another run could take the free lock');
   t.after(() => other!.release());

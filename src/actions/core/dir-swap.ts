@@ -81,7 +81,7 @@ export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
     changes.push({
       description: `keep ${current} as ${keepAs}`,
       command: sh`mv -- ${current} ${keepAs}`,
-      check: keptCheck(current, keepAs, original),
+      check: keptCheck(current, keepAs, original!), // probeIdentities answers one line per path or throws
       subjects: [pathSubject(current), pathSubject(keepAs)],
       undo: { description: `put ${keepAs} back as ${current}`, command: guardedMove(keepAs, current) },
     });

@@ -97,6 +97,7 @@ export function fetchOnce(source: CopySource, ctx: ActionContext): Promise<strin
 async function release(source: CopySource, ctx: ActionContext): Promise<void> {
   source.pending -= 1;
   if (source.pending > 0 || !source.download) return;
+  // A failed download already failed the change that awaited it; here only its file, if one was written, is removed.
   const local = await source.download.catch(() => undefined);
   source.download = undefined;
   if (!local) return;

@@ -21,6 +21,7 @@ export async function snapshotCounts(ctx: ActionContext, path: string, prefix: s
     const { keys, revision } = readSnapshotKeys(await ctx.transport.readFile(path));
     return { counts: countRegistryKeys(keys, prefix), revision };
   };
+  // A failed hash only costs the cache: the snapshot is still read and counted below.
   const sha256 = await sha256OnHost(ctx, path, 10 * 60_000).catch(() => undefined);
   if (!sha256) return parse(); // no sha256sum on the host: no way to know it is the same file
   const key = `${sha256} ${prefix}`;

@@ -50,6 +50,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
       try {
         for (const line of await clearRunMarkers({ hosts, pool, stateDir, runId: stored.header.runId, runbook: stored.header.runbook.name })) output.say(line);
       } finally {
+        // Closing is best-effort: the rollback's outcome is decided and printed; a failed close leaves only a dead connection.
         await pool.closeAll().catch(() => undefined);
       }
     }

@@ -152,7 +152,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
 };
 
-function helpOf(name: string, sub: Subcommand): string {
+function helpOf(_name: string, sub: Subcommand): string {
   const rows = [...sub.help, ['-h, --help', 'Show this help.'] as [string, string]];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return `${sub.summary}\n\nUsage: ${sub.usage}\n\nOptions:\n${rows.map(([flag, text]) => `  ${flag.padEnd(width + 2)}${text}`).join('\n')}\n`;

@@ -46,6 +46,7 @@ class LinePrompt extends ListrPromptAdapter {
     }
   }
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- listr2's wrapper is generic over its renderer classes; this file drives tasks, not renderers
 type Task = ListrTaskWrapper<unknown, any, any>;
 
 export function createListrRenderer(): { listener: EventListener; finished: Promise<void>; ask: (question: string) => Promise<string> } {
@@ -104,6 +105,7 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
       ],
       { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } },
     );
+    // Failures arrive as events and are shown on their tasks (exitOnError: false); listr's own rejection would repeat them.
     listr.run().catch(() => undefined).finally(() => (writeNotices(), finished.resolve()));
   };
 
@@ -147,7 +149,10 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
         for (const d of stepStarts.values()) d.resolve('never');
         for (const d of hostEnds.values()) d.resolve('never');
         rollbackStart.resolve('never');
-        if (!listr) (writeNotices(), finished.resolve());
+        if (!listr) {
+          writeNotices();
+          finished.resolve();
+        }
         break;
     }
   };

@@ -43,9 +43,10 @@ export async function prepareAuthentication(target: SshTarget, deps: AuthDeps = 
   }
 
   for (const file of target.identityFiles) {
-    const data = await readFile(file).catch(() => undefined);
-    if (!data) {
-      skipped.push(`identity file ${file} does not exist`);
+    const data = await readFile(file).catch((error: NodeJS.ErrnoException) => error);
+    if (data instanceof Error) {
+      // A missing default key (~/.ssh/id_rsa...) is normal; any other failure is worth saying as it is.
+      skipped.push(data.code === 'ENOENT' ? `identity file ${file} does not exist` : `identity file ${file} cannot be read: ${data.code ?? data.message}`);
       continue;
     }
     let key = parsePrivateKey(data);
@@ -144,6 +145,7 @@ async function listAgentKeys(socket: string): Promise<ParsedKey[] | undefined> {
 
 /** Is the public half of `file` (from `file.pub`) among the agent's keys? */
 async function agentHoldsKeyOf(file: string, agentKeys: ParsedKey[]): Promise<boolean> {
+  // No readable .pub beside the key: we cannot tell whether the agent holds it, so the passphrase is asked for.
   const pub = await readFile(`${file}.pub`).catch(() => undefined);
   if (!pub) return false;
   const parsed = ssh2.utils.parseKey(pub);

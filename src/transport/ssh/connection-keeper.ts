@@ -103,6 +103,7 @@ export class ConnectionKeeper {
   /** Settle like `promise`, but reject as unreachable the moment the connection drops. */
   track<T>(live: Live, promise: Promise<T>, what: string): Promise<T> {
     if (live.dead) {
+      // The connection is dead: the caller gets 'unreachable' below; the command's own rejection would only repeat it.
       promise.catch(() => {});
       return Promise.reject(this.unreachable(live, what));
     }
@@ -149,6 +150,7 @@ export class ConnectionKeeper {
         throw error;
       }
     })();
+    // Callers await session.ready themselves and see its error; this only keeps an unawaited session from an unhandled rejection.
     session.ready.catch(() => {});
     return session;
   }

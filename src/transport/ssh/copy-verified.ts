@@ -31,6 +31,7 @@ export async function uploadVerified(
   remotePath: string,
   mode?: number,
 ): Promise<{ sha256: string }> {
+  // Any stat failure means there is no file we can upload; the error below names it.
   const local = await stat(localPath).catch(() => undefined);
   if (!local?.isFile()) throw new DrbookError('input', `cannot upload ${localPath}: no such file on this machine`, { host: host.hostName });
   const finalMode = mode ?? local.mode & 0o777;

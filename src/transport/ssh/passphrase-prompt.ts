@@ -8,6 +8,7 @@ export type PassphrasePrompt = (question: string) => Promise<string>;
 let queue: Promise<unknown> = Promise.resolve();
 
 export const promptPassphraseOnTty: PassphrasePrompt = (question) => {
+  // The queue only keeps prompts from overlapping; an earlier prompt's failure went to its own caller.
   const asked = queue.catch(() => {}).then(() => readHidden(question));
   queue = asked;
   return asked;

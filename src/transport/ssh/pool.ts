@@ -38,6 +38,7 @@ export function createTransportPool(hosts: Host[], options: TransportPoolOptions
       ready.set(hostName, transport);
       return transport;
     } catch (error) {
+      // The connect error, rethrown below, is the one to report; closing the half-open transport is best-effort.
       await transport.close().catch(() => {});
       throw error;
     }

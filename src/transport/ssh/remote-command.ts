@@ -68,7 +68,7 @@ export function escapeForPrintfB(value: string): string {
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.,:@+=\/-]/.test(c) ? c : `\\0${byte.toString(8).padStart(3, '0')}`;
+    out += /[A-Za-z0-9_.,:@+=/-]/.test(c) ? c : `\\0${byte.toString(8).padStart(3, '0')}`;
   }
   return out;
 }

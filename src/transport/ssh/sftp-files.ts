@@ -80,6 +80,7 @@ async function writeWhole(sftp: SFTPWrapper, path: string, mode: number, chunks:
     await call<void>((cb) => sftp.fchmod(handle, mode, cb));
     await fsyncIfSupported(sftp, handle);
   } finally {
+    // Written and fsync'd above; a failed close only leaves the handle open until the SFTP session ends, and the write's own error, if any, is the one to report.
     await call<void>((cb) => sftp.close(handle, cb)).catch(() => {});
   }
 }
@@ -99,6 +100,7 @@ async function renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<
     return true;
   } catch (error) {
     if (isUnsupported(error)) return false;
+    // Removing the uploaded temp file is best-effort; the rename's error, rethrown below, is the one to report.
     await call<void>((cb) => sftp.unlink(from, cb)).catch(() => {});
     throw error;
   }

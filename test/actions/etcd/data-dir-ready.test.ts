@@ -29,7 +29,7 @@ async function tree(t: { after: (fn: () => Promise<void>) => void }, manifestTex
   const root = await mkdtemp(join(tmpdir(), 'drbook-ddr-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const [manifests, stash, dataDir, keptDir] = ['manifests', 'stash', 'etcd', 'etcd-old'].map((d) => join(root, d));
-  for (const d of [manifests, stash, join(dataDir, 'member/snap'), join(keptDir, 'member')]) await mkdir(d!, { recursive: true });
+  for (const d of [manifests, stash, join(dataDir!, 'member/snap'), join(keptDir!, 'member')]) await mkdir(d!, { recursive: true });
   if (manifestText) await writeFile(join(stash!, 'etcd.yaml'), manifestText);
   else await copyFile(KUBEADM, join(stash!, 'etcd.yaml'));
   await writeFile(join(dataDir!, 'member/snap/db'), 'restored');

@@ -49,6 +49,7 @@ test('up, status --json, down through the command', async (t) => {
   const base = await mkdtemp(join(tmpdir(), 'drbook-cli-sbx-'));
   const dir = join(base, 'sbx');
   t.after(async () => {
+    // Cleanup: the test may have taken the sandbox down already.
     await sandboxDown({ dir }).catch(() => undefined);
     await rm(base, { recursive: true, force: true });
   });

@@ -102,6 +102,7 @@ export function useSharedSandbox<T>(start: (onCleanup: OnCleanup) => Promise<T>,
 export async function tearDown(base: string, dir: string): Promise<void> {
   const recorded = await recordedPids(dir);
   const down = await runCli(['sandbox', 'down', '--dir', dir]).catch((error: Error) => ({ code: 1, stdout: '', stderr: error.message }) as CliResult);
+  // The fallback after a failed `sandbox down`; what is left is checked by the recorded pids next.
   if (down.code !== 0) await sandboxDown({ dir }).catch(() => undefined);
   for (const pid of recorded) {
     // Only a PID that still runs something of this sandbox: PIDs get reused.

@@ -127,7 +127,9 @@ export async function judgeHosts(target: Target, before: Before, id: string, rec
   const hostProblems: string[] = [];
   for (const [i, p] of target.paths.entries()) {
     const node = target.info.nodes[i]!.name;
+    // Not served (etcd down on this node) counts as not served; the data dirs on disk are read next.
     const served = etcdUp ? await servedValue(target, i, AFTER_KEY).catch(() => undefined) : undefined;
+    // Likewise for the value from before the snapshot.
     const beforeServed = etcdUp ? await servedValue(target, i, BEFORE_KEY).catch(() => undefined) : undefined;
     const oldDir = `${p.dataDir}-old-${id}`;
     // Nothing lost: the post-snapshot value is served, or in a data dir on disk.

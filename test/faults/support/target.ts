@@ -54,6 +54,7 @@ export async function startTarget(ipPrefix: string, ha: boolean, options: { dir?
   const dir = options.dir ?? join(base, 'sbx');
   const up = await runCli(['sandbox', 'up', '--dir', dir, '--ip-prefix', ipPrefix, '--json', ...(ha ? ['--nodes', '3', '--ssh'] : [])]);
   if (up.code !== 0) {
+    // The failed `up` is what is reported next; this only tears down what it left.
     await tearDown(base, dir).catch(() => undefined);
     throw new Error(`drbook sandbox up failed (exit ${up.code}):\n${up.stdout}${up.stderr}`);
   }
