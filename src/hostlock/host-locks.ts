@@ -18,7 +18,7 @@ import { runReported } from './run-reported.js';
 
 export type Notice = { level: 'info' | 'warn' | 'error'; host?: string; message: string };
 
-/** The journal entry of the locking (journal/records.ts), without its time. */
+/** The journal entry of the locking (core/journal-records.ts), without its time. */
 export type HostLocksJournalEntry = Omit<Extract<JournalEntry, { t: 'hosts-locked' }>, 'at'>;
 
 export interface HostLocksContext {
