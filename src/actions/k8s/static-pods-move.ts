@@ -11,8 +11,8 @@ import type { ActionContext, ActionDefinition, ActionPlan, Change, Finding, Undo
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
 import { checkCrictl, listRunningContainers, waitForPods, type PodState } from './crictl.js';
-import { createdDirsCheck, moveCheck, pathSubject, podSubject, podsCheck, probeIdentities, removeEmptyDirs } from '../checks.js';
-import { checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, undoArgs, type StaticPodsArgs } from './static-pods-common.js';
+import { createdDirsCheck, moveCheck, pathSubject, podSubject, probeIdentities, removeEmptyDirs } from '../checks.js';
+import { checkFolderExists, checkFolders, manifestFile, orderPods, podsToWaitFor, presenceOf, sameContent, staticPodsSchema, type StaticPodsArgs } from './static-pods-common.js';
 
 type Folders = { manifestsDir: string; stashDir: string };
 
