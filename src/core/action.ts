@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ShellCommand } from '../shell/command.js';
 import type { Transport, ExecResult } from './transport.js';
 import type { Host } from './inventory.js';
+import type { HostFacts } from './facts.js';
 
 export interface RunInfo {
   id: string;
@@ -39,6 +40,8 @@ export interface ActionContext {
   confirm(message: string): Promise<boolean>;
   /** Run a command as part of applying a change (never called in dry-run); output is streamed to the display. */
   exec(command: ShellCommand, options?: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult>;
+  /** This host's facts for the run (facts.ts): plan-time discovery probed once, never a check's verdict. */
+  facts: HostFacts;
 }
 
 export type FindingLevel = 'ok' | 'info' | 'warn' | 'error';

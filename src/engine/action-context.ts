@@ -2,6 +2,7 @@
 // it for real runs; unit tests use it with a fake or local transport.
 
 import type { ActionContext, RunInfo } from '../core/action.js';
+import { createRunFacts, type HostFactCache, type RunFacts } from '../actions/fact-cache.js';
 import { formatDuration } from '../actions/fields.js';
 import { DrbookError } from '../core/errors.js';
 import type { Host } from '../core/inventory.js';
@@ -24,13 +25,25 @@ export interface ActionContextOptions {
   probeTimeoutMs?: number;
   /** The host's secret param values by name: an argument holding one passes it in the environment (ShellCommand.withSecrets). */
   secrets?: Readonly<Record<string, string>>;
+  /** This host's fact cache (default: the run's, one per RunInfo and host). */
+  facts?: HostFactCache;
+}
+
+/** One fact cache per run: a RunInfo is made once per run, so it keys the run's facts. */
+const RUN_FACTS = new WeakMap<RunInfo, RunFacts>();
+
+function runFactsOf(run: RunInfo): RunFacts {
+  let facts = RUN_FACTS.get(run);
+  if (!facts) RUN_FACTS.set(run, (facts = createRunFacts()));
+  return facts;
 }
 
 export function createActionContext(options: ActionContextOptions): ActionContext {
   const signal = options.signal ?? new AbortController().signal;
   const run = (command: ShellCommand, timeoutMs: number | undefined, stream: boolean, stdin?: string | Buffer): Promise<ExecResult> =>
     options.transport.exec({ command: command.withSecrets(options.secrets ?? {}), timeoutMs, signal, stdin, onOutput: stream ? options.onOutput : undefined });
-  return {
+  const facts = options.facts ?? runFactsOf(options.run).forHost(options.host.name);
+  const ctx: Omit<ActionContext, 'facts'> = {
     host: options.host,
     transport: options.transport,
     run: options.run,
@@ -40,14 +53,22 @@ export function createActionContext(options: ActionContextOptions): ActionContex
     confirm: options.confirm ?? (async () => false),
     probe: async (command, probeOptions = {}) => {
       const timeoutMs = probeOptions.timeoutMs ?? options.probeTimeoutMs ?? 30_000;
-      return unansweredProbe(await run(command, timeoutMs, false), command, timeoutMs, options.host.name, probeOptions.timeoutIsAnAnswer);
+      try {
+        return unansweredProbe(await run(command, timeoutMs, false), command, timeoutMs, options.host.name, probeOptions.timeoutIsAnAnswer);
+      } catch (error) {
+        facts.changed(); // unanswered: what the host is now is unknown
+        throw error;
+      }
     },
     exec: (command, execOptions = {}) => {
       if (options.run.dryRun) throw new Error(`internal: exec() called during a dry-run (${command.toDisplay()})`);
       const guarded = options.run.guardCommand?.(options.host.name, command) ?? command;
-      return run(guarded, execOptions.timeoutMs, true, execOptions.stdin);
+      // A change (or an undo) runs: facts it may alter are probed again when next asked.
+      facts.changed();
+      return run(guarded, execOptions.timeoutMs, true, execOptions.stdin).finally(() => facts.changed());
     },
   };
+  return { ...ctx, facts: facts.bind(ctx) };
 }
 
 /**

@@ -27,9 +27,11 @@ export interface DiscoveryOptions {
   k3sConfig?: string;
   units?: string[];
   unitDirs?: string[];
+  /** How a static pod manifest is read (default readEtcdManifest): the actions hand in the run's cached etcd.manifest fact. */
+  readManifest?: (path: string, stashDir: string | undefined) => Promise<FoundManifest | null>;
 }
 
-export const DEFAULT_DISCOVERY: Required<Omit<DiscoveryOptions, 'stashDir'>> = {
+export const DEFAULT_DISCOVERY: Required<Omit<DiscoveryOptions, 'stashDir' | 'readManifest'>> = {
   kubeadmManifest: '/etc/kubernetes/manifests/etcd.yaml',
   rke2Manifest: '/var/lib/rancher/rke2/agent/pod-manifests/etcd.yaml',
   k3sConfig: '/var/lib/rancher/k3s/server/db/etcd/config',
@@ -51,7 +53,8 @@ export async function discoverEtcdMember(ctx: Ctx, options: DiscoveryOptions = {
   for (const path of [o.kubeadmManifest, o.rke2Manifest]) {
     let manifest: FoundManifest | null;
     try {
-      manifest = await readEtcdManifest(ctx.transport, path, path === o.kubeadmManifest ? o.stashDir : undefined);
+      const stash = path === o.kubeadmManifest ? o.stashDir : undefined;
+      manifest = await (options.readManifest ? options.readManifest(path, stash) : readEtcdManifest(ctx.transport, path, stash));
     } catch (error) {
       return { ok: false, problem: errorMessage(error), alsoFound: found };
     }

@@ -4,13 +4,13 @@
 
 import type { ActionContext, Finding } from '../../core/action.js';
 import { describeCredentials, findMissingCredentialFiles, resolveEtcdCredentials, type CredentialArgs, type EtcdCredentialPlan } from '../../etcd/client.js';
-import { readEtcdManifest } from '../../etcd/manifest.js';
+import { etcdManifestFact } from './facts.js';
 
 /** Credentials from args, ETCDCTL_* and the host's manifest (when it is readable). */
 export async function planCredentials(ctx: ActionContext, args: CredentialArgs & { manifest: string }, findings: Finding[]): Promise<EtcdCredentialPlan> {
   let hints = {};
   try {
-    const found = await readEtcdManifest(ctx.transport, args.manifest);
+    const found = await ctx.facts.get(etcdManifestFact, { path: args.manifest });
     if (found) hints = { advertiseClientUrls: found.manifest.values.advertiseClientUrls, trustedCaFile: found.manifest.values.trustedCaFile };
   } catch (error) {
     findings.push({ level: 'warn', message: `${(error as Error).message} (using the defaults instead)` });

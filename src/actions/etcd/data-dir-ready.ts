@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Change, Finding } from '../../core/action.js';
 import { InputError } from '../../core/errors.js';
 import { sh } from '../../shell/command.js';
-import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
+import { askEtcdMember } from './facts.js';
 import { optionalText } from '../fields.js';
 import { isMountPoint } from '../core/mount-point.js';
 import { ID_FUNCTION, pathSubject, probeIdentity } from '../checks.js';
@@ -69,7 +69,7 @@ export const dataDirReadyAction: ActionDefinition<Args> = {
     const findings: Finding[] = [];
     const changes: Change[] = [];
 
-    const discovery = args.owner ? undefined : await discoverEtcdMember(ctx, { kubeadmManifest: args.manifest, stashDir: args.stashDir });
+    const discovery = args.owner ? undefined : await askEtcdMember(ctx, args.manifest, args.stashDir);
     // Who etcd runs as is a fact of its configuration: unreadable, it is not guessed.
     if (discovery && !discovery.ok) return { simulated: true, changes, findings: [{ level: 'error', message: `cannot tell who etcd runs as: ${discovery.problem} (give owner uid:gid)` }] };
     const owner = wantedOwner(args.owner, discovery?.ok ? discovery.facts : undefined);

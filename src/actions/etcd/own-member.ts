@@ -1,6 +1,7 @@
 // One host's own etcd member, as the restore runbooks use it: the facts the host's own
-// configuration gives (discoverEtcdMember: a kubeadm/minikube static pod, RKE2's pod with
-// its --config-file, a systemd unit with its environment file), with the inventory's
+// configuration gives (discoverEtcdMember, asked once per run as the etcd.member fact of
+// facts.ts: a kubeadm/minikube static pod, RKE2's pod with its --config-file, a systemd
+// unit with its environment file), with the inventory's
 // values laid over them. A host's own facts are authoritative for that host; an
 // inventory value that contradicts them is refused (a peer URL, a data dir) or named (a
 // name), because the etcd that starts after the swap is the one its configuration starts.
@@ -9,6 +10,7 @@
 import { posix } from 'node:path';
 import type { ActionContext, Finding } from '../../core/action.js';
 import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
+import { askEtcdMember } from './facts.js';
 import type { EtcdMemberFacts } from '../../etcd/member-facts.js';
 import type { HostMember } from '../../etcd/membership-facts.js';
 
@@ -38,11 +40,13 @@ const split = (value: string) => value.split(',').map((u) => u.trim()).filter(Bo
 
 /** Read one host's member: discovery (in place, or in the stash once static-pods.stop moved it), then the overrides judged. */
 export async function readOwnMember(
-  ctx: Pick<ActionContext, 'transport' | 'probe' | 'host'>,
+  ctx: Pick<ActionContext, 'transport' | 'probe' | 'host'> & Partial<Pick<ActionContext, 'facts'>>,
   options: { manifest: string; stashDir?: string; overrides: MemberOverrides },
 ): Promise<OwnMember> {
   const overrides = Object.fromEntries(Object.entries(options.overrides).filter(([, v]) => v !== undefined && v !== '')) as MemberOverrides;
-  const found = await discoverEtcdMember(ctx, { kubeadmManifest: options.manifest, stashDir: options.stashDir });
+  const found = ctx.facts
+    ? await askEtcdMember({ facts: ctx.facts }, options.manifest, options.stashDir)
+    : await discoverEtcdMember(ctx, { kubeadmManifest: options.manifest, stashDir: options.stashDir });
   return judgeOwnMember(ctx.host.name, found.ok ? found.facts : undefined, found.ok ? undefined : found.problem, overrides);
 }
 

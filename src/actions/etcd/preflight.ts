@@ -24,7 +24,8 @@ import { sh } from '../../shell/command.js';
 import { sha256File } from '../../system/durable-files.js';
 import { booleanField } from '../fields.js';
 import { checkSnapshotFile, type SnapshotFileCheck } from '../../etcd/snapshot-file.js';
-import { describeTool, detectEtcdTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';
+import { describeTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';
+import { etcdToolFact } from './facts.js';
 import { freeBytes, mib, restoreNeedsBytes } from './disk.js';
 import { listField, optionalText } from '../fields.js';
 import type { MembershipDecision } from '../../etcd/membership-decision.js';
@@ -116,7 +117,7 @@ async function probeHost(ctx: ActionContext, args: Args, options: ProbeOptions):
 
   // Independent probes at once: the connection's channel limit keeps them within bounds.
   const [detection, own, snapshot] = await Promise.all([
-    detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl }),
+    ctx.facts.get(etcdToolFact, { etcdctl: args.etcdctl, etcdutl: args.etcdutl }),
     readOwnMember(ctx, { manifest: args.manifest, stashDir: args.stashDir, overrides: { name: args.name, peerUrl: args.peerUrl, clientUrl: args.clientUrl } }),
     options.snapshotCheck ?? checkSnapshotFile(ctx.transport, args.snapshot),
   ]);

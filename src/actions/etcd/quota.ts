@@ -14,8 +14,8 @@ import { z } from 'zod';
 import type { ActionDefinition, Change, Finding } from '../../core/action.js';
 import { sh } from '../../shell/command.js';
 import { errorMessage } from '../../core/errors.js';
-import { parseEtcdManifest, readEtcdManifest } from '../../etcd/manifest.js';
-import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
+import { parseEtcdManifest } from '../../etcd/manifest.js';
+import { askEtcdMember, etcdManifestFact } from './facts.js';
 import { optionalText } from '../fields.js';
 import { ID_FUNCTION, pathSubject } from '../checks.js';
 import { RECOMMENDED_MAX_QUOTA, decideQuota, fmt, setQuotaFlag } from './quota-edit.js';
@@ -45,7 +45,7 @@ export const quotaAction: ActionDefinition<Args> = {
       findings.push({ level: ctx.run.dryRun ? 'warn' : 'error', message: `${args.snapshot} does not exist on ${ctx.host.name}${ctx.run.dryRun ? ' (unless an earlier step puts it there)' : ''}: cannot size the quota` });
       return result();
     }
-    const discovery = await discoverEtcdMember(ctx, { kubeadmManifest: args.manifest, stashDir: args.stashDir });
+    const discovery = await askEtcdMember(ctx, args.manifest, args.stashDir);
     if (!discovery.ok) {
       findings.push({ level: 'error', message: discovery.problem });
       return result();
@@ -56,7 +56,7 @@ export const quotaAction: ActionDefinition<Args> = {
     if (!decision.change) return result();
     if (decision.bytes > RECOMMENDED_MAX_QUOTA) findings.push({ level: 'warn', message: `${fmt(decision.bytes)} is above etcd's recommended maximum of 8 GiB: compact and defragment after the restore` });
 
-    const found = await readEtcdManifest(ctx.transport, args.manifest, args.stashDir);
+    const found = await ctx.facts.get(etcdManifestFact, { path: args.manifest, stashDir: args.stashDir });
     if (!found || facts.layout === 'systemd' || facts.layout === 'rke2') {
       findings.push({ level: 'error', message: `etcd is configured by ${facts.configuredBy}: drbook edits only a kubeadm-style static pod's command; set quota-backend-bytes to ${decision.bytes} there by hand before the restore` });
       return result();

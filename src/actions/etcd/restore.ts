@@ -22,9 +22,10 @@ import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../..
 import { InputError } from '../../core/errors.js';
 import { ShellCommand, sh } from '../../shell/command.js';
 import { booleanField } from '../fields.js';
-import { parseInitialCluster, readEtcdManifest, type FoundManifest } from '../../etcd/manifest.js';
+import { parseInitialCluster, type FoundManifest } from '../../etcd/manifest.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
-import { describeTool, detectEtcdTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
+import { describeTool, toolCommand, type EtcdTool } from '../../etcd/tool.js';
+import { etcdManifestFact, etcdToolFact } from './facts.js';
 import { combineMembership } from '../../etcd/membership-facts.js';
 import { readOwnMember, type OwnMember } from './own-member.js';
 import { WAL_BYTES, freeBytes } from './disk.js';
@@ -96,7 +97,7 @@ async function resolveMember(ctx: ActionContext, args: Args, findings: Finding[]
   let found: FoundManifest | null = null;
   const needsManifest = !args.name || !args.initialAdvertisePeerUrls || !args.initialCluster;
   if (needsManifest) {
-    found = await readEtcdManifest(ctx.transport, args.manifest, args.stashDir);
+    found = await ctx.facts.get(etcdManifestFact, { path: args.manifest, stashDir: args.stashDir });
     if (!found) {
       const where = args.stashDir ? `${args.manifest} nor in ${args.stashDir}` : args.manifest;
       findings.push({ level: 'error', message: `etcd manifest not found (${where}) on ${ctx.host.name}: give name, initialAdvertisePeerUrls and initialCluster, or the manifest's path` });
@@ -194,7 +195,7 @@ export const restoreAction: ActionDefinition<Args> = {
       findings.push({ level: 'info', message: `${args.mountPoint} is a mount point: restoring into ${dataDir}, on that mount (dir.swap moves the contents)` });
     }
 
-    const detection = await detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
+    const detection = await ctx.facts.get(etcdToolFact, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
     const tool = detection.tool;
     if (!tool) findings.push({ level: 'error', message: `cannot restore on ${ctx.host.name}: ${detection.problem}` });
     else findings.push({ level: 'info', message: `restore tool: ${describeTool(tool)}; flags: --skip-hash-check ${yesNo(tool.flags.skipHashCheck)}, --bump-revision ${yesNo(tool.flags.bumpRevision)}, --mark-compacted ${yesNo(tool.flags.markCompacted)}` });

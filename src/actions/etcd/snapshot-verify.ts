@@ -10,7 +10,8 @@ import { booleanField, optionalBooleanField } from '../fields.js';
 import { checkSnapshotFile } from '../../etcd/snapshot-file.js';
 import { countRegistryKeys, formatCounts } from '../../etcd/registry-counts.js';
 import { readSnapshotKeys } from '../../etcd/snapshot-keys.js';
-import { describeTool, detectEtcdTool, snapshotStatus } from '../../etcd/tool.js';
+import { describeTool, snapshotStatus } from '../../etcd/tool.js';
+import { etcdToolFact } from './facts.js';
 
 /** Reading a snapshot to count its keys loads it into memory: above this, skip. */
 const COUNT_KEYS_MAX_BYTES = 512 * 1024 * 1024;
@@ -55,7 +56,7 @@ export async function verifySnapshot(ctx: ActionContext, args: Args): Promise<Fi
     findings.push({ level: 'error', message: `snapshot ${args.snapshot} on ${ctx.host.name} is not the expected file: its sha256 is ${check.fileSha256}, ${args.expectedSha256} expected` });
   }
 
-  const detection = await detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
+  const detection = await ctx.facts.get(etcdToolFact, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
   if (!detection.tool) {
     findings.push({ level: 'error', message: `cannot read the snapshot's status on ${ctx.host.name}: ${detection.problem}` });
   } else {

@@ -12,7 +12,7 @@ import type { ActionContext, Finding } from '../../core/action.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ClusterHealth } from '../../etcd/health.js';
 import { hexId, predictRestoredCluster, type PredictedCluster } from '../../etcd/member-id.js';
-import { detectEtcdTool } from '../../etcd/tool.js';
+import { etcdToolFact } from './facts.js';
 
 export interface RestoredExpectation {
   predicted: PredictedCluster;
@@ -81,7 +81,7 @@ export async function planExpectation(
   let bump = 0;
   if (args.bumpRevision === 'yes') bump = args.bumpRevisionBy;
   else if (args.bumpRevision === 'auto') {
-    const tool = (await detectEtcdTool(ctx, { etcdctl: args.etcdctl, etcdutl: args.etcdutl })).tool;
+    const tool = (await ctx.facts.get(etcdToolFact, { etcdctl: args.etcdctl, etcdutl: args.etcdutl })).tool;
     if (tool?.flags.bumpRevision && tool.flags.markCompacted) bump = args.bumpRevisionBy;
   }
   const minRevision = snapshotRevision === undefined ? undefined : snapshotRevision + bump;

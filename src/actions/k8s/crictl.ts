@@ -7,14 +7,18 @@ import type { ActionContext } from '../../core/action.js';
 import { DrbookError } from '../../core/errors.js';
 import { sh } from '../../shell/command.js';
 import { formatDuration } from '../fields.js';
-import { findCommand } from '../find-command.js';
+import { lookUpCommand } from '../find-command.js';
 import { pollUntil } from '../poll.js';
 
 export type PodState = 'stopped' | 'running';
 
-/** null when crictl is installed; otherwise why not (for an error finding). Whether it answers is seen by listRunningContainers. */
-export async function checkCrictl(ctx: Pick<ActionContext, 'probe'>, crictl: string): Promise<string | null> {
-  const found = await findCommand(ctx, crictl);
+/**
+ * null when crictl is installed; otherwise why not (for an error finding). Whether it is
+ * installed is a fact of the run (find-command.ts); whether it answers, and what runs,
+ * are probed every time by listRunningContainers (never remembered: the run changes it).
+ */
+export async function checkCrictl(ctx: Pick<ActionContext, 'probe'> & Partial<Pick<ActionContext, 'facts'>>, crictl: string): Promise<string | null> {
+  const found = await lookUpCommand(ctx, crictl);
   return found.found ? null : found.why;
 }
 

@@ -15,7 +15,7 @@ import { ShellCommand, sh } from '../../shell/command.js';
 import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../../core/action.js';
 import { errorMessage } from '../../core/errors.js';
 import { listField } from '../fields.js';
-import { discoverEtcdMember } from '../../etcd/layout-discovery.js';
+import { askEtcdMember } from '../etcd/facts.js';
 import { readSnapshotMembership } from '../../etcd/snapshot-members.js';
 import { planCredentials } from '../etcd/credentials.js';
 import { readSnapshotNodes } from './snapshot-nodes.js';
@@ -37,7 +37,7 @@ interface Shared {
 }
 
 async function memberOf(ctx: ActionContext, args: Args): Promise<RestoredMember | { problem: string }> {
-  const found = await discoverEtcdMember(ctx, { kubeadmManifest: args.manifest });
+  const found = await askEtcdMember(ctx, args.manifest);
   if (!found.ok) return { problem: found.problem };
   const addresses = [...found.facts.peerUrls, ...found.facts.clientUrls].map(hostOfUrl).filter((h): h is string => !!h);
   return { name: found.facts.name, addresses: [...new Set(addresses)] };

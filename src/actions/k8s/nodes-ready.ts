@@ -10,7 +10,7 @@ import type { ActionContext, ActionDefinition, Finding } from '../../core/action
 import { DrbookError } from '../../core/errors.js';
 import { sh } from '../../shell/command.js';
 import { durationField, formatDuration, listField } from '../fields.js';
-import { findCommand } from '../find-command.js';
+import { lookUpCommand } from '../find-command.js';
 import { pollUntil, type Attempt } from '../poll.js';
 
 const schema = z.strictObject({
@@ -104,7 +104,7 @@ export const nodesReadyAction: ActionDefinition<Args> = {
   verifiesOutcome: true,
   async plan(ctx, args) {
     const findings: Finding[] = [];
-    const kubectl = await findCommand(ctx, args.kubectl);
+    const kubectl = await lookUpCommand(ctx, args.kubectl);
     if (!kubectl.found) findings.push({ level: 'error', message: `${kubectl.why} on ${ctx.host.name}: cannot check the nodes` });
     const kubeconfig = await ctx.transport.stat(args.kubeconfig);
     if (!kubeconfig) findings.push({ level: 'error', message: `kubeconfig ${args.kubeconfig} does not exist on ${ctx.host.name}` });
