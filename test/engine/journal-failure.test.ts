@@ -16,7 +16,6 @@ import { JournalWriter, readJournal } from '../../src/journal/journal.js';
 import type { JournalEntry } from '../../src/journal/records.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { Masker } from '../../src/shell/masker.js';
-import { openTransportPool } from '../../src/transport/pool.js';
 import { header } from '../journal/helpers.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -64,7 +63,6 @@ test('a run whose journal fails after a change rolls back from memory, verifies,
         hosts: [host],
         cliParams: {},
         stateDir: join(dir, 'state'),
-        pool: await openTransportPool([host]),
         bus: new EventBus(),
         interrupt: new AbortController().signal,
         confirm: async () => true,
