@@ -131,7 +131,7 @@ async function measureRun(sandbox, snapshotFile, stateDir) {
   const outcome = await executeRun({
     runbook, inventory, hosts,
     cliParams: { snapshot: snapshotFile },
-    stateDir, pool: timedPool, bus,
+    stateDir, openPool: async () => timedPool, bus,
     interrupt: new AbortController().signal,
     rollbackOnFailure: true, onInterrupt: 'rollback',
     confirm: async () => true,

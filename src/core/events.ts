@@ -9,6 +9,7 @@ export type StepState =
   | 'pending'
   | 'running'
   | 'done' //          every change applied (or nothing to do)
+  | 'planned' //       plan only (drbook plan): planned and probed on the host, nothing applied
   | 'skipped' //       `when` was false, or the step does not target the host
   | 'failed'
   | 'unreachable' //   the host could not be reached: state unknown

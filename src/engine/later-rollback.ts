@@ -7,21 +7,23 @@ import { acquireHostLocks, isCleanEnd } from '../hostlock/index.js';
 import type { Host } from '../core/inventory.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
-import type { JournalEntry } from '../core/journal-records.js';
+import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { Masker } from '../shell/masker.js';
-import type { TransportPool } from '../core/transport.js';
 import type { EventBus, RunState } from '../core/events.js';
 import { replayJournal } from '../journal/replay.js';
 import { RunRecorder } from './recorder.js';
 import { rollbackRun, type RollbackOutcome } from './rollback.js';
 import { EXIT } from './run.js';
 import { checkUndoSecrets } from './undo-secrets.js';
+import { withTransportPool, type OpenPool } from './transport-owner.js';
+import type { TransportPool } from '../core/transport.js';
 
 export interface LaterRollbackRequest {
   entries: JournalEntry[];
   hosts: Host[];
   stateDir: string;
-  pool: TransportPool;
+  /** How the hosts' transports are opened (default openTransportPool); the rollback opens and closes them. */
+  openPool?: OpenPool;
   bus: EventBus;
   /** Secret parameter values given again (-p / DRBOOK_PARAM_*), by name; a host var of the same name fills in for its host. */
   secrets: Record<string, string>;
@@ -30,7 +32,9 @@ export interface LaterRollbackRequest {
   ignoreRuns?: string[];
 }
 
-export async function executeLaterRollback(request: LaterRollbackRequest): Promise<RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string }> {
+export type LaterRollbackOutcome = RollbackOutcome & { exitCode: number; state: RunState; journalNote?: string };
+
+export async function executeLaterRollback(request: LaterRollbackRequest): Promise<LaterRollbackOutcome> {
   const header = request.entries[0];
   if (header?.t !== 'run') throw new Error('internal: journal without header');
   const secretsByHost = new Map(request.hosts.map((h) => [h.name, secretsForHost(h, header.secretParams, request.secrets)]));
@@ -38,23 +42,33 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
   const masker = new Masker();
   for (const secrets of secretsByHost.values()) masker.add(...Object.values(secrets));
   const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
+  try {
+    return await withTransportPool(request, (pool) => rollBackLocked(request, header, pool, masker, secretsByHost, lock.staleHolders));
+  } finally {
+    await lock.release();
+  }
+}
+
+async function rollBackLocked(
+  request: LaterRollbackRequest,
+  header: RunHeader,
+  pool: TransportPool,
+  masker: Masker,
+  secretsByHost: Map<string, Record<string, string>>,
+  staleLocalLocks: Parameters<typeof acquireHostLocks>[0]['staleLocalLocks'],
+): Promise<LaterRollbackOutcome> {
   const hostLocks = await acquireHostLocks({
     hosts: request.hosts,
-    pool: request.pool,
+    pool,
     stateDir: request.stateDir,
     runId: header.runId,
     runbook: header.runbook.name,
     startedAt: header.at,
     purpose: 'rollback',
     ignoreRuns: request.ignoreRuns,
-    staleLocalLocks: lock.staleHolders,
+    staleLocalLocks,
     notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
     signal: request.signal,
-  }).catch(async (error) => {
-    await lock.release();
-    // Closing is best-effort: the rollback's own error, rethrown below, is the one to report.
-    await request.pool.closeAll().catch(() => undefined);
-    throw error;
   });
   let recorder: RunRecorder | undefined;
   try {
@@ -64,7 +78,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     recorder.beforeChange = (host, kind) => hostLocks.markChanged(host, kind);
     const outcome = await rollbackRun({
       recorder,
-      pool: request.pool,
+      pool,
       hosts: new Map(request.hosts.map((h) => [h.name, h])),
       run: { id: header.runId, startedAt: header.at, dryRun: false, stateDir: request.stateDir, guardCommand: (host, command) => hostLocks.guard(host, command) },
       secretsByHost,
@@ -88,9 +102,6 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
   } finally {
     await recorder?.close();
     await hostLocks.release();
-    // Closing is best-effort: the rollback's outcome is decided; a failed close leaves only a dead connection.
-    await request.pool.closeAll().catch(() => undefined);
-    await lock.release();
   }
 }
 

@@ -5,16 +5,14 @@
 import { hostname } from 'node:os';
 import type { RunInfo } from '../core/action.js';
 import { acquireHostLocks, isCleanEnd, type HostLocks } from '../hostlock/index.js';
-import type { Host, Inventory } from '../core/inventory.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
 import type { JournalEntry, RunHeader } from '../core/journal-records.js';
-import type { Runbook } from '../runbook/types.js';
 import { Masker } from '../shell/masker.js';
 import { errorMessage } from '../core/errors.js';
 import type { TransportPool } from '../core/transport.js';
 import { compileRunbook, type CompiledRunbook } from './compile.js';
-import type { EventBus, RunState } from '../core/events.js';
+import type { RunState } from '../core/events.js';
 import type { HostStepEnv } from './host-step.js';
 import { RunRecorder } from './recorder.js';
 import { afterJournalLine } from './faults.js';
@@ -23,6 +21,13 @@ import { resolveInFlight } from './resume-in-flight.js';
 import { replayJournal } from '../journal/replay.js';
 import { isFailure, runStep } from './step-runner.js';
 import { checkUndoSecrets } from './undo-secrets.js';
+import type { RunRequest } from './run-request.js';
+import { withTransportPool } from './transport-owner.js';
+
+export type { RunRequest } from './run-request.js';
+
+/** A request whose transports the engine has opened (withTransportPool closes them). */
+type OpenRun = RunRequest & { pool: TransportPool };
 
 /**
  * Exit codes, documented in README.md. They say what the hosts are in:
@@ -33,29 +38,6 @@ import { checkUndoSecrets } from './undo-secrets.js';
  * left); 130 interrupted, and the hosts are as before.
  */
 export const EXIT = { done: 0, failed: 1, invalid: 2, needsHuman: 3, interrupted: 130 } as const;
-
-export interface RunRequest {
-  runbook: Runbook;
-  inventory: Inventory;
-  hosts: Host[];
-  cliParams: Record<string, string>;
-  stateDir: string;
-  pool: TransportPool;
-  bus: EventBus;
-  /** Aborted on SIGINT/SIGTERM. */
-  interrupt: AbortSignal;
-  /** A second interrupt: abandon the rollback too. */
-  abandon?: AbortSignal;
-  rollbackOnFailure: boolean;
-  onInterrupt: 'rollback' | 'stop';
-  confirm: (message: string) => Promise<boolean>;
-  runId: string;
-  startedAt: string;
-  /** Journal of a run being resumed. */
-  resumeFrom?: JournalEntry[];
-  /** --ignore-run: go ahead although these runs left unfinished changes on the hosts (journaled). */
-  ignoreRuns?: string[];
-}
 
 export interface RunOutcome {
   runId: string;
@@ -80,13 +62,22 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const compiled = compileForRun(request, masker); // InputError: nothing touched yet
   // A resumed run may roll back the changes journaled before: their undos' secrets must be at hand.
   if (request.resumeFrom && request.rollbackOnFailure) checkUndoSecrets(request.resumeFrom, compiled.secretsByHost);
+  const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), request.runId);
+  try {
+    return await withTransportPool(request, (pool) => runLocked({ ...request, pool }, compiled, masker, lock.staleHolders));
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The run under its local lock, with its transports open: host locks, journal, steps, end. */
+async function runLocked(request: OpenRun, compiled: CompiledRunbook, masker: Masker, staleLocalLocks: HostLockStale): Promise<RunOutcome> {
   const hostNames = request.hosts.map((h) => h.name);
-  const lock = await acquireLock(request.stateDir, hostNames, request.runId);
   const started = Date.now();
   let recorder: RunRecorder | undefined;
   let hostLocks: HostLocks | undefined;
   try {
-    hostLocks = await lockHosts(request, lock.staleHolders); // refuses before the journal: nothing is changed
+    hostLocks = await lockHosts(request, staleLocalLocks); // refuses before the journal: nothing is changed
     const header = request.resumeFrom ? undefined : runHeader(request, masker);
     const writer = header ? await JournalWriter.create(request.stateDir, header) : await JournalWriter.append(request.stateDir, request.runId);
     recorder = new RunRecorder(writer, request.bus, masker, request.resumeFrom ?? [header!]);
@@ -112,14 +103,11 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   } finally {
     await recorder?.close();
     await hostLocks?.release();
-    // Closing is best-effort: the run's outcome is decided and journaled; a failed close leaves only a dead connection.
-    await request.pool.closeAll().catch(() => undefined);
-    await lock.release();
   }
 }
 
 /** The run's locks on its hosts (src/hostlock), taken before any change; notices go to the bus. */
-function lockHosts(request: RunRequest, staleLocalLocks: HostLockStale): Promise<HostLocks> {
+function lockHosts(request: OpenRun, staleLocalLocks: HostLockStale): Promise<HostLocks> {
   return acquireHostLocks({
     hosts: request.hosts,
     pool: request.pool,
@@ -136,7 +124,7 @@ function lockHosts(request: RunRequest, staleLocalLocks: HostLockStale): Promise
 }
 type HostLockStale = Parameters<typeof acquireHostLocks>[0]['staleLocalLocks'];
 
-async function runSteps(request: RunRequest, compiled: CompiledRunbook, recorder: RunRecorder, signal: AbortSignal, hostLocks?: HostLocks): Promise<RunOutcome> {
+async function runSteps(request: OpenRun, compiled: CompiledRunbook, recorder: RunRecorder, signal: AbortSignal, hostLocks?: HostLocks): Promise<RunOutcome> {
   // Every command a change or an undo runs holds the run's in-flight lock on its host; probes do not need it.
   const run: RunInfo = { ...runInfo(request), guardCommand: hostLocks && ((host, command) => hostLocks.guard(host, command)) };
   const env: HostStepEnv = { run, pool: request.pool, recorder, signal, confirm: request.confirm, nextIndex: nextIndexes(recorder.entries) };

@@ -2,6 +2,10 @@
 // first, and apply only when every plan is sound; then apply on all hosts in parallel
 // (or `serial` at a time). The caller waits for the whole step: a barrier, so no host
 // starts step N+1 before every host has finished step N.
+// In plan mode (drbook plan, pyinfra's --dry) the same code plans the step — the same
+// probes under the same step timeout, the same cross-host phase and refusals — and stops
+// before apply: nothing is applied or journaled, and a host whose plan is sound is
+// `planned`, never `done`.
 
 import type { ActionPlan } from '../core/action.js';
 import { DrbookError, errorMessage } from '../core/errors.js';
@@ -10,11 +14,19 @@ import type { CompiledStep, HostStep } from './compile.js';
 import { mapWithLimit } from './concurrency.js';
 import { sleep } from '../system/sleep.js';
 import { applyPlan, planAcrossHosts, planHostStep, planProblem, type HostStepEnv } from './host-step.js';
+import type { NewJournalEntry } from './recorder.js';
+
+/** apply: plan, then apply (a run); plan: plan only, nothing applied (drbook plan). */
+export type StepMode = 'apply' | 'plan';
 
 export interface HostOutcome {
   host: string;
   state: StepState;
   error?: DrbookError;
+  /** The host's plan, when one was made (in plan mode also when it holds errors). */
+  plan?: ActionPlan;
+  /** Plan mode: what would make the run fail on this host, one line each (cross-host errors, error findings, a failed probe). */
+  problems?: string[];
 }
 
 export interface StepOutcome {
@@ -22,71 +34,85 @@ export interface StepOutcome {
   hosts: HostOutcome[];
 }
 
-export async function runStep(compiled: CompiledStep, env: HostStepEnv, alreadyDone: (host: string) => boolean): Promise<StepOutcome> {
+export async function runStep(compiled: CompiledStep, env: HostStepEnv, alreadyDone: (host: string) => boolean, mode: StepMode = 'apply'): Promise<StepOutcome> {
   const { step } = compiled;
   const started = Date.now();
+  const journal = (entry: NewJournalEntry) => (mode === 'apply' ? env.recorder.record(entry) : Promise.resolve());
   env.recorder.emit({ type: 'step.started', stepId: step.id, name: step.name, action: step.uses, hosts: compiled.hosts.map((h) => h.host.name) });
-  await env.recorder.record({ t: 'step', stepId: step.id, state: 'running' });
+  await journal({ t: 'step', stepId: step.id, state: 'running' });
 
   const outcomes = new Map<string, HostOutcome>();
+  const finish = (hostStep: HostStep, state: StepState, durationMs: number, error?: unknown, extra?: Pick<HostOutcome, 'plan' | 'problems'>) =>
+    finishHost(hostStep, env, journal, state, durationMs, outcomes, error, extra);
   const active: HostStep[] = [];
   for (const hostStep of compiled.hosts) {
     const name = hostStep.host.name;
     if (alreadyDone(name)) outcomes.set(name, { host: name, state: 'done' });
-    else if (!hostStep.enabled) await finishHost(hostStep, env, 'skipped', 0, outcomes);
+    else if (!hostStep.enabled) await finish(hostStep, 'skipped', 0);
     else active.push(hostStep);
   }
 
   // What the hosts must agree on (all of the step's hosts, also those done before a resume).
+  // A run stops the step at a cross-host error; a plan still plans every host, to show all it can.
   let shared: unknown;
+  const crossErrors = new Map<string, DrbookError>();
   if (active.length > 0) {
     try {
       const across = await planAcrossHosts(compiled.hosts.filter((h) => h.enabled), env, env.signal);
       shared = across.shared;
       for (const hostStep of active) {
         const error = across.errors.get(hostStep.host.name);
-        if (error) await finishHost(hostStep, env, stateOf(error), Date.now() - started, outcomes, error);
+        if (error) crossErrors.set(hostStep.host.name, error);
       }
     } catch (error) {
-      for (const hostStep of active) await finishHost(hostStep, env, stateOf(error), Date.now() - started, outcomes, error);
+      for (const hostStep of active) crossErrors.set(hostStep.host.name, asDrbookError(error, hostStep));
     }
+    if (mode === 'apply') for (const hostStep of active) if (crossErrors.has(hostStep.host.name)) await finish(hostStep, stateOf(crossErrors.get(hostStep.host.name)), Date.now() - started, crossErrors.get(hostStep.host.name));
   }
 
   // Plan everywhere before changing anything anywhere.
   const plans = new Map<string, ActionPlan>();
-  const crossHostFailure = [...outcomes.values()].some((o) => isFailure(o.state));
+  const crossHostFailure = mode === 'apply' && crossErrors.size > 0;
   await Promise.all(
     (crossHostFailure ? [] : active).map(async (hostStep) => {
-      env.recorder.emit({ type: 'host.started', stepId: step.id, host: hostStep.host.name, attempt: 1 });
+      const name = hostStep.host.name;
+      env.recorder.emit({ type: 'host.started', stepId: step.id, host: name, attempt: 1 });
+      let plan: ActionPlan | undefined;
       try {
-        const plan = await withStepTimeout(hostStep, env, (signal) => planHostStep(hostStep, env, signal, shared));
-        const problem = planProblem(hostStep, plan);
-        if (problem) throw problem;
-        plans.set(hostStep.host.name, plan);
+        plan = await withStepTimeout(hostStep, env, (signal) => planHostStep(hostStep, env, signal, shared));
+        const problem = crossErrors.get(name) ?? planProblem(hostStep, plan);
+        if (problem) {
+          const errorLines = plan.findings.filter((f) => f.level === 'error').map((f) => f.message);
+          const problems = [...(crossErrors.has(name) ? [crossErrors.get(name)!.message] : []), ...errorLines];
+          await finish(hostStep, stateOf(problem), Date.now() - started, problem, { plan, problems });
+        } else plans.set(name, plan);
       } catch (error) {
-        await finishHost(hostStep, env, stateOf(error), Date.now() - started, outcomes, error);
+        await finish(hostStep, stateOf(error), Date.now() - started, error, { plan, problems: [asDrbookError(error, hostStep).message] });
       }
     }),
   );
 
-  if (outcomes.size === compiled.hosts.length || [...outcomes.values()].some((o) => isFailure(o.state))) {
+  if (mode === 'plan') {
+    // Stopped before apply: a sound plan is what the run would do here.
+    for (const hostStep of active) if (!outcomes.has(hostStep.host.name)) await finish(hostStep, 'planned', Date.now() - started, undefined, { plan: plans.get(hostStep.host.name) });
+  } else if (outcomes.size === compiled.hosts.length || [...outcomes.values()].some((o) => isFailure(o.state))) {
     // Some plan failed: apply nowhere. Hosts whose plans were fine did nothing in this step.
-    for (const hostStep of active) if (!outcomes.has(hostStep.host.name)) await finishHost(hostStep, env, 'cancelled', 0, outcomes);
+    for (const hostStep of active) if (!outcomes.has(hostStep.host.name)) await finish(hostStep, 'cancelled', 0);
   } else {
     await mapWithLimit(active, step.serial ?? active.length, async (hostStep) => {
       const hostStarted = Date.now();
       try {
         await applyWithRetries(hostStep, plans.get(hostStep.host.name)!, env, shared);
-        await finishHost(hostStep, env, 'done', Date.now() - hostStarted, outcomes);
+        await finish(hostStep, 'done', Date.now() - hostStarted);
       } catch (error) {
-        await finishHost(hostStep, env, stateOf(error), Date.now() - hostStarted, outcomes, error);
+        await finish(hostStep, stateOf(error), Date.now() - hostStarted, error);
       }
     });
   }
 
   const hosts = compiled.hosts.map((h) => outcomes.get(h.host.name)!);
   const state = worstState(hosts.map((o) => o.state));
-  await env.recorder.record({ t: 'step', stepId: step.id, state });
+  await journal({ t: 'step', stepId: step.id, state });
   env.recorder.emit({ type: 'step.finished', stepId: step.id, state, durationMs: Date.now() - started });
   return { state, hosts };
 }
@@ -160,11 +186,20 @@ async function withStepTimeout<T>(hostStep: HostStep, env: HostStepEnv, work: (s
   }
 }
 
-async function finishHost(hostStep: HostStep, env: HostStepEnv, state: StepState, durationMs: number, outcomes: Map<string, HostOutcome>, error?: unknown): Promise<void> {
+async function finishHost(
+  hostStep: HostStep,
+  env: HostStepEnv,
+  journal: (entry: NewJournalEntry) => Promise<void>,
+  state: StepState,
+  durationMs: number,
+  outcomes: Map<string, HostOutcome>,
+  error?: unknown,
+  extra: Pick<HostOutcome, 'plan' | 'problems'> = {},
+): Promise<void> {
   const { step, host } = hostStep;
   const failure = error === undefined ? undefined : asDrbookError(error, hostStep);
-  outcomes.set(host.name, { host: host.name, state, error: failure });
-  await env.recorder.record({ t: 'host', stepId: step.id, host: host.name, state, error: failure?.message });
+  outcomes.set(host.name, { host: host.name, state, ...(failure ? { error: failure } : {}), ...extra });
+  await journal({ t: 'host', stepId: step.id, host: host.name, state, error: failure?.message });
   env.recorder.emit({ type: 'host.finished', stepId: step.id, host: host.name, state, durationMs, error: failure?.message });
 }
 
@@ -179,9 +214,9 @@ function stateOf(error: unknown): StepState {
   return 'failed';
 }
 
-/** failed > unreachable > cancelled > done > skipped: what the step as a whole is. */
+/** failed > unreachable > cancelled > planned > done > skipped: what the step as a whole is. */
 function worstState(states: StepState[]): StepState {
-  for (const state of ['failed', 'unreachable', 'cancelled', 'done'] as const) if (states.includes(state)) return state;
+  for (const state of ['failed', 'unreachable', 'cancelled', 'planned', 'done'] as const) if (states.includes(state)) return state;
   return 'skipped';
 }
 

@@ -63,9 +63,9 @@ export class RunHistory {
     return this.steps.flatMap((s) => s.hosts.filter((h) => h.state === 'running'));
   }
 
-  /** Changes whose undo was started but never reported (a crash during rollback). */
+  /** Changes whose latest undo was started but never reported (a crash during rollback; a later rollback that undid it ends that). */
   undoInFlight(): ChangeHistory[] {
-    return this.changes.filter((c) => c.undoAttempts.some((u) => u.ok === undefined));
+    return this.changes.filter((c) => c.undoAttempts.length > 0 && c.undoAttempts.at(-1)!.ok === undefined);
   }
 
   /** Changes whose intent has no result: cut off in flight, so they may or may not have happened. */
@@ -195,7 +195,9 @@ function applyEntry(history: RunHistory, entry: JournalEntry, seq: number): void
       const change = findChange(history, entry.stepId, entry.host, entry.index, (c) => c.undoAttempts.some((u) => u.ok === undefined));
       const rollback = history.rollback ?? pushRollback(history, entry.at);
       const undo = [...rollback.undos].reverse().find((u) => u.stepId === entry.stepId && u.host === entry.host && u.index === entry.index && u.ok === undefined);
-      const attempt = change?.undoAttempts.find((u) => u.ok === undefined);
+      // The result belongs to the latest attempt (an undo's result follows its intent in the
+      // same process); an earlier one cut off by a crash stays unknown.
+      const attempt = change && [...change.undoAttempts].reverse().find((u) => u.ok === undefined);
       for (const target of [undo, attempt]) {
         if (!target) continue;
         Object.assign(target, { ok: entry.ok, durationMs: entry.durationMs, error: entry.error, finishedAt: entry.at });

@@ -2,13 +2,12 @@
 // target, the operator's answers given (--yes). Shared by `rehearse` and `demo`.
 
 import { executeRun, type RunOutcome } from '../engine/run.js';
+import { buildRunRequest } from '../engine/run-request.js';
 import type { EventBus } from '../core/events.js';
 import { loadInventory } from '../inventory/load.js';
 import { resolveTargets } from '../inventory/targets.js';
-import { newRunId } from '../journal/state-dir.js';
 import type { Runbook } from '../runbook/types.js';
 import type { SandboxInfo } from '../sandbox/info.js';
-import { openTransportPool } from '../transport/pool.js';
 import { recordTimings, type RunTimings } from './timings.js';
 
 export interface SandboxRunRequest {
@@ -25,22 +24,19 @@ export async function runOnSandbox(request: SandboxRunRequest): Promise<{ outcom
   const inventory = await loadInventory(request.sandbox.inventory);
   const hosts = resolveTargets(inventory, 'masters');
   const timings = recordTimings(request.bus);
-  const outcome = await executeRun({
-    runbook: request.runbook,
-    inventory,
-    hosts,
-    cliParams: { ...membersParam(request.runbook, hosts.length), ...request.params },
-    stateDir: request.stateDir,
-    pool: await openTransportPool(hosts),
-    bus: request.bus,
-    interrupt: request.interrupt,
-    abandon: request.abandon,
-    rollbackOnFailure: true,
-    onInterrupt: 'rollback',
-    confirm: async () => true,
-    runId: newRunId(),
-    startedAt: new Date().toISOString(),
-  });
+  const outcome = await executeRun(
+    buildRunRequest({
+      runbook: request.runbook,
+      inventory,
+      hosts,
+      cliParams: { ...membersParam(request.runbook, hosts.length), ...request.params },
+      stateDir: request.stateDir,
+      bus: request.bus,
+      interrupt: request.interrupt,
+      abandon: request.abandon,
+      confirm: async () => true, // the operator's answers are given (--yes): a sandbox is thrown away
+    }),
+  );
   return { outcome, timings: timings() };
 }
 

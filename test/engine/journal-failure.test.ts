@@ -17,7 +17,6 @@ import type { JournalEntry } from '../../src/core/journal-records.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { builtinActions } from '../../src/actions/registry.js';
 import { Masker } from '../../src/shell/masker.js';
-import { openTransportPool } from '../../src/transport/pool.js';
 import { header } from '../journal/helpers.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -65,7 +64,6 @@ test('a run whose journal fails after a change rolls back from memory, verifies,
         hosts: [host],
         cliParams: {},
         stateDir: join(dir, 'state'),
-        pool: await openTransportPool([host]),
         bus: new EventBus(),
         interrupt: new AbortController().signal,
         confirm: async () => true,

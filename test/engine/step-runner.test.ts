@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus, type TimedEvent } from '../../src/core/events.js';
 import { executeRun } from '../../src/engine/run.js';
-import { executeDryRun } from '../../src/engine/dry-run.js';
+import { executePlan } from '../../src/engine/plan.js';
 import type { Host } from '../../src/core/inventory.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { builtinActions } from '../../src/actions/registry.js';
-import { openTransportPool } from '../../src/transport/pool.js';
 
 const host = (name: string, vars: Record<string, unknown> = {}): Host => ({ name, connection: 'local', ssh: {}, vars, groups: ['all'] });
 
@@ -32,14 +31,13 @@ async function run(t: { after: (fn: () => Promise<void>) => void }, yaml: string
     hosts,
     cliParams: {},
     stateDir: join(dir, 'state'),
-    pool: await openTransportPool(hosts),
     bus,
     interrupt: new AbortController().signal,
     confirm: async () => true,
     runId: `test-${Math.random().toString(16).slice(2, 8)}`,
     startedAt: new Date().toISOString(),
   };
-  const outcome = dryRun ? await executeDryRun(common) : await executeRun({ ...common, rollbackOnFailure: true, onInterrupt: 'rollback' });
+  const outcome = dryRun ? await executePlan(common) : await executeRun({ ...common, rollbackOnFailure: true, onInterrupt: 'rollback' });
   return { outcome, events, dir };
 }
 

@@ -15,7 +15,6 @@ import { parseInventory } from '../../src/inventory/load.js';
 import { durationTooLong, MAX_TIMER_MS, parseDuration } from '../../src/input/duration.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { builtinActions } from '../../src/actions/registry.js';
-import { openTransportPool } from '../../src/transport/pool.js';
 
 const HEADER = 'apiVersion: drbook/v1\nkind: Runbook\nmetadata: { name: t }\nsteps:\n';
 
@@ -64,7 +63,6 @@ test('the longest timeout allowed does not cut a step short', async (t) => {
     hosts,
     cliParams: {},
     stateDir: join(dir, 'state'),
-    pool: await openTransportPool(hosts),
     bus: new EventBus(),
     interrupt: new AbortController().signal,
     confirm: async () => true,

@@ -4,9 +4,9 @@
 
 import { InputError } from '../../core/errors.js';
 import { executeRun } from '../../engine/run.js';
+import { buildRunRequest } from '../../engine/run-request.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
-import { openTransportPool } from '../../transport/pool.js';
 import { choiceOption, formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
 import { createConfirm } from '../confirm-prompt.js';
 import { hostsOfRun, loadRunInventory, loadRunRunbook, readStoredRun } from '../journal-access.js';
@@ -61,24 +61,23 @@ export default async function resumeCommand(argv: string[]): Promise<number> {
     why: rollbackOnFailure ? '--on-interrupt stop' : values['no-rollback'] === true ? '--no-rollback' : 'the run was started with --no-rollback',
   });
   try {
-    const outcome = await executeRun({
-      runbook,
-      inventory,
-      hosts,
-      cliParams: { ...header.cliParams, ...given },
-      stateDir,
-      pool: await openTransportPool(hosts),
-      bus: output.bus,
-      interrupt: interrupts.interrupt,
-      abandon: interrupts.abandon,
-      rollbackOnFailure,
-      onInterrupt,
-      confirm: createConfirm({ yes, interactive, ask: output.ask }),
-      runId: header.runId,
-      startedAt: header.at,
-      resumeFrom: stored.entries,
-      ignoreRuns: ignoreRunsOption(values),
-    });
+    const outcome = await executeRun(
+      buildRunRequest({
+        runbook,
+        inventory,
+        hosts,
+        cliParams: given, // over the journaled parameters
+        stateDir,
+        bus: output.bus,
+        interrupt: interrupts.interrupt,
+        abandon: interrupts.abandon,
+        rollbackOnFailure,
+        onInterrupt,
+        confirm: createConfirm({ yes, interactive, ask: output.ask }),
+        resumeFrom: stored.entries,
+        ignoreRuns: ignoreRunsOption(values),
+      }),
+    );
     await output.finished();
     return outcome.exitCode;
   } finally {

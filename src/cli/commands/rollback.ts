@@ -5,7 +5,7 @@ import { executeLaterRollback } from '../../engine/later-rollback.js';
 import type { RollbackOutcome } from '../../engine/rollback.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
-import { openTransportPool } from '../../transport/pool.js';
+import { withTransportPool } from '../../engine/transport-owner.js';
 import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
@@ -46,13 +46,8 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
     if (stored.history.end?.state === 'done' || stored.history.end?.state === 'rolled-back' || stored.history.stillApplied().length === 0) {
       const { inventory } = await loadRunInventory(stored.header, false);
       const hosts = hostsOfRun(stored.header, inventory);
-      const pool = await openTransportPool(hosts);
-      try {
-        for (const line of await clearRunMarkers({ hosts, pool, stateDir, runId: stored.header.runId, runbook: stored.header.runbook.name })) output.say(line);
-      } finally {
-        // Closing is best-effort: the rollback's outcome is decided and printed; a failed close leaves only a dead connection.
-        await pool.closeAll().catch(() => undefined);
-      }
+      const lines = await withTransportPool({ hosts }, (pool) => clearRunMarkers({ hosts, pool, stateDir, runId: stored.header.runId, runbook: stored.header.runbook.name }));
+      for (const line of lines) output.say(line);
     }
     return 0;
   }
@@ -62,7 +57,7 @@ export default async function rollbackCommand(argv: string[]): Promise<number> {
   const secrets = { ...secretsFromEnv(stored.header.secretParams), ...parseParamFlags(listOption(values, 'param')) };
   const interrupts = installInterrupts(output.say, { kind: 'rollback', runId: stored.header.runId });
   try {
-    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, pool: await openTransportPool(hosts), bus: output.bus, secrets, signal: interrupts.interrupt, ignoreRuns });
+    const outcome = await executeLaterRollback({ entries: stored.entries, hosts, stateDir, bus: output.bus, secrets, signal: interrupts.interrupt, ignoreRuns });
     await output.finished();
     output.say(describeOutcome(stored.header.runId, outcome));
     if (outcome.journalNote) output.say(`warning: ${outcome.journalNote}`);

@@ -1,9 +1,9 @@
 // drbook run RUNBOOK: the whole run (or, with --dry-run, the plan).
 
-import { executeDryRun } from '../../engine/dry-run.js';
+import { executePlan } from '../../engine/plan.js';
 import { EXIT, executeRun, type RunOutcome } from '../../engine/run.js';
+import { buildRunRequest } from '../../engine/run-request.js';
 import { newRunId } from '../../journal/state-dir.js';
-import { openTransportPool } from '../../transport/pool.js';
 import { choiceOption, formatHelp, parseCommandArgs, requirePositionals, wantsHelp, type CommandSpec } from '../args.js';
 import { createConfirm } from '../confirm-prompt.js';
 import { createOutput } from '../render/select.js';
@@ -59,24 +59,23 @@ export default async function runCommand(argv: string[], spec: CommandSpec = run
     output.say,
     dryRun ? { kind: 'plan' } : { kind: 'run', runId, rollback: onInterrupt === 'rollback' && !noRollback, why: noRollback ? '--no-rollback' : '--on-interrupt stop' },
   );
-  const pool = await openTransportPool(loaded.hosts);
-  const common = {
+  const request = buildRunRequest({
     ...loaded,
-    pool,
     bus: output.bus,
     interrupt: interrupts.interrupt,
     abandon: interrupts.abandon,
     confirm: createConfirm({ yes, interactive, ask: output.ask }),
     runId,
-    startedAt: new Date().toISOString(),
-  };
+    rollbackOnFailure: !noRollback,
+    onInterrupt,
+  });
   try {
     if (dryRun) {
-      const outcome = await executeDryRun(common);
+      const outcome = await executePlan(request);
       await output.finished();
       return outcome.exitCode;
     }
-    const outcome = await executeRun({ ...common, rollbackOnFailure: !noRollback, onInterrupt });
+    const outcome = await executeRun(request);
     await output.finished();
     if (outcome.exitCode !== 0 && loaded.output !== 'json') output.say(nextSteps(outcome));
     return outcome.exitCode;

@@ -83,6 +83,7 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
                   const end = await hostEnd(`${step.id}/${host}`).promise;
                   if (end === 'never' || end.state === 'cancelled') return sub.skip(`${host}: not run`);
                   if (end.state === 'skipped') return sub.skip(`${host}: skipped`);
+                  if (end.state === 'planned') return void (sub.title = `${host}: planned (nothing applied)`);
                   if (end.state !== 'done') throw new Error(`${host}: ${end.state}${end.error ? ` — ${end.error}` : ''}`);
                 },
               })),

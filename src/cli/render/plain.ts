@@ -54,10 +54,11 @@ export function createPlainRenderer(write: (text: string) => void): EventListene
         if (!event.ok) line(event, `  ${event.host} ✗ failed after ${formatMs(event.durationMs)}: ${event.error}`);
         break;
       case 'host.finished':
-        if (event.state !== 'done' || !dryRun) line(event, `  ${event.host} ${event.state}${event.durationMs ? ` in ${formatMs(event.durationMs)}` : ''}${event.error ? `: ${event.error}` : ''}`);
+        // In a plan, a sound host-step is `planned`: its plan lines above say what the run would do there.
+        if (event.state !== 'planned' || !dryRun) line(event, `  ${event.host} ${event.state}${event.durationMs ? ` in ${formatMs(event.durationMs)}` : ''}${event.error ? `: ${event.error}` : ''}`);
         break;
       case 'step.finished':
-        if (!dryRun) line(event, `■ step ${event.stepId} ${event.state} in ${formatMs(event.durationMs)}`);
+        line(event, `■ step ${event.stepId} ${event.state} in ${formatMs(event.durationMs)}`);
         break;
       case 'rollback.started':
         line(event, `↺ ROLLBACK: ${event.reason.split('\n')[0]}`);
