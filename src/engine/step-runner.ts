@@ -8,7 +8,7 @@ import { DrbookError, errorMessage } from '../errors.js';
 import type { StepState } from './events.js';
 import type { CompiledStep, HostStep } from './compile.js';
 import { mapWithLimit } from './concurrency.js';
-import { sleep } from '../system/sleep.js';
+import { sleep } from '@drbook/system';
 import { applyPlan, planAcrossHosts, planHostStep, planProblem, type HostStepEnv } from './host-step.js';
 
 export interface HostOutcome {

@@ -7,7 +7,7 @@
 import { DrbookError, errorMessage } from '../errors.js';
 import type { Host } from '../inventory/types.js';
 import type { LockHolder } from '../journal/lock.js';
-import { sleep } from '../system/sleep.js';
+import { sleep } from '@drbook/system';
 import type { TransportPool } from '../transport/transport.js';
 import { removeMarkersCommand, waitInflightCommand } from './commands.js';
 import { decideHosts, type Decision, type HostFindings } from './decide.js';

@@ -7,7 +7,7 @@ import { loadInventory } from '../inventory/load.js';
 import { resolveTargets } from '../inventory/targets.js';
 import { newRunId } from '../journal/state-dir.js';
 import type { Runbook } from '../runbook/types.js';
-import type { SandboxInfo } from '../sandbox/info.js';
+import type { SandboxInfo } from '@drbook/sandbox';
 import { openTransportPool } from '../transport/pool.js';
 import { recordTimings, type RunTimings } from './timings.js';
 

@@ -6,10 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { readCmdline } from '../../src/sandbox/processes.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
-import { sandboxDown } from '../../src/sandbox/teardown.js';
+import { pathsOfNode, readCmdline, sandboxDown } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 
 export interface SandboxFixture {
   dir: string;

@@ -10,11 +10,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './ports.js';
 import type { Host, SshSettings } from '../../src/inventory/types.js';
-import { listDescendants } from '../../src/sandbox/processes.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
-import { generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType } from '../../src/sandbox/ssh/keys.js';
-import { renderSshdConfig } from '../../src/sandbox/ssh/sshd-config.js';
-import { SSHD_BINARY, crashSshd, launchSshd, stopSshd } from '../../src/sandbox/ssh/sshd-process.js';
+import { listDescendants, generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType, renderSshdConfig, SSHD_BINARY, crashSshd, launchSshd, stopSshd } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 
 export { SSHD_BINARY, listDescendants };
 

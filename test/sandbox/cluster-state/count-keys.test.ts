@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countKeys } from '../../../src/sandbox/cluster-state/count-keys.js';
+import { countKeys, buildSeedEntries, openEtcdClient, SandboxInputError } from '@drbook/sandbox';
 import { resourceOfKey } from '../../../src/etcd/registry-counts.js';
-import { buildSeedEntries } from '../../../src/sandbox/cluster-state/seed.js';
-import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
-import { InputError } from '../../../src/errors.js';
 
 test('resourceOfKey maps registry keys to resources as Kubernetes lays them out', () => {
   assert.equal(resourceOfKey('/registry/pods/kube-system/etcd-node1'), 'pods');
@@ -58,9 +55,9 @@ test('the seeded cluster has the objects the brief lists, shaped like API object
 });
 
 test('seeding refuses clashing node names; the client refuses a TLS endpoint without a readable CA', () => {
-  assert.throws(() => buildSeedEntries({ nodes: ['node1', 'node1'] }), InputError);
+  assert.throws(() => buildSeedEntries({ nodes: ['node1', 'node1'] }), SandboxInputError);
   assert.throws(() => buildSeedEntries({ nodes: ['worker1'] }), /worker1/);
-  assert.throws(() => buildSeedEntries({ nodes: [] }), InputError);
+  assert.throws(() => buildSeedEntries({ nodes: [] }), SandboxInputError);
   assert.throws(() => openEtcdClient({ endpoints: ['https://127.0.0.1:2379'] }), /no CA file/);
   assert.throws(() => openEtcdClient({ endpoints: ['https://127.0.0.1:2379'], caFile: '/nonexistent/ca.crt' }), /cannot read the CA certificate \/nonexistent\/ca.crt: ENOENT/);
 });
