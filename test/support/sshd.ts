@@ -1,6 +1,6 @@
 // A real OpenSSH server for tests: its own host and user keys in a temp dir, listening on
 // a loopback address. Config, keys and the launcher are the product's own
-// (src/sandbox/ssh/, as used by `drbook sandbox up --ssh`): one way to run sshd, tested
+// (@drbook/sandbox's ssh/, as used by `drbook sandbox up --ssh`): one way to run sshd, tested
 // by every transport test. stop() kills its PID and every process it forked (found by
 // parent PID in /proc, never by name), then removes the temp dir.
 
