@@ -99,7 +99,8 @@ test('npm pack gives a tarball that installs offline and runs --help, validate, 
   const plan = await timed('plan', () => run(['plan', join(packageDir, 'runbooks', 'etcd-restore.yaml'), '-i', sandbox.inventory, '-t', 'masters', '-p', `snapshot=${snapshotFile}`, '-o', 'plain']));
   assert.equal(plan.exitCode, 0, plan.all);
   assert.match(plan.stdout, /PLAN \(dry-run: nothing will be changed\) etcd-restore/);
-  assert.match(plan.stdout, /node1 ✓ snapshot .*SHA-256 trailer matches/);
+  assert.match(plan.stdout, /✓ snapshot .*SHA-256 trailer matches/);
+  assert.match(plan.stdout, /node1/, 'the plan is for the sandbox master');
 
   const down = await timed('sandbox down', () => run(['sandbox', 'down', '--dir', sandboxDir]));
   assert.equal(down.exitCode, 0, down.all);
