@@ -45,12 +45,8 @@ const explainedCatch = {
 export default tseslint.config(
   {
     ignores: [
-      'dist/**',
-      'node_modules/**',
-      // H12 moves these to packages/sandbox and packages/system (issue 9); the lead lints them there.
-      'src/sandbox/**',
-      'src/system/**',
-      'test/sandbox/**',
+      '**/dist/**',
+      '**/node_modules/**',
     ],
   },
   js.configs.recommended,
@@ -61,7 +57,17 @@ export default tseslint.config(
     plugins: { 'import-x': importX, drbook: { rules: { 'explained-catch': explainedCatch } } },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
-      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...layerZones,
+            // The workspace packages stand on their own: the product depends on them, never the reverse.
+            { target: './packages', from: './src', message: 'packages/* must not import the product (src/): move the shared part into @drbook/system.' },
+            { target: './packages/system', from: './packages/sandbox', message: '@drbook/system sits below @drbook/sandbox.' },
+          ],
+        },
+      ],
       'drbook/explained-catch': 'error',
       // `let x; later(() => x); x = ...`: the closure needs the name before the value exists.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
@@ -70,7 +76,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**'],
+    files: ['test/**', 'packages/*/test/**'],
     rules: {
       // Tests read JSON events and journal lines by their keys (e.finding.level); typing each
       // shape would repeat what the assertions already check.

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => import(join(REPO, 'dist', 'src', path));
-const { sandboxUp, sandboxDown } = await dist('sandbox/lifecycle.js');
-const { saveSandboxSnapshot } = await dist('sandbox/cluster-state/snapshot.js');
+const { sandboxUp, sandboxDown, saveSandboxSnapshot } = await import('@drbook/sandbox');
+const { builtinActions } = await dist('actions/registry.js');
 const { loadRunbook } = await dist('runbook/load.js');
 const { loadInventory } = await dist('inventory/load.js');
 const { resolveTargets } = await dist('inventory/targets.js');
@@ -61,7 +61,7 @@ const dir = join(base, 'sbx');
 try {
   const sandbox = await sandboxUp({ dir, nodes: 1, ssh: true, ipPrefix: IP_PREFIX });
   const snapshot = await saveSandboxSnapshot({ dir, file: join(base, 'snapshot.db') });
-  const [runbook, inventory] = await Promise.all([loadRunbook(join(REPO, 'runbooks', 'etcd-restore.yaml')), loadInventory(sandbox.inventory)]);
+  const [runbook, inventory] = await Promise.all([loadRunbook(join(REPO, 'runbooks', 'etcd-restore.yaml'), builtinActions), loadInventory(sandbox.inventory)]);
   const hosts = resolveTargets(inventory, 'masters');
   const pool = createTransportPool(hosts);
   const wrapped = new Map();
@@ -80,7 +80,7 @@ try {
   const outcome = await executeRun({
     runbook, inventory, hosts,
     cliParams: { snapshot: snapshot.file },
-    stateDir: join(base, 'state'), pool: countedPool, bus,
+    stateDir: join(base, 'state'), openPool: async () => countedPool, bus,
     interrupt: new AbortController().signal,
     rollbackOnFailure: true, onInterrupt: 'rollback',
     confirm: async () => true,

@@ -32,8 +32,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => import(join(REPO, 'dist', 'src', path));
 
-const { sandboxUp, sandboxDown } = await dist('sandbox/lifecycle.js');
-const { saveSandboxSnapshot } = await dist('sandbox/cluster-state/snapshot.js');
+const { sandboxUp, sandboxDown, saveSandboxSnapshot } = await import('@drbook/sandbox');
 const { loadRunbook } = await dist('runbook/load.js');
 const { builtinActions } = await dist('actions/registry.js');
 const { loadInventory } = await dist('inventory/load.js');

@@ -25,7 +25,6 @@ function listTs(dir) {
 
 function layerOf(file) {
   const path = relative(src, file);
-  if (path === 'errors.ts') return 'core'; // the re-export left for src/sandbox (see the file)
   const first = path.split('/')[0];
   return first.endsWith('.ts') ? '(root)' : first;
 }

@@ -4,7 +4,7 @@
 // on an upward import) and by scripts/import-layers.mjs (the arrow count). ARCHITECTURE.md
 // says what each layer owns.
 export const LAYERS = [
-  ['shell', 'system'], //       command values and quoting; process and file helpers (no drbook imports)
+  ['shell'], //                 command values (quoting and process helpers live in packages/system, @drbook/system)
   ['core'], //                  the shared vocabulary: action contract, Transport, states, events, records, errors
   ['input'], //                 YAML with places, zod issues, durations, did-you-mean: both loaders' shape
   ['transport', 'journal'], //  reaching hosts; the run's state on the operator's disk
@@ -13,7 +13,6 @@ export const LAYERS = [
   ['runbook'], //               the runbook format, handed the actions (an ActionCatalog)
   ['hostlock'], //              per-host locks and in-flight markers
   ['engine'], //                compile, plan, apply, journal, roll back
-  ['sandbox'], //               (moving to packages/sandbox)
-  ['rehearsal'], //             rehearse and demo on a sandbox
+  ['rehearsal'], //             rehearse and demo on a sandbox (@drbook/sandbox, a workspace package)
   ['cli'], //                   commands and renderers
 ];

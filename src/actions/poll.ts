@@ -3,7 +3,7 @@
 // abort signal so SIGINT never waits out an interval.
 
 import { DrbookError } from '../core/errors.js';
-import { sleep } from '../system/sleep.js';
+import { sleep } from '@drbook/system';
 
 export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };
 

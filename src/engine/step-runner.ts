@@ -12,7 +12,7 @@ import { DrbookError, errorMessage } from '../core/errors.js';
 import type { StepState } from '../core/events.js';
 import type { CompiledStep, HostStep } from './compile.js';
 import { mapWithLimit } from './concurrency.js';
-import { sleep } from '../system/sleep.js';
+import { sleep } from '@drbook/system';
 import { applyPlan, planAcrossHosts, planHostStep, planProblem, type HostStepEnv } from './host-step.js';
 import type { NewJournalEntry } from './recorder.js';
 

@@ -7,7 +7,7 @@
 import { DrbookError, errorMessage } from '../core/errors.js';
 import type { Host } from '../core/inventory.js';
 import type { LockHolder } from '../journal/lock.js';
-import { sleep } from '../system/sleep.js';
+import { sleep } from '@drbook/system';
 import type { TransportPool } from '../core/transport.js';
 import { removeMarkersCommand, waitInflightCommand } from './commands.js';
 import { decideHosts, type Decision, type HostFindings } from './decide.js';

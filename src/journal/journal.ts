@@ -7,7 +7,7 @@
 
 import { chmod, mkdir, open, readFile, truncate, appendFile, type FileHandle } from 'node:fs/promises';
 import { DrbookError } from '../core/errors.js';
-import { syncPath } from '../system/durable-files.js';
+import { syncPath } from '@drbook/system';
 import { parseJournal } from './parse-journal.js';
 import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { journalPath, runDir, runsDir } from './state-dir.js';

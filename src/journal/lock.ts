@@ -10,8 +10,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DrbookError } from '../core/errors.js';
-import { sleep } from '../system/sleep.js';
-import { isProcessAlive, processStartTime, type IsAlive } from '../system/process-alive.js';
+import { sleep, isProcessAlive, processStartTime, type IsAlive } from '@drbook/system';
 import { locksDir } from './state-dir.js';
 
 export interface LockHolder {

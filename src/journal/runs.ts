@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { errorMessage } from '../core/errors.js';
 import { readJournal } from './journal.js';
-import { isProcessAlive, type IsAlive } from '../system/process-alive.js';
+import { isProcessAlive, type IsAlive } from '@drbook/system';
 import { replayJournal, type RunHistory, type RunListState } from './replay.js';
 import { runsDir } from './state-dir.js';
 

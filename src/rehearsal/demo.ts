@@ -3,15 +3,14 @@
 // The restore is runbooks/etcd-restore.yaml, exactly as an operator would run it.
 
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { EventBus } from '../core/events.js';
 import { loadRunbook } from '../runbook/load.js';
 import { builtinActions } from '../actions/registry.js';
-import { saveSandboxSnapshot } from '../sandbox/cluster-state/snapshot.js';
-import { probeApiServerReady, waitForProbe } from '../sandbox/health.js';
-import { findRepoRoot } from '../sandbox/layout.js';
-import { sandboxDown, sandboxUp } from '../sandbox/lifecycle.js';
+import { saveSandboxSnapshot, probeApiServerReady, waitForProbe, sandboxDown, sandboxUp } from '@drbook/sandbox';
 import { destroyEtcdData } from './disaster.js';
+import { rethrowAsDrbookError } from './sandbox-errors.js';
 import { runOnSandbox } from './sandbox-run.js';
 import { formatTimings, type RunTimings } from './timings.js';
 
@@ -35,13 +34,16 @@ export interface DemoOutcome {
   afterRestore: string;
 }
 
+/** runbooks/ of the drbook package, found from this file (dist/src/rehearsal or src/rehearsal). */
+const RUNBOOKS_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../runbooks/' : '../../../runbooks/', import.meta.url));
+
 export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
   const { print } = request;
-  const runbook = await loadRunbook(join(findRepoRoot(), 'runbooks/etcd-restore.yaml'), builtinActions);
+  const runbook = await loadRunbook(join(RUNBOOKS_DIR, 'etcd-restore.yaml'), builtinActions);
   const chapter = (title: string) => print(`\n━━━ ${title} ${'━'.repeat(Math.max(3, 70 - title.length))}\n`);
 
   chapter('1. A control plane built the way kubeadm builds it (sandbox)');
-  const sandbox = await sandboxUp({ dir: request.dir, ipPrefix: request.ipPrefix, onProgress: (m) => print(`  ${m}\n`) });
+  const sandbox = await sandboxUp({ dir: request.dir, ipPrefix: request.ipPrefix, onProgress: (m) => print(`  ${m}\n`) }).catch(rethrowAsDrbookError);
   const outcome: DemoOutcome = { exitCode: 1, before: '', afterDisaster: '', afterRestore: '' };
   // The runbook's k8s.nodes-ready runs kubectl as well, which would cache the sandbox's
   // API discovery in ~/.kube/cache: the demo promises to touch nothing outside its folder.
@@ -60,7 +62,7 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
     outcome.before = (await kubectl('get', 'nodes')) + (await kubectl('get', 'pods', '-A'));
 
     chapter('2. A backup: etcdctl snapshot save');
-    const snapshot = await saveSandboxSnapshot({ dir: request.dir, file: join(request.dir, 'backup', 'etcd-snapshot.db') });
+    const snapshot = await saveSandboxSnapshot({ dir: request.dir, file: join(request.dir, 'backup', 'etcd-snapshot.db') }).catch(rethrowAsDrbookError);
     print(`  ${snapshot.file}: revision ${snapshot.revision}, ${snapshot.size} bytes, sha256 ${snapshot.sha256.slice(0, 16)}…\n`);
 
     chapter('3. Disaster: etcd loses its data');
@@ -87,6 +89,6 @@ export async function runDemo(request: DemoRequest): Promise<DemoOutcome> {
     if (callerCacheDir === undefined) delete process.env.KUBECACHEDIR;
     else process.env.KUBECACHEDIR = callerCacheDir;
     if (request.keep) print(`\n  sandbox kept in ${request.dir}: drbook sandbox down --dir ${request.dir}\n`);
-    else await sandboxDown({ dir: request.dir });
+    else await sandboxDown({ dir: request.dir }).catch(rethrowAsDrbookError);
   }
 }

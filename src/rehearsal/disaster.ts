@@ -6,9 +6,8 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { sleep } from '../system/sleep.js';
-import { pathsOfNode } from '../sandbox/layout.js';
-import type { SandboxNodeInfo } from '../sandbox/info.js';
+import { sleep } from '@drbook/system';
+import { pathsOfNode, type SandboxNodeInfo } from '@drbook/sandbox';
 
 export async function destroyEtcdData(node: SandboxNodeInfo): Promise<void> {
   const paths = pathsOfNode(node.root);

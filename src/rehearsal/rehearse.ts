@@ -14,7 +14,8 @@ import { InputError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newRunId } from '../journal/state-dir.js';
 import type { Runbook } from '../runbook/types.js';
-import { sandboxDown, sandboxUp } from '../sandbox/lifecycle.js';
+import { sandboxDown, sandboxUp } from '@drbook/sandbox';
+import { rethrowAsDrbookError } from './sandbox-errors.js';
 import { runOnSandbox } from './sandbox-run.js';
 import type { RunTimings } from './timings.js';
 
@@ -74,7 +75,7 @@ export async function rehearse(request: RehearseRequest): Promise<RehearseOutcom
   const overSsh = rehearsalTransport(request.nodes, request.transport) === 'ssh';
   const how = overSsh ? 'nodes reached over SSH, one sshd per node' : 'nodes reached locally';
   request.say(`rehearsal: building a ${request.nodes}-node sandbox in ${dir} (${how})`);
-  const sandbox = await sandboxUp({ dir, nodes: request.nodes, ipPrefix: request.ipPrefix, ssh: overSsh, sshPort: overSsh ? request.sshPort : undefined, onProgress: (m) => request.say(`sandbox: ${m}`) });
+  const sandbox = await sandboxUp({ dir, nodes: request.nodes, ipPrefix: request.ipPrefix, ssh: overSsh, sshPort: overSsh ? request.sshPort : undefined, onProgress: (m) => request.say(`sandbox: ${m}`) }).catch(rethrowAsDrbookError);
   try {
     request.say(`rehearsal: running ${request.runbookFile} against the sandbox with ${snapshot}`);
     const { outcome, timings } = await runOnSandbox({ runbook, sandbox, params: { ...request.params, snapshot }, stateDir: request.stateDir, bus: request.bus, interrupt: request.interrupt, abandon: request.abandon });

@@ -7,7 +7,7 @@ import type { EventBus } from '../core/events.js';
 import { loadInventory } from '../inventory/load.js';
 import { resolveTargets } from '../inventory/targets.js';
 import type { Runbook } from '../runbook/types.js';
-import type { SandboxInfo } from '../sandbox/info.js';
+import type { SandboxInfo } from '@drbook/sandbox';
 import { recordTimings, type RunTimings } from './timings.js';
 
 export interface SandboxRunRequest {

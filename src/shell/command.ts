@@ -14,7 +14,7 @@
 // set") instead of running with an empty secret. Wrap a command by interpolating it
 // (sh`... ${command}`): its parts, secrets included, stay parts.
 
-import { quoteArg } from './quote.js';
+import { quoteArg } from '@drbook/system';
 
 export type CommandPart =
   | { t: 'lit'; v: string } //                       author's text, verbatim

@@ -7,7 +7,7 @@ import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm } from 'nod
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
-import { syncPath, sha256File } from '../system/durable-files.js';
+import { syncPath, sha256File, terminateProcessGroup } from '@drbook/system';
 import type { ExecRequest, ExecResult, FileInfo, Transport } from '../core/transport.js';
 
 /** Grace period between SIGTERM and SIGKILL of a command's process group. */
@@ -123,20 +123,10 @@ function inheritedEnv(): Record<string, string> {
   return env;
 }
 
-/** SIGTERM the group, then SIGKILL it if anything is left after the grace period. */
+/** SIGTERM the group, then SIGKILL whatever is left of it after the grace period (not awaited: the command's own end is). */
 export function killProcessGroup(pid: number | undefined): void {
-  if (!pid) return;
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-      return true;
-    } catch {
-      return false; // the group is gone already
-    }
-  };
-  if (signalGroup('SIGTERM')) setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
+  if (pid) void terminateProcessGroup(pid, { graceMs: KILL_GRACE_MS });
 }
-
 
 /** Copy through a temporary name, compare the hashes of both ends, then rename into place. */
 async function copyVerified(from: string, to: string, mode?: number): Promise<{ sha256: string }> {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
+import { pathsOfNode } from '@drbook/sandbox';
 import { parseEvents, runCli } from './support/cli.js';
 import { HA_RUNBOOK, readCluster, readKeys, runningOn, saveSnapshot, useHaSandbox, waitForApiServers, waitForEtcd, type HaSandbox } from './support/ha-sandbox.js';
 import { fingerprintTree } from './support/tree.js';

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { SandboxInfo } from '../../src/sandbox/info.js';
+import type { SandboxInfo } from '@drbook/sandbox';
 import { parseEvents, runCli, startCli, waitForOutput, type CliResult } from './support/cli.js';
 import {
   RESTORE_RUNBOOK, fingerprintNode, runningContainers, saveSnapshot, tearDown, useFileSandbox, useSharedSandbox, waitForApiServer, type E2eSandbox,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
+import { pathsOfNode } from '@drbook/sandbox';
 import { predictRestoredCluster } from '../../src/etcd/member-id.js';
 import { parseEvents, runCli } from './support/cli.js';
 import { RESTORE_RUNBOOK } from './support/sandbox.js';

@@ -10,11 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { SandboxInfo, SandboxNodeInfo } from '../../src/sandbox/info.js';
-import { manifestPath, pathsOfNode } from '../../src/sandbox/layout.js';
-import { openEtcdClient } from '../../src/sandbox/cluster-state/etcd-client.js';
-import { decodeStoredObject, encodeStoredObject } from '../../src/sandbox/cluster-state/protobuf/storage-value.js';
-import { decodeUnknown } from '../../src/sandbox/cluster-state/protobuf/envelope.js';
+import { type SandboxInfo, type SandboxNodeInfo, manifestPath, pathsOfNode, openEtcdClient, decodeStoredObject, encodeStoredObject, decodeUnknown } from '@drbook/sandbox';
 import { runCli } from './support/cli.js';
 import { RESTORE_RUNBOOK, startSandbox, tearDown } from './support/sandbox.js';
 

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive } from '../../src/system/process-alive.js';
+import { isProcessAlive } from '@drbook/system';
 import { runCli } from './support/cli.js';
 import {
   PREFIX_REHEARSAL, PREFIX_SOURCE_AND_DEMO, RESTORE_RUNBOOK, processesUnder, readKeyspace, saveSnapshot, startSandbox, watchRecordedPids,

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { isProcessAlive } from '../../src/system/process-alive.js';
+import { isProcessAlive } from '@drbook/system';
 import { parseEvents } from './support/cli.js';
 import {
   PREFIX_HA_REFUSALS, fingerprintNodes, inventoryCopy, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox, type HaSandbox,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSnapshotKeys } from '../../src/etcd/snapshot-keys.js';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
+import { pathsOfNode } from '@drbook/sandbox';
 import { parseEvents, runCli } from './support/cli.js';
 import { writeLateFailingKubectl } from './support/late-failure.js';
 import {

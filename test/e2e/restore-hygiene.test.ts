@@ -16,7 +16,7 @@ import { stringify, parse } from 'yaml';
 import { runCli } from './support/cli.js';
 import { writeLateFailingKubectl } from './support/late-failure.js';
 import { readKeyspace, retryUntilSuccess, runRestore, saveSnapshot, useFileSandbox, waitForApiServer } from './support/sandbox.js';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
+import { pathsOfNode } from '@drbook/sandbox';
 
 const PREFIX = '127.0.171.';
 const sandbox = useFileSandbox(PREFIX);

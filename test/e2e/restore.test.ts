@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteArg } from '../../src/shell/quote.js';
+import { quoteArg } from '@drbook/system';
 import { parseEvents } from './support/cli.js';
 import {
   PREFIX_RESTORE, fingerprintNode, readKeyspace, readyNodes, runRestore, runningContainers, saveSnapshot, useFileSandbox, waitForApiServer,

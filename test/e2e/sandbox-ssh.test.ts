@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { rehearsalTransport } from '../../src/rehearsal/rehearse.js';
-import { readSandboxInfo } from '../../src/sandbox/info.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
-import { sandboxDown } from '../../src/sandbox/teardown.js';
+import { readSandboxInfo, sandboxDown } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 import { REPO, runCli, startCli, waitForOutput } from './support/cli.js';
 
 const PREFIX = '127.0.56.';

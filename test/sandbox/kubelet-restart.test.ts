@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { probeApiServerReady } from '../../src/sandbox/health.js';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { sandboxStatus, sandboxUp } from '../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
+import { probeApiServerReady, pathsOfNode, sandboxStatus, sandboxUp } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 import { crictl, useSandboxDir } from './support.js';
 
 const PREFIX = '127.0.100.';

@@ -5,11 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { manifestPath, pathsOfNode } from '../../src/sandbox/layout.js';
-import { sandboxDown, sandboxStatus, sandboxUp } from '../../src/sandbox/lifecycle.js';
-import { readManifest } from '../../src/sandbox/runner/static-pod-file.js';
-import { quoteArg } from '../../src/shell/quote.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
+import { manifestPath, pathsOfNode, sandboxDown, sandboxStatus, sandboxUp, readManifest } from '@drbook/sandbox';
+import { quoteArg, isProcessAlive } from '@drbook/system';
 import { crictl, etcdctlFor, useSandboxDir } from './support.js';
 
 const flag = (argv: string[], name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

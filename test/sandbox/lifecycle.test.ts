@@ -6,10 +6,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { DrbookError, InputError } from '../../src/errors.js';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { sandboxDown, sandboxStatus, sandboxUp } from '../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
+import { SandboxError, SandboxInputError, pathsOfNode, sandboxDown, sandboxStatus, sandboxUp } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 import { crictl, etcdctlFor, useSandboxDir } from './support.js';
 
 const PREFIX = '127.0.61.';
@@ -78,7 +76,7 @@ test('one node: etcd over TLS with client certs, crictl, static pods that follow
   assert.equal(status.nodes[0]!.runner.pid, info.pids[0]);
   assert.ok(status.nodes[0]!.containers.some((c) => c.name === 'etcd' && c.state === 'running' && c.pid === secondEtcd));
 
-  await assert.rejects(sandboxUp({ dir: sbx.dir, ipPrefix: PREFIX }), (e: unknown) => e instanceof InputError && /already running/.test(e.message));
+  await assert.rejects(sandboxUp({ dir: sbx.dir, ipPrefix: PREFIX }), (e: unknown) => e instanceof SandboxInputError && /already running/.test(e.message));
 
   // Crash the runner: its containers are orphans now; down must still find and stop them.
   const { stdout } = await crictl(node.root, ['ps', '-o', 'json']);
@@ -127,7 +125,7 @@ test('an etcd that cannot start fails up with the node and its log named, and le
     () => assert.fail('up must fail'),
     (e: unknown) => e,
   );
-  assert.ok(error instanceof DrbookError && error.kind === 'timeout', String(error));
+  assert.ok(error instanceof SandboxError && error.kind === 'timeout', String(error));
   assert.equal(error.host, 'node1');
   assert.match(error.message, /etcd on node1 did not become ready within 3 s/);
   assert.match(error.hint ?? '', /node1\/var\/log\/pods\/etcd\.log/);

@@ -6,10 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { readCmdline } from '../../src/sandbox/processes.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
-import { sandboxDown } from '../../src/sandbox/teardown.js';
+import { pathsOfNode, readCmdline, sandboxDown } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 
 export interface SandboxFixture {
   dir: string;
@@ -22,6 +20,7 @@ export async function useSandboxDir(t: { after(fn: () => Promise<void>): void })
   const dir = join(base, 'sbx');
   const pids = new Set<number>();
   t.after(async () => {
+    // A test that already tore it down (or never brought it up) leaves nothing for down to do; the PID sweep below still runs.
     await sandboxDown({ dir }).catch(() => undefined);
     for (const pid of pids) {
       const cmdline = readCmdline(pid)?.join(' ') ?? '';

@@ -15,8 +15,7 @@ import { findFreePort } from './ports.js';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathsOfNode } from '../../src/sandbox/layout.js';
-import { generateSandboxPki } from '../../src/sandbox/pki.js';
+import { pathsOfNode, generateSandboxPki } from '@drbook/sandbox';
 
 const ETCD = process.env.DRBOOK_TEST_ETCD ?? '/usr/bin/etcd';
 

@@ -1,6 +1,6 @@
 // A real OpenSSH server for tests: its own host and user keys in a temp dir, listening on
 // a loopback address. Config, keys and the launcher are the product's own
-// (src/sandbox/ssh/, as used by `drbook sandbox up --ssh`): one way to run sshd, tested
+// (@drbook/sandbox's ssh/, as used by `drbook sandbox up --ssh`): one way to run sshd, tested
 // by every transport test. stop() kills its PID and every process it forked (found by
 // parent PID in /proc, never by name), then removes the temp dir.
 
@@ -10,11 +10,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './ports.js';
 import type { Host, SshSettings } from '../../src/core/inventory.js';
-import { listDescendants } from '../../src/sandbox/processes.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
-import { generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType } from '../../src/sandbox/ssh/keys.js';
-import { renderSshdConfig } from '../../src/sandbox/ssh/sshd-config.js';
-import { SSHD_BINARY, crashSshd, launchSshd, stopSshd } from '../../src/sandbox/ssh/sshd-process.js';
+import { listDescendants, generateKeyPair, knownHostsLine as formatKnownHostsLine, readPublicKey, type KeyType, renderSshdConfig, SSHD_BINARY, crashSshd, launchSshd, stopSshd } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 
 export { SSHD_BINARY, listDescendants };
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTransport } from '../../src/transport/local.js';
-import { isProcessAlive } from '../../src/system/process-alive.js';
+import { isProcessAlive } from '@drbook/system';
 import { sh } from '../../src/shell/command.js';
 
 const transport = new LocalTransport();

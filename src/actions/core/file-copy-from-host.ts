@@ -14,7 +14,7 @@ import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { sh } from '../../shell/command.js';
-import { sha256File } from '../../system/durable-files.js';
+import { sha256File } from '@drbook/system';
 import { runDir } from '../../journal/state-dir.js';
 import type { Transport } from '../../core/transport.js';
 import type { ActionContext, ActionDefinition, Change, Finding, SharedPlan } from '../../core/action.js';

@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { sha256File } from '../../system/durable-files.js';
+import { sha256File } from '@drbook/system';
 import type { ActionDefinition, Change, Finding } from '../../core/action.js';
 import { sha256OnHost } from '../sha256-on-host.js';
 import { pathSubject, removeWrittenFile, writtenFileCheck } from '../checks.js';

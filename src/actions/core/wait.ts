@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DrbookError } from '../../core/errors.js';
 import { ShellCommand } from '../../shell/command.js';
 import { durationSchema, toMs } from '../../input/duration.js';
-import { sleep } from '../../system/sleep.js';
+import { sleep } from '@drbook/system';
 import type { ActionDefinition } from '../../core/action.js';
 
 const schema = z.strictObject({

@@ -21,7 +21,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import type { ActionContext, ActionDefinition, Finding, SharedPlan } from '../../core/action.js';
 import { sh } from '../../shell/command.js';
-import { sha256File } from '../../system/durable-files.js';
+import { sha256File } from '@drbook/system';
 import { booleanField } from '../fields.js';
 import { checkSnapshotFile, type SnapshotFileCheck } from '../../etcd/snapshot-file.js';
 import { describeTool, snapshotStatus, type EtcdTool } from '../../etcd/tool.js';

@@ -10,7 +10,7 @@ import type { ISnapshotResponse } from 'etcd3';
 import type { ActionContext, ActionDefinition, Finding } from '../../core/action.js';
 import { DrbookError } from '../../core/errors.js';
 import { ShellCommand, sh } from '../../shell/command.js';
-import { sha256File, syncPath } from '../../system/durable-files.js';
+import { sha256File, syncPath } from '@drbook/system';
 import { LocalTransport } from '../../transport/local.js';
 import { explainEtcdError, loadEtcdCredentials, withEtcdClient, type EtcdCredentialPlan } from '../../etcd/client.js';
 import { booleanField, listField } from '../fields.js';

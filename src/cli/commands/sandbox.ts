@@ -2,12 +2,12 @@
 // plane. Human output by default; --json prints one JSON document on stdout (progress
 // goes to stderr, so stdout stays machine-readable).
 
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DrbookError, InputError, errorMessage } from '../../core/errors.js';
-import { DEFAULT_WORKERS, defaultSandboxDir } from '../../sandbox/layout.js';
-import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo, type SandboxStatus } from '../../sandbox/lifecycle.js';
-import { sshCommandOf } from '../../sandbox/ssh/access.js';
-import { describeStorageMediaType, parseStorageMediaType, type StorageMediaType } from '../../sandbox/cluster-state/storage-media-type.js';
+import { DEFAULT_WORKERS, sandboxDown, sandboxStatus, sandboxUp, saveSandboxSnapshot, type SandboxInfo, type SandboxStatus, sshCommandOf, describeStorageMediaType, parseStorageMediaType, type StorageMediaType } from '@drbook/sandbox';
+import { resolveStateDir } from '../../journal/state-dir.js';
+import { asDrbookError } from '../../rehearsal/sandbox-errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -29,6 +29,8 @@ const COMMON_HELP: Array<[string, string]> = [
 
 const out = (text: string) => process.stdout.write(text);
 const err = (text: string) => process.stderr.write(text);
+/** <stateDir>/sandbox, where `drbook sandbox` works when no --dir is given. */
+const defaultSandboxDir = (stateDirFlag?: string) => join(resolveStateDir(stateDirFlag), 'sandbox');
 const dirOf = (values: Record<string, string | boolean | undefined>) =>
   typeof values.dir === 'string' ? values.dir : defaultSandboxDir(typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined);
 
@@ -144,7 +146,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     help: [['--node NAME', 'The node whose etcd to snapshot (default node1).'], ...COMMON_HELP],
     positionals: [1, 1],
     async run(values, positionals) {
-      const { saveSandboxSnapshot } = await import('../../sandbox/cluster-state/snapshot.js');
       const snapshot = await saveSandboxSnapshot({ dir: dirOf(values), file: positionals[0]!, node: typeof values.node === 'string' ? values.node : undefined });
       out(values.json ? JSON.stringify(snapshot, null, 2) + '\n' : `snapshot ${snapshot.file}: revision ${snapshot.revision}, ${snapshot.totalKeys} keys, ${snapshot.size} bytes, sha256 ${snapshot.sha256}\n`);
       return 0;
@@ -196,7 +197,8 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   }
   try {
     return await sub.run(values, positionals);
-  } catch (error) {
+  } catch (thrown) {
+    const error = asDrbookError(thrown);
     if (error instanceof DrbookError) {
       err(`error: ${error.describe()}\n`);
       return error instanceof InputError ? 2 : 1;

@@ -9,8 +9,7 @@ import { dirname, posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DrbookError } from '../../core/errors.js';
-import { quoteArg } from '../../shell/quote.js';
-import { syncPath } from '../../system/durable-files.js';
+import { quoteArg, syncPath } from '@drbook/system';
 import type { FilesHost, RemoteFiles } from './remote-files.js';
 
 /** Passes bytes through unchanged, hashing them on the way. */

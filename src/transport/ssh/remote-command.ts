@@ -12,7 +12,7 @@
 // so the values appear in no argv), after sudo, which would reset the environment.
 
 import { InputError } from '../../core/errors.js';
-import { quoteArg } from '../../shell/quote.js';
+import { quoteArg } from '@drbook/system';
 
 export interface RemoteCommandOptions {
   /** Shell code, e.g. ShellCommand.toShell(). */

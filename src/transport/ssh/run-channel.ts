@@ -3,7 +3,7 @@
 
 import { Readable, type Writable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
-import { sleep } from '../../system/sleep.js';
+import { sleep } from '@drbook/system';
 
 export interface ChannelExit {
   /** undefined when the server sent no exit status (the channel just closed). */

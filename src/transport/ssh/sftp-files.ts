@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper } from 'ssh2';
 import { DrbookError } from '../../core/errors.js';
-import { quoteArg } from '../../shell/quote.js';
+import { quoteArg } from '@drbook/system';
 import type { FileInfo } from '../../core/transport.js';
 import { fileInfoFromMode, tempNameFor, type FilesHost, type RemoteFiles } from './remote-files.js';
 

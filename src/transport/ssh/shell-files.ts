@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { DrbookError } from '../../core/errors.js';
-import { quoteArg } from '../../shell/quote.js';
+import { quoteArg } from '@drbook/system';
 import { fileInfoFromMode, tempNameFor, type FilesHost, type RemoteFiles, type ScriptResult } from './remote-files.js';
 
 export function createShellFiles(host: FilesHost): RemoteFiles {

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandboxCommand } from '../../../src/cli/commands/sandbox.js';
-import { sandboxDown } from '../../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../../src/system/process-alive.js';
+import { sandboxDown } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 
 /** Runs the command with stdout/stderr captured. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {

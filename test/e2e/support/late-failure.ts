@@ -7,7 +7,7 @@
 
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quoteArg } from '../../../src/shell/quote.js';
+import { quoteArg } from '@drbook/system';
 
 export async function writeLateFailingKubectl(dir: string, name: string, dataDir: string): Promise<string> {
   const file = join(dir, `${name}-kubectl`);

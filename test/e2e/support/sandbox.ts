@@ -15,11 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { execa } from 'execa';
-import type { SandboxInfo, SandboxNodeInfo } from '../../../src/sandbox/info.js';
-import { pathsOfNode, type NodePaths } from '../../../src/sandbox/layout.js';
-import { findProcesses, readCmdline } from '../../../src/sandbox/processes.js';
-import { sandboxDown } from '../../../src/sandbox/lifecycle.js';
-import { isProcessAlive } from '../../../src/system/process-alive.js';
+import { type SandboxInfo, type SandboxNodeInfo, pathsOfNode, type NodePaths, findProcesses, readCmdline, sandboxDown } from '@drbook/sandbox';
+import { isProcessAlive } from '@drbook/system';
 import { REPO, runCli, type CliResult } from './cli.js';
 import { fingerprintTree } from './tree.js';
 

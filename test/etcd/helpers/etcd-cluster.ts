@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isProcessAlive } from '../../../src/system/process-alive.js';
+import { isProcessAlive } from '@drbook/system';
 import { findFreePort } from '../../support/ports.js';
 import { makeTestPki, type TestPki } from './etcd-server.js';
 

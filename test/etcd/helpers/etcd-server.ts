@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isProcessAlive } from '../../../src/system/process-alive.js';
+import { isProcessAlive } from '@drbook/system';
 import { findFreePort } from '../../support/ports.js';
 
 export interface TestPki {

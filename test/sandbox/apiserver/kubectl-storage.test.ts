@@ -13,10 +13,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Etcd3 } from 'etcd3';
 import { startTestEtcd, type TestEtcd } from '../../support/etcd.js';
-import { commandOfEntry, pathsOfNode } from '../../../src/sandbox/layout.js';
-import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
-import { seedClusterState, type SeedSummary } from '../../../src/sandbox/cluster-state/seed.js';
-import { decodeStoredObject, encodeStoredObject } from '../../../src/sandbox/cluster-state/protobuf/storage-value.js';
+import { commandOfEntry, pathsOfNode, openEtcdClient, seedClusterState, type SeedSummary, decodeStoredObject, encodeStoredObject } from '@drbook/sandbox';
 import { nodesReadyAction } from '../../../src/actions/k8s/nodes-ready.js';
 import { applyPlan, makeContext, planAction } from '../../etcd/helpers/context.js';
 import { fixture } from '../../support/fixtures.js';
@@ -37,7 +34,7 @@ before(async () => {
   seeded = await seedClusterState({ endpoints: [etcd.endpoint], caFile: etcd.caFile, certFile: etcd.certFile, keyFile: etcd.keyFile, nodes: ['node1'], nodeIps: { node1: IP } });
   client = openEtcdClient({ endpoints: [etcd.endpoint], caFile: etcd.caFile, certFile: etcd.certFile, keyFile: etcd.keyFile });
   const { pkiDir, etcdPkiDir } = pathsOfNode(etcd.root);
-  const [command, ...args] = commandOfEntry('sandbox/apiserver/main');
+  const [command, ...args] = commandOfEntry('apiserver/main');
   apiserver = spawn(command!, [
     ...args,
     `--advertise-address=${IP}`,

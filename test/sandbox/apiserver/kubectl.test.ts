@@ -10,10 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startTestEtcd, type TestEtcd } from '../../support/etcd.js';
-import { commandOfEntry, pathsOfNode } from '../../../src/sandbox/layout.js';
-import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
-import { seedClusterState, type SeedSummary } from '../../../src/sandbox/cluster-state/seed.js';
-import { decodeStoredObject, encodeStoredObject } from '../../../src/sandbox/cluster-state/protobuf/storage-value.js';
+import { commandOfEntry, pathsOfNode, openEtcdClient, seedClusterState, type SeedSummary, decodeStoredObject, encodeStoredObject } from '@drbook/sandbox';
 
 // admin.conf points at https://<ip>:6443, so this file owns its own loopback address.
 const IP = '127.0.79.11';
@@ -29,7 +26,7 @@ before(async () => {
   etcd = await startTestEtcd({ ip: IP, tls: true });
   seeded = await seedClusterState({ endpoints: [etcd.endpoint], caFile: etcd.caFile, certFile: etcd.certFile, keyFile: etcd.keyFile, nodes: ['node1'], nodeIps: { node1: IP } });
   const { pkiDir, etcdPkiDir } = pathsOfNode(etcd.root);
-  const [command, ...args] = commandOfEntry('sandbox/apiserver/main');
+  const [command, ...args] = commandOfEntry('apiserver/main');
   apiserver = spawn(command!, [
     ...args,
     `--advertise-address=${IP}`,

@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countKeys } from '../../../src/sandbox/cluster-state/count-keys.js';
-import { resourceOfKey } from '../../../src/etcd/registry-counts.js';
-import { buildSeedEntries } from '../../../src/sandbox/cluster-state/seed.js';
-import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
-import { InputError } from '../../../src/errors.js';
+import { countKeys, buildSeedEntries, openEtcdClient, SandboxInputError } from '@drbook/sandbox';
+import { countRegistryKeys, resourceOfKey } from '../../../src/etcd/registry-counts.js';
 
 test('resourceOfKey maps registry keys to resources as Kubernetes lays them out', () => {
   assert.equal(resourceOfKey('/registry/pods/kube-system/etcd-node1'), 'pods');
@@ -21,6 +18,13 @@ test('countKeys counts per resource, sorted by name', () => {
   const counts = countKeys(['/registry/pods/a/x', '/registry/pods/b/y', '/registry/services/specs/a/s', '/registry/minions/n', '/elsewhere/z']);
   assert.deepEqual(counts, { minions: 1, pods: 2, 'services/specs': 1 });
   assert.deepEqual(Object.keys(counts), ['minions', 'pods', 'services/specs']);
+});
+
+test('the sandbox counts keys per resource exactly as the restore check does (its own code, held to the same names)', () => {
+  const seeded = buildSeedEntries({ nodes: ['node1', 'node2', 'node3'] }).map((entry) => `/registry/${entry.key}`);
+  const keys = [...seeded, '/registry/apiregistration.k8s.io/apiservices/v1.apps', '/registry/services/endpoints/default/kubernetes', '/registry/ranges/serviceips', '/elsewhere/x'];
+  assert.deepEqual(countKeys(keys), countRegistryKeys(keys).resources);
+  assert.deepEqual(countKeys(keys, '/registry/'), countRegistryKeys(keys, '/registry/').resources);
 });
 
 test('the seeded cluster has the objects the brief lists, shaped like API objects', () => {
@@ -58,9 +62,9 @@ test('the seeded cluster has the objects the brief lists, shaped like API object
 });
 
 test('seeding refuses clashing node names; the client refuses a TLS endpoint without a readable CA', () => {
-  assert.throws(() => buildSeedEntries({ nodes: ['node1', 'node1'] }), InputError);
+  assert.throws(() => buildSeedEntries({ nodes: ['node1', 'node1'] }), SandboxInputError);
   assert.throws(() => buildSeedEntries({ nodes: ['worker1'] }), /worker1/);
-  assert.throws(() => buildSeedEntries({ nodes: [] }), InputError);
+  assert.throws(() => buildSeedEntries({ nodes: [] }), SandboxInputError);
   assert.throws(() => openEtcdClient({ endpoints: ['https://127.0.0.1:2379'] }), /no CA file/);
   assert.throws(() => openEtcdClient({ endpoints: ['https://127.0.0.1:2379'], caFile: '/nonexistent/ca.crt' }), /cannot read the CA certificate \/nonexistent\/ca.crt: ENOENT/);
 });

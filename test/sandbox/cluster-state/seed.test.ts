@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEtcd } from '../../support/etcd.js';
-import { openEtcdClient } from '../../../src/sandbox/cluster-state/etcd-client.js';
-import { buildSeedEntries, countRegistryKeys, seedClusterState } from '../../../src/sandbox/cluster-state/seed.js';
-import { countKeys } from '../../../src/sandbox/cluster-state/count-keys.js';
-import { decodeStoredObject } from '../../../src/sandbox/cluster-state/protobuf/storage-value.js';
+import { openEtcdClient, buildSeedEntries, countRegistryKeys, seedClusterState, countKeys, decodeStoredObject } from '@drbook/sandbox';
 
 test('seedClusterState writes the cluster as protobuf (k8s\\0 envelope) under /registry over TLS, and countRegistryKeys counts it', async (t) => {
   const etcd = await startTestEtcd({ tls: true });

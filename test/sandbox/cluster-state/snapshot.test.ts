@@ -5,9 +5,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEtcd, type TestEtcd } from '../../support/etcd.js';
-import { seedClusterState } from '../../../src/sandbox/cluster-state/seed.js';
-import { saveSandboxSnapshot } from '../../../src/sandbox/cluster-state/snapshot.js';
-import { InputError, DrbookError } from '../../../src/errors.js';
+import { seedClusterState, saveSandboxSnapshot, SandboxError, SandboxInputError } from '@drbook/sandbox';
 
 // A sandbox folder as `sandbox up` lays it out, around a test etcd on the node's own
 // loopback IP and kubeadm's port (an IP no other test file uses).
@@ -52,13 +50,13 @@ test('saveSandboxSnapshot takes a hashed snapshot with etcdctl whose status repo
 test('saveSandboxSnapshot names what is missing', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-snap-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await assert.rejects(saveSandboxSnapshot({ dir, file: join(dir, 's.db') }), (error: unknown) => error instanceof InputError && /no sandbox at .*sandbox\.json/.test(error.message));
+  await assert.rejects(saveSandboxSnapshot({ dir, file: join(dir, 's.db') }), (error: unknown) => error instanceof SandboxInputError && /no sandbox at .*sandbox\.json/.test(error.message));
   await writeFile(join(dir, 'sandbox.json'), JSON.stringify({ nodes: [{ name: 'node1', ip: '127.0.78.11' }] }));
   await assert.rejects(saveSandboxSnapshot({ dir, node: 'node9', file: join(dir, 's.db') }), /has no node node9 \(it has node1\)/);
   // Nothing listens there: etcdctl fails and no partial file is left behind.
   await assert.rejects(
     saveSandboxSnapshot({ dir, file: join(dir, 's.db'), timeoutMs: 30_000 }),
-    (error: unknown) => error instanceof DrbookError && error.host === 'node1' && /snapshot save from https:\/\/127\.0\.78\.11:2379 failed/.test(error.message),
+    (error: unknown) => error instanceof SandboxError && error.host === 'node1' && /snapshot save from https:\/\/127\.0\.78\.11:2379 failed/.test(error.message),
   );
   assert.deepEqual((await readdir(dir)).sort(), ['sandbox.json']);
 });

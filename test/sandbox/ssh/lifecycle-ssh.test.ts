@@ -10,14 +10,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { DrbookError } from '../../../src/errors.js';
+import type { DrbookError } from '../../../src/core/errors.js';
+import { type SandboxError, sandboxDown, sandboxStatus, sandboxUp, stopSandboxProcesses, readSandboxInfo, sshFilesOfSandbox } from '@drbook/sandbox';
 import { loadInventory } from '../../../src/inventory/load.js';
 import { resolveTargets } from '../../../src/inventory/targets.js';
-import { sandboxDown, sandboxStatus, sandboxUp } from '../../../src/sandbox/lifecycle.js';
-import { stopSandboxProcesses } from '../../../src/sandbox/teardown.js';
-import { readSandboxInfo } from '../../../src/sandbox/info.js';
-import { isProcessAlive } from '../../../src/system/process-alive.js';
-import { sshFilesOfSandbox } from '../../../src/sandbox/ssh/files.js';
+import { isProcessAlive } from '@drbook/system';
 import { raw, sh } from '../../../src/shell/command.js';
 import { openTransportPool } from '../../../src/transport/pool.js';
 import { useSandboxDir } from '../support.js';
@@ -178,7 +175,7 @@ test('down finds the sshds from the node folders when sandbox.json is torn', asy
 test('an up that fails after the sshds started stops them (and the runners) before it reports', async (t) => {
   const sbx = await useSandboxDir(t);
   // etcd cannot answer within 1 ms: up gives up right after starting every process.
-  await assert.rejects(sandboxUp({ dir: sbx.dir, nodes: 2, workers: 1, ipPrefix: PREFIX, ssh: true, timeoutMs: 1 }), (error: DrbookError) => error.kind === 'timeout');
+  await assert.rejects(sandboxUp({ dir: sbx.dir, nodes: 2, workers: 1, ipPrefix: PREFIX, ssh: true, timeoutMs: 1 }), (error: SandboxError) => error.kind === 'timeout');
   const info = (await readSandboxInfo(sbx.dir))!;
   assert.equal(info.status, 'failed');
   const pids = [...info.pids, ...[...info.nodes, ...info.workers!].map((n) => n.sshd?.pid ?? 0)];

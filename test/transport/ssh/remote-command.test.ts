@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { InputError } from '../../../src/core/errors.js';
-import { readProcStat } from '../../../src/system/process-alive.js';
+import { readProcStat } from '@drbook/system';
 import { buildExecCommand, buildKillCommand, escapeForPrintfB, isSudoPasswordFailure, markerPrefix, MarkerFilter, type RemoteCommand } from '../../../src/transport/ssh/remote-command.js';
 
 const run = promisify(execFile);
