@@ -3,7 +3,7 @@
 // ends the run there: rolled-back (verified), failed (verified: nothing was applied) or
 // rollback-failed (something is not back, or cannot be told).
 
-import { acquireHostLocks, isCleanEnd } from '../hostlock/index.js';
+import { acquireHostLocks, isCleanEnd, lockTargetsOf } from '../hostlock/index.js';
 import type { Host } from '../inventory/types.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
@@ -37,7 +37,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
   checkUndoSecrets(request.entries, secretsByHost); // before the lock: nothing is touched when one is missing
   const masker = new Masker();
   for (const secrets of secretsByHost.values()) masker.add(...Object.values(secrets));
-  const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
+  const lock = await acquireLock(request.stateDir, lockTargetsOf(request.hosts, request.stateDir), header.runId);
   const hostLocks = await acquireHostLocks({
     hosts: request.hosts,
     pool: request.pool,

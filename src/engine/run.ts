@@ -4,7 +4,7 @@
 
 import { hostname } from 'node:os';
 import type { RunInfo } from '../actions/action.js';
-import { acquireHostLocks, isCleanEnd, type HostLocks } from '../hostlock/index.js';
+import { acquireHostLocks, isCleanEnd, lockTargetsOf, type HostLocks } from '../hostlock/index.js';
 import type { Host, Inventory } from '../inventory/types.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
@@ -81,7 +81,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   // A resumed run may roll back the changes journaled before: their undos' secrets must be at hand.
   if (request.resumeFrom && request.rollbackOnFailure) checkUndoSecrets(request.resumeFrom, compiled.secretsByHost);
   const hostNames = request.hosts.map((h) => h.name);
-  const lock = await acquireLock(request.stateDir, hostNames, request.runId);
+  const lock = await acquireLock(request.stateDir, lockTargetsOf(request.hosts, request.stateDir), request.runId);
   const started = Date.now();
   let recorder: RunRecorder | undefined;
   let hostLocks: HostLocks | undefined;
