@@ -47,6 +47,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
     startedAt: header.at,
     purpose: 'rollback',
     ignoreRuns: request.ignoreRuns,
+    journal: request.entries,
     staleLocalLocks: lock.staleHolders,
     notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
     signal: request.signal,

@@ -128,6 +128,7 @@ function lockHosts(request: RunRequest, staleLocalLocks: HostLockStale): Promise
     startedAt: request.startedAt,
     purpose: request.resumeFrom ? 'resume' : 'run',
     ignoreRuns: request.ignoreRuns,
+    journal: request.resumeFrom,
     staleLocalLocks,
     notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
     signal: request.interrupt,

@@ -78,6 +78,8 @@ export async function acquireLock(stateDir: string, hosts: Array<string | LockTa
       const stale = await lockHost(lockPath(dir, target.key), target, me, isLive);
       taken.push(target);
       if (stale) staleHolders.push({ ...stale, host: target.name });
+      const legacy = target.key === target.name ? undefined : await settleLegacyLock(lockPath(dir, target.name), target, me, isLive);
+      if (legacy) staleHolders.push({ ...legacy, host: target.name });
     }
   } catch (error) {
     await release();
@@ -125,6 +127,24 @@ async function lockHost(path: string, target: LockTarget, ownHolder: LockHolder,
     host: target.name,
     hint: 'see `drbook runs`, then try again',
   });
+}
+
+/**
+ * A lock by host name, as drbooks before host keys took them (`locks/<name>.lock`): one
+ * left by a dead process (a crashed run of the old version) goes, reported as stale like
+ * any other; one whose holder lives (an old drbook running now) refuses, since it cannot
+ * say which host it holds. Looked at while holding the host's keyed lock, so only an old
+ * drbook can race this.
+ */
+async function settleLegacyLock(path: string, target: LockTarget, me: LockHolder, isLive: (h: LockHolder) => boolean): Promise<LockHolder | undefined> {
+  const existing = await readHolder(path);
+  if (!existing?.holder) return undefined; // none, or not a lock drbook can read: not ours to judge any more
+  if (isLive(existing.holder)) {
+    const error = lockedError(path, `${target.name}${target.where ? ` (${target.where})` : ''}`, existing.holder, me);
+    throw new DrbookError('locked', `${error.message}; that is an earlier drbook's lock by host name only, which may be another cluster's ${target.name}`, { host: target.name, hint: error.hint });
+  }
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === existing.raw) await unlink(path).catch(() => undefined); // gone meanwhile: fine
+  return existing.holder;
 }
 
 /**

@@ -166,3 +166,18 @@ test('one run naming one host twice takes its lock once', async (t) => {
   assert.deepEqual(lock.hosts, ['node1']);
   assert.deepEqual(await readdir(join(stateDir, 'locks')), ['ssh-10.0.0.1-22.lock']);
 });
+
+test('a lock by host name left by an earlier drbook: taken over when its holder is dead, refused while it lives', async (t) => {
+  const stateDir = await tempStateDir(t);
+  const target = { name: 'node1', key: 'ssh-127.0.230.11-22', where: '127.0.230.11:22' };
+  await writeStaleLock(stateDir, 'node1', { pid: await deadPid(), runId: 'old-crashed' });
+  const lock = await acquireLock(stateDir, [target], 'run-new');
+  assert.deepEqual(lock.staleTakenOver, ['node1']);
+  assert.equal(lock.staleHolders[0]!.runId, 'old-crashed');
+  assert.deepEqual(await readdir(join(stateDir, 'locks')), ['ssh-127.0.230.11-22.lock'], 'the name-keyed lock is gone');
+  await lock.release();
+
+  await writeStaleLock(stateDir, 'node1', { pid: process.pid, runId: 'old-live' }); // an old drbook running now
+  await assert.rejects(acquireLock(stateDir, [target], 'run-new'), isLocked(/host node1 \(127\.0\.230\.11:22\) is locked by run old-live/, /earlier drbook's lock by host name only, which may be another cluster's node1/));
+  assert.deepEqual(await readdir(join(stateDir, 'locks')), ['node1.lock'], 'the keyed lock taken meanwhile is released');
+});
