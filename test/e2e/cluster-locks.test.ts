@@ -8,10 +8,13 @@
 // Loopback prefixes (others: grep "127.0." in test/): 127.0.230. cluster A, 127.0.231. cluster B.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixture } from '../support/fixtures.js';
 import { runCli, startCli, waitForOutput, type CliResult } from './support/cli.js';
 import { tearDown, useSharedSandbox } from './support/sandbox.js';
 
@@ -132,4 +135,66 @@ test('one state dir, two clusters with a node1 each: a run holding A does not re
   assert.equal(listed.code, 0, both(listed));
   assert.match(listed.stdout, new RegExp(`${idA}\\s+done`));
   assert.match(listed.stdout, new RegExp(`${idB}\\s+done`));
+});
+
+// A run journaled by main a09df66 (before host keys) and killed mid-step: fixtures/journals/main-a09df66.
+const OLD_RUN = '20261202T043254Z-bd15';
+
+/** Lay the old run out as main left it: its journal and name-keyed lock in `stateDir`, its marker and its applied change on cluster A. */
+async function layOutOldRun(c: Cluster, stateDir: string, deadPid: number): Promise<void> {
+  const hostState = join(c.info.nodes[0]!.root, 'var/lib/drbook');
+  const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+  const values: Record<string, string> = {
+    RUNBOOK: c.runbook, RUNBOOK_SHA: await sha(c.runbook), INVENTORY: c.info.inventory, INVENTORY_SHA: await sha(c.info.inventory),
+    WORK: c.work, HOST_STATE: hostState, STATE_DIR: stateDir, MACHINE: hostname(), PID: String(deadPid),
+  };
+  const fill = async (name: string) => (await readFile(fixture('journals', 'main-a09df66', name), 'utf8')).replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? `{{${key}}}`);
+  await mkdir(join(stateDir, 'runs', OLD_RUN), { recursive: true });
+  await writeFile(join(stateDir, 'runs', OLD_RUN, 'journal.jsonl'), await fill('journal.jsonl'));
+  await mkdir(join(stateDir, 'locks'), { recursive: true });
+  await writeFile(join(stateDir, 'locks', 'node1.lock'), await fill('node1.lock'));
+  await mkdir(join(hostState, 'runs'), { recursive: true });
+  await writeFile(join(hostState, 'runs', `${OLD_RUN}.json`), await fill('marker.json'));
+  await mkdir(join(c.work, `made-${OLD_RUN}`), { recursive: true });
+  await writeFile(join(c.work, `release-${OLD_RUN}`), ''); // its slow command ends at once when run again
+}
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid!;
+}
+
+test('a run journaled before host keys (main a09df66) still lists, reports, resumes and rolls back; its name-keyed lock is taken over', async () => {
+  const a = clusterA();
+  const hostState = join(a.info.nodes[0]!.root, 'var/lib/drbook');
+  const resumeState = await mkdtemp(join(tmpdir(), 'drbook-e2e-cluster-lock-old-'));
+  await layOutOldRun(a, resumeState, await deadPid());
+
+  const runs = await runCli(['runs', '--state-dir', resumeState]);
+  assert.equal(runs.code, 0, both(runs));
+  assert.match(runs.stdout, new RegExp(`${OLD_RUN}\\s+crashed`));
+  const report = await runCli(['report', OLD_RUN, '--state-dir', resumeState]);
+  assert.equal(report.code, 0, both(report));
+  assert.match(report.stdout, /cluster-lock-hold/);
+  assert.match(report.stdout, /cut off/);
+
+  const resumed = await runCli(['resume', OLD_RUN, '--state-dir', resumeState, '-o', 'plain']);
+  assert.equal(resumed.code, 0, both(resumed));
+  assert.match(both(resumed), new RegExp(`the lock of node1 in the state dir was left by run ${OLD_RUN} \\(pid \\d+, no longer running\\): taken over`));
+  assert.deepEqual(await readdir(join(resumeState, 'locks')), [], 'the name-keyed lock went, and the keyed one was released');
+  assert.equal(existsSync(join(hostState, 'runs', `${OLD_RUN}.json`)), false, 'done: its marker went');
+  const after = await runCli(['runs', '--state-dir', resumeState]);
+  assert.match(after.stdout, new RegExp(`${OLD_RUN}\\s+done`));
+
+  // The same old run once more, from another state dir: rolled back this time.
+  const rollbackState = await mkdtemp(join(tmpdir(), 'drbook-e2e-cluster-lock-old-'));
+  await layOutOldRun(a, rollbackState, await deadPid());
+  const rolledBack = await runCli(['rollback', OLD_RUN, '--state-dir', rollbackState, '-o', 'plain']);
+  assert.equal(rolledBack.code, 0, both(rolledBack));
+  assert.equal(existsSync(join(a.work, `made-${OLD_RUN}`)), false, 'its change was undone');
+  assert.equal(existsSync(join(hostState, 'runs', `${OLD_RUN}.json`)), false, 'its marker went');
+  assert.deepEqual(await readdir(join(rollbackState, 'locks')), []);
+  const listed = await runCli(['runs', '--state-dir', rollbackState]);
+  assert.match(listed.stdout, new RegExp(`${OLD_RUN}\\s+rolled-back`));
 });
