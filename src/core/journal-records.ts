@@ -93,7 +93,8 @@ export type JournalEntry =
   | {
       t: 'hosts-locked';
       at: string;
-      hosts: Array<{ host: string; dir: string }>;
+      /** key and where: what the host is (hostlock/identity.ts); absent in journals from before host keys. */
+      hosts: Array<{ host: string; dir: string; key?: string; where?: string }>;
       /** Markers of other runs the operator overrode (--ignore-run). */
       overridden: Array<{ host: string; runId: string }>;
       /** Markers of other runs removed as harmless (their journal here shows why). */

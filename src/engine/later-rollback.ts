@@ -3,7 +3,7 @@
 // ends the run there: rolled-back (verified), failed (verified: nothing was applied) or
 // rollback-failed (something is not back, or cannot be told).
 
-import { acquireHostLocks, isCleanEnd } from '../hostlock/index.js';
+import { acquireHostLocks, isCleanEnd, lockTargetsOf } from '../hostlock/index.js';
 import type { Host } from '../core/inventory.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
@@ -41,7 +41,7 @@ export async function executeLaterRollback(request: LaterRollbackRequest): Promi
   checkUndoSecrets(request.entries, secretsByHost); // before the lock: nothing is touched when one is missing
   const masker = new Masker();
   for (const secrets of secretsByHost.values()) masker.add(...Object.values(secrets));
-  const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), header.runId);
+  const lock = await acquireLock(request.stateDir, lockTargetsOf(request.hosts, request.stateDir), header.runId);
   try {
     return await withTransportPool(request, (pool) => rollBackLocked(request, header, pool, masker, secretsByHost, lock.staleHolders));
   } finally {
@@ -66,6 +66,7 @@ async function rollBackLocked(
     startedAt: header.at,
     purpose: 'rollback',
     ignoreRuns: request.ignoreRuns,
+    journal: request.entries,
     staleLocalLocks,
     notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
     signal: request.signal,

@@ -4,7 +4,7 @@
 
 import { hostname } from 'node:os';
 import type { RunInfo } from '../core/action.js';
-import { acquireHostLocks, isCleanEnd, type HostLocks } from '../hostlock/index.js';
+import { acquireHostLocks, isCleanEnd, lockTargetsOf, type HostLocks } from '../hostlock/index.js';
 import { acquireLock } from '../journal/lock.js';
 import { JournalWriter } from '../journal/journal.js';
 import type { JournalEntry, RunHeader } from '../core/journal-records.js';
@@ -62,7 +62,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const compiled = compileForRun(request, masker); // InputError: nothing touched yet
   // A resumed run may roll back the changes journaled before: their undos' secrets must be at hand.
   if (request.resumeFrom && request.rollbackOnFailure) checkUndoSecrets(request.resumeFrom, compiled.secretsByHost);
-  const lock = await acquireLock(request.stateDir, request.hosts.map((h) => h.name), request.runId);
+  const lock = await acquireLock(request.stateDir, lockTargetsOf(request.hosts, request.stateDir), request.runId);
   try {
     return await withTransportPool(request, (pool) => runLocked({ ...request, pool }, compiled, masker, lock.staleHolders));
   } finally {
@@ -117,6 +117,7 @@ function lockHosts(request: OpenRun, staleLocalLocks: HostLockStale): Promise<Ho
     startedAt: request.startedAt,
     purpose: request.resumeFrom ? 'resume' : 'run',
     ignoreRuns: request.ignoreRuns,
+    journal: request.resumeFrom,
     staleLocalLocks,
     notify: (notice) => request.bus.emit({ type: 'run.notice', ...notice }),
     signal: request.interrupt,

@@ -7,12 +7,14 @@
 import { DrbookError, errorMessage } from '../core/errors.js';
 import type { Host } from '../core/inventory.js';
 import type { LockHolder } from '../journal/lock.js';
+import type { JournalEntry } from '../core/journal-records.js';
 import { sleep } from '@drbook/system';
 import type { TransportPool } from '../core/transport.js';
 import { removeMarkersCommand, waitInflightCommand } from './commands.js';
 import { decideHosts, type Decision, type HostFindings } from './decide.js';
 import { HEARTBEAT_TIMEOUT_S, startHolder } from './holder.js';
 import { HostLocks, type HostLocksJournalEntry, type Notice } from './host-locks.js';
+import { checkSameHosts, journaledHostsOf } from './journaled-hosts.js';
 import { busyHint, describeBusy, describeRefusal } from './messages.js';
 import { currentOperator, lockInfoOf, originOf, placesOf, type Operator, type Place } from './places.js';
 import type { LockInfo } from './records.js';
@@ -31,6 +33,8 @@ export interface AcquireHostLocksRequest {
   runbook: string;
   startedAt: string;
   purpose: LockInfo['purpose'];
+  /** The journal of the run being resumed or rolled back: its hosts must be the ones it ran on. */
+  journal?: readonly JournalEntry[];
   /** --ignore-run: go ahead despite these runs' markers. */
   ignoreRuns?: string[];
   /** Locks of the state dir that were left by dead processes and taken over (journal/lock.ts). */
@@ -52,9 +56,10 @@ export async function acquireHostLocks(request: AcquireHostLocksRequest): Promis
     notify({ level: 'warn', host: stale.host, message: `the lock of ${stale.host} in the state dir was left by run ${stale.runId} (pid ${stale.pid}, no longer running): taken over; \`drbook runs\` shows what that run left` });
   }
   const places = placesOf(request.hosts, request.stateDir);
+  if (request.journal) checkSameHosts(request.runId, places, journaledHostsOf(request.journal), request.hosts);
   const entry: HostLocksJournalEntry = {
     t: 'hosts-locked',
-    hosts: places.flatMap((p) => p.hosts.map((host) => ({ host, dir: p.dir }))),
+    hosts: places.flatMap((p) => p.hosts.map((host) => ({ host, dir: p.dir, key: p.identity.key, where: p.identity.where }))),
     overridden: [],
     cleared: [],
     waited: [],
@@ -159,7 +164,7 @@ async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: 
 async function decide(places: Place[], request: AcquireHostLocksRequest, here: { machine: string; stateDir: string }, refusing: string): Promise<Decision> {
   const lookupRun = request.lookupRun ?? createRunLookup(request.stateDir, here.machine);
   const lookups = await lookupForeignRuns(places.flatMap((p) => p.markers), request.runId, lookupRun);
-  const findings: HostFindings[] = places.map((p) => ({ host: p.hosts[0]!, markers: p.markers, inflight: p.inflight }));
+  const findings: HostFindings[] = places.map((p) => ({ host: p.hosts[0]!, key: p.identity.key, markers: p.markers, inflight: p.inflight }));
   const decision = decideHosts(findings, { runId: request.runId, ignoreRuns: new Set(request.ignoreRuns ?? []) }, lookups);
   if (decision.refusals.length) {
     throw new DrbookError('locked', `${refusing}: ${decision.refusals.map((r) => describeRefusal(r, here)).join('\n')}`, { hint: 'nothing was changed' });

@@ -13,6 +13,8 @@ import type { MarkerEntry, MarkerRecord } from './records.js';
 
 export interface HostFindings {
   host: string;
+  /** What the host is (hostlock/identity.ts): matched against the journal of the run behind a marker. */
+  key?: string;
   markers: MarkerEntry[];
   /** Runs with a command in flight on the host. */
   inflight: string[];
@@ -48,7 +50,7 @@ export function decideHosts(hosts: HostFindings[], self: Self, lookups: Readonly
     if (same) same.hosts.push(host);
     else decision.refusals.push(refusal);
   };
-  for (const { host, markers, inflight } of hosts) {
+  for (const { host, key, markers, inflight } of hosts) {
     for (const marker of markers) {
       const { runId, record } = marker;
       if (runId === self.runId) {
@@ -61,7 +63,7 @@ export function decideHosts(hosts: HostFindings[], self: Self, lookups: Readonly
         continue;
       }
       const lookup = lookups.get(runId);
-      const harmless = lookup && whyHarmless(lookup, host);
+      const harmless = lookup && whyHarmless(lookup, host, key);
       if (harmless) {
         decision.clear.push({ host, runId, why: harmless });
         continue;
@@ -81,12 +83,17 @@ export function decideHosts(hosts: HostFindings[], self: Self, lookups: Readonly
   return decision;
 }
 
-/** Why a marker can go, by its journal here; undefined when it must stay. */
-function whyHarmless(lookup: RunLookup, host: string): string | undefined {
+/**
+ * Why a marker can go, by its journal here; undefined when it must stay. Whether that run
+ * changed this host is asked by what the host is when its journal says (it may have called
+ * the host by another name); by name only for journals from before host keys.
+ */
+function whyHarmless(lookup: RunLookup, host: string, key: string | undefined): string | undefined {
   if (!lookup.readable) return undefined;
   const { state } = lookup.summary;
   if (state === 'running' || state === 'unreadable') return undefined;
   if (state === 'done' || state === 'rolled-back') return `its journal says ${state}`;
-  if (!lookup.changedHosts.includes(host)) return `its journal (${state}) shows no change begun on ${host}`;
+  const changed = key && lookup.changedKeys ? lookup.changedKeys.includes(key) : lookup.changedHosts.includes(host);
+  if (!changed) return `its journal (${state}) shows no change begun on ${host}`;
   return undefined;
 }

@@ -7,6 +7,8 @@ export { clearRunMarkers } from './clear-markers.js';
 export { HostLocks, type Notice } from './host-locks.js';
 export { inspectHostLocks, type Inspection } from './inspect.js';
 export { hostStateDirOf, DEFAULT_HOST_STATE_DIR } from './paths.js';
+export { hostIdentityOf, describeHost, type HostIdentity } from './identity.js';
+export { lockTargetsOf } from './places.js';
 
 /**
  * A run ends clean when the hosts are where it meant them to be or back where they

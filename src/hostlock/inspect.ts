@@ -41,7 +41,7 @@ export async function inspectHostLocks(request: InspectRequest): Promise<Inspect
       try {
         const transport = await request.pool.get(host);
         const result = await transport.exec({ command: inspectCommand(place.dir), timeoutMs: 30_000, signal: request.signal });
-        const found: HostFindings = { host, markers: [], inflight: [] };
+        const found: HostFindings = { host, key: place.identity.key, markers: [], inflight: [] };
         let holder: { info?: LockInfo; raw: string } | undefined;
         let alive = false;
         let done = false;

@@ -10,6 +10,7 @@
 import { isAbsolute, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Host } from '../core/inventory.js';
+import { hostIdentityOf } from './identity.js';
 
 /** The default on every host drbook reaches as root (real masters). */
 export const DEFAULT_HOST_STATE_DIR = '/var/lib/drbook';
@@ -45,8 +46,7 @@ export function hostStateDirOf(host: Host, context: HostStateDirContext): string
  * names for one SSH address) share one lock: the run takes it once.
  */
 export function lockPlaceOf(host: Host, dir: string): string {
-  if (host.connection === 'local') return `local:${dir}`;
-  return `ssh:${host.ssh.address ?? host.name}:${host.ssh.port ?? 22}:${dir}`;
+  return `${hostIdentityOf(host, dir).key}:${dir}`;
 }
 
 export const hostPaths = (dir: string) => ({

@@ -5,13 +5,17 @@
 import { hostname, userInfo } from 'node:os';
 import type { Host } from '../core/inventory.js';
 import type { Transport } from '../core/transport.js';
+import type { LockTarget } from '../journal/lock.js';
 import type { Holder } from './holder.js';
+import { hostIdentityOf, type HostIdentity } from './identity.js';
 import { hostStateDirOf, lockPlaceOf } from './paths.js';
 import type { LockInfo, MarkerEntry, RunOrigin } from './records.js';
 
 export interface Place {
   key: string;
   dir: string;
+  /** What the host is (its first inventory name, its address): keys the journal's records of it. */
+  identity: HostIdentity;
   /** The inventory hosts at this place; the first names it in messages. */
   hosts: string[];
   transport?: Transport;
@@ -42,9 +46,17 @@ export function placesOf(hosts: Host[], stateDir: string): Place[] {
     const key = lockPlaceOf(host, dir);
     const place = byKey.get(key);
     if (place) place.hosts.push(host.name);
-    else byKey.set(key, { key, dir, hosts: [host.name], markers: [], inflight: [], accepted: new Set(), overrides: [], ownMarker: false, marked: false });
+    else byKey.set(key, { key, dir, identity: hostIdentityOf(host, dir), hosts: [host.name], markers: [], inflight: [], accepted: new Set(), overrides: [], ownMarker: false, marked: false });
   }
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The state dir's run locks (journal/lock.ts) of these hosts: keyed by what each host is, named as the inventory names it. */
+export function lockTargetsOf(hosts: Host[], stateDir: string): LockTarget[] {
+  return hosts.map((host) => {
+    const { name, key, where } = hostIdentityOf(host, hostStateDirOf(host, { stateDir }));
+    return { name, key, where };
+  });
 }
 
 export interface Operator {

@@ -7,6 +7,7 @@ import { DrbookError, errorMessage } from '../core/errors.js';
 import { readJournal } from '../journal/journal.js';
 import { replayJournal } from '../journal/replay.js';
 import { summarizeRun, type RunSummary } from '../journal/runs.js';
+import { journaledHostsOf } from './journaled-hosts.js';
 import type { MarkerEntry, MarkerRecord } from './records.js';
 
 export type RunLookup =
@@ -15,8 +16,10 @@ export type RunLookup =
       readable: true;
       stateDir: string;
       summary: RunSummary;
-      /** Hosts where its journal shows a change begun (intent journaled; read-only ones not counted). */
+      /** Hosts where its journal shows a change begun (intent journaled; read-only ones not counted), by that run's names. */
       changedHosts: string[];
+      /** The same hosts by what they are (identity keys); absent when its journal is from before host keys. */
+      changedKeys?: string[];
     };
 
 export type LookupRun = (runId: string, marker: MarkerRecord | undefined) => Promise<RunLookup>;
@@ -39,10 +42,17 @@ export function createRunLookup(ownStateDir: string, machine: string = hostname(
         continue;
       }
       const changedHosts = [...new Set(history.changes.filter((c) => !c.readOnly).map((c) => c.host))];
-      return { readable: true, stateDir, summary: summarizeRun(history), changedHosts };
+      const changedKeys = keysOf(changedHosts, journaledHostsOf(entries));
+      return { readable: true, stateDir, summary: summarizeRun(history), changedHosts, ...(changedKeys ? { changedKeys } : {}) };
     }
     return { readable: false, why };
   };
+}
+
+/** The identity keys of a run's hosts by its names; undefined when one of them has none journaled. */
+function keysOf(names: string[], journaled: Map<string, { key?: string }>): string[] | undefined {
+  const keys = names.map((name) => journaled.get(name)?.key);
+  return keys.every((k): k is string => k !== undefined) ? keys : undefined;
 }
 
 /** Look up, once each, the runs behind other runs' markers (not those overridden before: they refuse nothing). */

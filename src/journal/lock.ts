@@ -1,9 +1,12 @@
-// One lock file per target host, `<stateDir>/locks/<host>.lock`, so two runs never
-// act on the same host at once, whatever runbooks they run. A lock is created
-// atomically with its full content (written to a temporary file, then hard-linked
-// into place, which fails if the name exists): there is never a moment when a lock
-// exists but cannot be read. Hosts are locked in sorted order so two runs wanting
-// overlapping hosts cannot each hold half of them.
+// One lock file per target host, `<stateDir>/locks/<host key>.lock`, so two runs never
+// act on the same host at once, whatever runbooks they run. The key is what the host
+// IS (hostlock/identity.ts: `ssh-127.0.0.5-22`, `local-<machine>-<hash>`), not what an
+// inventory calls it: two clusters that both have a `node1` do not lock each other out,
+// and two names for one host share its lock. A lock is created atomically with its full
+// content (written to a temporary file, then hard-linked into place, which fails if the
+// name exists): there is never a moment when a lock exists but cannot be read. Hosts are
+// locked in sorted key order so two runs wanting overlapping hosts cannot each hold half
+// of them.
 
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -15,6 +18,9 @@ import { locksDir } from './state-dir.js';
 
 export interface LockHolder {
   runId: string;
+  /** The holder's name for the host and where it is (absent in locks of drbooks before keys). */
+  host?: string;
+  where?: string;
   pid: number;
   machine: string;
   at: string;
@@ -33,6 +39,14 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/** A host to lock: its name (for messages) and its identity key (the file name). A plain string is both. */
+export interface LockTarget {
+  name: string;
+  key: string;
+  /** How to tell the host apart in messages, e.g. `127.0.0.5:22`. */
+  where?: string;
+}
+
 export interface LockOptions {
   /** Injected for tests; default process.pid, os.hostname(), isProcessAlive. */
   pid?: number;
@@ -43,7 +57,7 @@ export interface LockOptions {
 const ATTEMPTS = 5;
 
 /** Lock every host for this run, or none: on any refusal the locks already taken are released. */
-export async function acquireLock(stateDir: string, hosts: string[], runId: string, options: LockOptions = {}): Promise<Lock> {
+export async function acquireLock(stateDir: string, hosts: Array<string | LockTarget>, runId: string, options: LockOptions = {}): Promise<Lock> {
   const dir = locksDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const pid = options.pid ?? process.pid;
@@ -53,32 +67,46 @@ export async function acquireLock(stateDir: string, hosts: string[], runId: stri
   const isLive = (holder: LockHolder) =>
     holder.machine !== me.machine || (options.isAlive ?? isProcessAlive)(holder.pid, holder.pidStart);
 
-  const taken: string[] = [];
+  const taken: LockTarget[] = [];
   const staleHolders: Array<LockHolder & { host: string }> = [];
   const release = async () => {
-    for (const host of taken.splice(0).reverse()) await releaseHost(lockPath(dir, host), me);
+    for (const target of taken.splice(0).reverse()) await releaseHost(lockPath(dir, target.key), me);
   };
   try {
-    for (const host of [...new Set(hosts)].sort()) {
-      const stale = await lockHost(lockPath(dir, host), host, me, isLive);
-      taken.push(host);
-      if (stale) staleHolders.push({ ...stale, host });
+    for (const target of uniqueByKey(hosts)) {
+      const stale = await lockHost(lockPath(dir, target.key), target, me, isLive);
+      taken.push(target);
+      if (stale) staleHolders.push({ ...stale, host: target.name });
+      const legacy = target.key === target.name ? undefined : await settleLegacyLock(lockPath(dir, target.name), target, me, isLive);
+      if (legacy) staleHolders.push({ ...legacy, host: target.name });
     }
   } catch (error) {
     await release();
     throw error;
   }
-  return { runId, hosts: [...taken], staleTakenOver: staleHolders.map((s) => s.host), staleHolders, release };
+  return { runId, hosts: taken.map((t) => t.name), staleTakenOver: staleHolders.map((s) => s.host), staleHolders, release };
 }
 
-export function lockPath(dir: string, host: string): string {
-  if (!host) throw new DrbookError('internal', 'cannot lock a host with an empty name');
-  // Host names become file names: encode anything that could be a path separator.
-  return join(dir, `${encodeURIComponent(host)}.lock`);
+/** One target per key (two names for one host share its lock), in sorted key order. */
+function uniqueByKey(hosts: Array<string | LockTarget>): LockTarget[] {
+  const byKey = new Map<string, LockTarget>();
+  for (const host of hosts) {
+    const target = typeof host === 'string' ? { name: host, key: host } : host;
+    if (!byKey.has(target.key)) byKey.set(target.key, target);
+  }
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export function lockPath(dir: string, key: string): string {
+  if (!key) throw new DrbookError('internal', 'cannot lock a host with an empty key');
+  // Keys are file-name safe already; plain host names (older callers, tests) may not be: encode path separators.
+  return join(dir, `${encodeURIComponent(key)}.lock`);
 }
 
 /** Take one host's lock; resolves with the stale holder it replaced, if any. */
-async function lockHost(path: string, host: string, me: LockHolder, isLive: (h: LockHolder) => boolean): Promise<LockHolder | undefined> {
+async function lockHost(path: string, target: LockTarget, ownHolder: LockHolder, isLive: (h: LockHolder) => boolean): Promise<LockHolder | undefined> {
+  const me: LockHolder = { ...ownHolder, host: target.name, ...(target.where ? { where: target.where } : {}) };
+  const host = target.where ? `${target.name} (${target.where})` : target.name;
   const content = JSON.stringify(me) + '\n';
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (await createExclusive(path, content)) return undefined;
@@ -86,7 +114,7 @@ async function lockHost(path: string, host: string, me: LockHolder, isLive: (h: 
     if (!existing) continue; // released in between: try again
     if (!existing.holder) {
       throw new DrbookError('locked', `host ${host} has a lock file that cannot be read (${path}): ${existing.problem}`, {
-        host,
+        host: target.name,
         hint: `if no drbook run is active against ${host}, delete ${path} and start again`,
       });
     }
@@ -95,9 +123,27 @@ async function lockHost(path: string, host: string, me: LockHolder, isLive: (h: 
     await sleep(20 + Math.random() * 50); // someone else moved first: look again
   }
   throw new DrbookError('locked', `host ${host}: its lock ${path} kept changing while drbook tried to take it; another run is starting against it`, {
-    host,
+    host: target.name,
     hint: 'see `drbook runs`, then try again',
   });
+}
+
+/**
+ * A lock by host name, as drbooks before host keys took them (`locks/<name>.lock`): one
+ * left by a dead process (a crashed run of the old version) goes, reported as stale like
+ * any other; one whose holder lives (an old drbook running now) refuses, since it cannot
+ * say which host it holds. Looked at while holding the host's keyed lock, so only an old
+ * drbook can race this.
+ */
+async function settleLegacyLock(path: string, target: LockTarget, me: LockHolder, isLive: (h: LockHolder) => boolean): Promise<LockHolder | undefined> {
+  const existing = await readHolder(path);
+  if (!existing?.holder) return undefined; // none, or not a lock drbook can read: not ours to judge any more
+  if (isLive(existing.holder)) {
+    const error = lockedError(path, `${target.name}${target.where ? ` (${target.where})` : ''}`, existing.holder, me);
+    throw new DrbookError('locked', `${error.message}; that is an earlier drbook's lock by host name only, which may be another cluster's ${target.name}`, { host: target.name, hint: error.hint });
+  }
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === existing.raw) await unlink(path).catch(() => undefined); // gone meanwhile: fine
+  return existing.holder;
 }
 
 /**
@@ -179,14 +225,16 @@ async function releaseHost(path: string, me: LockHolder): Promise<void> {
 }
 
 function lockedError(path: string, host: string, holder: LockHolder, me: LockHolder): DrbookError {
+  // The same host under another name in the holder's inventory: say so, or the message reads as a mix-up.
+  const alias = holder.host && me.host && holder.host !== me.host ? `, which calls it ${holder.host}` : '';
   if (holder.machine !== me.machine) {
-    return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid} on machine ${holder.machine}, since ${holder.at}), which cannot be checked from ${me.machine}`, {
-      host,
+    return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid} on machine ${holder.machine}, since ${holder.at}${alias}), which cannot be checked from ${me.machine}`, {
+      host: me.host,
       hint: `if that run is over, delete ${path} and start again`,
     });
   }
-  return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid}, since ${holder.at}), which is still running`, {
-    host,
+  return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid}, since ${holder.at}${alias}), which is still running`, {
+    host: me.host,
     hint: `wait for it to finish (\`drbook runs\` shows it); if it hangs, stop process ${holder.pid}: its lock is then taken over as stale`,
   });
 }

@@ -109,3 +109,19 @@ test('a damaged marker refuses, naming its run; commands in flight are waited fo
   const mine = decideHosts([host('node1', [marker('me')], ['me'])], self([], 'me'), new Map());
   assert.deepEqual(mine.waitFor, [{ host: 'node1', runIds: ['me'] }], 'a resume waits for its own orphans too');
 });
+
+test('whether the run behind a marker changed this host is asked by what the host is: another name for it is not "no change begun"', () => {
+  // The crashed run called this host m1 and changed it; this run calls it node1.
+  const changedAsM1: RunLookup = { ...journalHere('crashed-run', 'crashed', ['m1']), changedKeys: ['ssh-10.0.0.11-22'] } as RunLookup;
+  const atM1 = { ...host('node1', [marker('crashed-run')]), key: 'ssh-10.0.0.11-22' };
+  const same = decideHosts([atM1], self(), new Map([['crashed-run', changedAsM1]]));
+  assert.deepEqual(same.clear, [], 'its marker stays');
+  assert.equal(same.refusals[0]?.kind, 'unfinished');
+  // The same name for another host (another cluster's node1): the run did not change this one.
+  const elsewhere = { ...journalHere('crashed-run', 'crashed', ['node1']), changedKeys: ['ssh-10.0.1.11-22'] } as RunLookup;
+  const other = decideHosts([{ ...host('node1', [marker('crashed-run')]), key: 'ssh-10.0.0.11-22' }], self(), new Map([['crashed-run', elsewhere]]));
+  assert.deepEqual(other.clear.map((c) => c.why), ['its journal (crashed) shows no change begun on node1']);
+  // A journal from before host keys: by name, as before.
+  const old = decideHosts([{ ...host('node1', [marker('crashed-run')]), key: 'ssh-10.0.0.11-22' }], self(), new Map([['crashed-run', journalHere('crashed-run', 'crashed', ['node1'])]]));
+  assert.equal(old.refusals[0]?.kind, 'unfinished');
+});

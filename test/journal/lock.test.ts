@@ -141,3 +141,43 @@ test('host names cannot escape the locks folder', async (t) => {
   assert.deepEqual((await readdir(join(stateDir, 'locks'))).sort(), ['..%2Fevil.lock', 'a%2Fb.lock']);
   assert.deepEqual((await readdir(stateDir)).sort(), ['locks']);
 });
+
+test('keyed by what the host is: two clusters\' node1 do not lock each other out; two names for one host do', async (t) => {
+  const stateDir = await tempStateDir(t);
+  const clusterA = await acquireLock(stateDir, [{ name: 'node1', key: 'ssh-127.0.230.11-22', where: '127.0.230.11:22' }], 'run-a');
+  t.after(() => clusterA.release());
+  const clusterB = await acquireLock(stateDir, [{ name: 'node1', key: 'ssh-127.0.231.11-22', where: '127.0.231.11:22' }], 'run-b');
+  t.after(() => clusterB.release());
+  assert.deepEqual((await readdir(join(stateDir, 'locks'))).sort(), ['ssh-127.0.230.11-22.lock', 'ssh-127.0.231.11-22.lock']);
+  const holder = JSON.parse(await readFile(join(stateDir, 'locks', 'ssh-127.0.230.11-22.lock'), 'utf8'));
+  assert.equal(holder.host, 'node1', 'the lock says which name the run gave the host');
+  assert.equal(holder.where, '127.0.230.11:22');
+  // The same address under another name (another inventory of cluster A) is refused, naming both.
+  await assert.rejects(
+    acquireLock(stateDir, [{ name: 'm1', key: 'ssh-127.0.230.11-22', where: '127.0.230.11:22' }], 'run-c'),
+    isLocked(/host m1 \(127\.0\.230\.11:22\) is locked by run run-a \(pid \d+, since [^,]+, which calls it node1\)/),
+  );
+});
+
+test('one run naming one host twice takes its lock once', async (t) => {
+  const stateDir = await tempStateDir(t);
+  const lock = await acquireLock(stateDir, [{ name: 'node1', key: 'ssh-10.0.0.1-22' }, { name: '10.0.0.1', key: 'ssh-10.0.0.1-22' }], 'run-a');
+  t.after(() => lock.release());
+  assert.deepEqual(lock.hosts, ['node1']);
+  assert.deepEqual(await readdir(join(stateDir, 'locks')), ['ssh-10.0.0.1-22.lock']);
+});
+
+test('a lock by host name left by an earlier drbook: taken over when its holder is dead, refused while it lives', async (t) => {
+  const stateDir = await tempStateDir(t);
+  const target = { name: 'node1', key: 'ssh-127.0.230.11-22', where: '127.0.230.11:22' };
+  await writeStaleLock(stateDir, 'node1', { pid: await deadPid(), runId: 'old-crashed' });
+  const lock = await acquireLock(stateDir, [target], 'run-new');
+  assert.deepEqual(lock.staleTakenOver, ['node1']);
+  assert.equal(lock.staleHolders[0]!.runId, 'old-crashed');
+  assert.deepEqual(await readdir(join(stateDir, 'locks')), ['ssh-127.0.230.11-22.lock'], 'the name-keyed lock is gone');
+  await lock.release();
+
+  await writeStaleLock(stateDir, 'node1', { pid: process.pid, runId: 'old-live' }); // an old drbook running now
+  await assert.rejects(acquireLock(stateDir, [target], 'run-new'), isLocked(/host node1 \(127\.0\.230\.11:22\) is locked by run old-live/, /earlier drbook's lock by host name only, which may be another cluster's node1/));
+  assert.deepEqual(await readdir(join(stateDir, 'locks')), ['node1.lock'], 'the keyed lock taken meanwhile is released');
+});
