@@ -1,12 +1,25 @@
 // Flags are parsed with node's own util.parseArgs (strict: an unknown flag is an
-// error, exit 2). Each command declares its options and help text in one place.
+// error, exit 2, with a "did you mean" when one is close). Each command declares its
+// options, positionals, file arguments and help text in one place, its CommandSpec;
+// the command table (command-table.ts) parses with it before the body runs, so a
+// body receives parsed, counted arguments and never sees argv.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../core/errors.js';
+import { closestName } from '../input/suggest.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
+/** A path given as an argument that must be an existing file: checked before the body runs. */
+export interface FileArgument {
+  /** A positional's index, or an option's long name. */
+  at: number | string;
+  /** What the file should be, for the message: "a runbook (YAML, kind: Runbook)". */
+  what: string;
+}
+
 export interface CommandSpec {
+  /** As typed after `drbook`: "run", "sandbox up". */
   name: string;
   usage: string;
   summary: string;
@@ -15,6 +28,9 @@ export interface CommandSpec {
   options: OptionSpec;
   /** One line per option, in the order shown in --help. */
   optionHelp: Array<[flag: string, text: string]>;
+  /** How many positionals the command takes (default none). */
+  positionals?: [min: number, max: number];
+  files?: FileArgument[];
 }
 
 export interface ParsedArgs {
@@ -22,15 +38,27 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** Parse argv for a command; --help is handled by the caller through `wantsHelp`. */
+/** Parse argv for a command (strict), and count its positionals; --help is handled by the caller through `wantsHelp`. */
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
+  let parsed: ParsedArgs;
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: values as ParsedArgs['values'], positionals };
+    parsed = { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new InputError(`drbook ${spec.name}: ${message}`, `see \`drbook ${spec.name} --help\``);
+    throw new InputError(`drbook ${spec.name}: ${message}${suggestOption(spec, message)}`, `see \`drbook ${spec.name} --help\``);
   }
+  const [min, max] = spec.positionals ?? [0, 0];
+  requirePositionals(spec, parsed.positionals, min, max);
+  return parsed;
+}
+
+/** " (did you mean `--yes`?)" for an unknown long option close to a known one. */
+function suggestOption(spec: CommandSpec, message: string): string {
+  const unknown = /^Unknown option '--([^'=]+)/.exec(message)?.[1];
+  if (unknown === undefined) return '';
+  const close = closestName(unknown, [...Object.keys(spec.options), 'help']);
+  return close ? ` (did you mean \`--${close}\`?)` : '';
 }
 
 export function wantsHelp(argv: string[]): boolean {

@@ -12,7 +12,7 @@ import { builtinActions } from '../actions/registry.js';
 import { parseParamFlags, secretParamNames } from '../runbook/params.js';
 import type { Runbook } from '../runbook/types.js';
 import { hideSecretArgs } from './hide-secret-args.js';
-import { choiceOption, listOption, stringOption, type OptionSpec, type ParsedArgs } from './args.js';
+import { choiceOption, listOption, stringOption, type FileArgument, type OptionSpec, type ParsedArgs } from './args.js';
 import type { OutputMode } from './render/select.js';
 
 export const COMMON_OPTIONS: OptionSpec = {
@@ -39,6 +39,12 @@ export const RUN_OPTIONS: OptionSpec = {
 export const IGNORE_RUN_HELP: [string, string] = [
   '--ignore-run RUN_ID',
   'Go ahead although run RUN_ID left unfinished changes on the hosts (drbook\nrefuses otherwise, naming it); journaled. Repeatable.',
+];
+
+/** run and plan name a runbook and, with -i, an inventory: both must be files. */
+export const RUN_FILES: FileArgument[] = [
+  { at: 0, what: 'a runbook (YAML, kind: Runbook)' },
+  { at: 'inventory', what: 'an inventory (YAML, kind: Inventory)' },
 ];
 
 export const RUN_HELP: Array<[string, string]> = [

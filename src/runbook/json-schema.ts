@@ -1,11 +1,12 @@
 // `drbook schema`: the runbook format as JSON Schema (draft 2020-12), generated from
 // the same zod schemas the loader uses so the two cannot drift. Editors (e.g. the
 // YAML language server: `# yaml-language-server: $schema=...`) complete and check with it.
-// `with:` stays a generic mapping (each action checks its own at load); `uses:` lists
-// the built-in actions.
+// `uses:` lists the built-in actions and each action's `with:` is described by its own
+// schema (action-args-schema.ts), so editors flag a misspelt argument as validate does.
 
 import { z } from 'zod';
 import type { ActionCatalog } from '../core/action-catalog.js';
+import { actionArgsConditions } from './action-args-schema.js';
 import { inventorySchema } from '../inventory/schema.js';
 import { runbookSchema } from './schema.js';
 
@@ -28,6 +29,8 @@ export function runbookJsonSchema(catalog: ActionCatalog): object {
       { required: ['uses'], not: { anyOf: [{ required: ['run'] }, { required: ['rollback'] }, { required: ['check'] }] } },
       { required: ['run'], not: { required: ['with'] } },
     ];
+    schema.$defs = (schema.$defs ?? {}) as Record<string, unknown>;
+    step.allOf = actionArgsConditions(actions, schema.$defs as Record<string, unknown>);
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

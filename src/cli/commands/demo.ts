@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 import { runDemo } from '../../rehearsal/demo.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
-import { formatHelp, parseCommandArgs, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { createOutput } from '../render/select.js';
 import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
 import { installInterrupts } from '../signals.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'demo',
   usage: 'drbook demo [--keep] [--dir DIR] [options]',
   summary: 'Watch a disaster and its recovery: a sandbox control plane loses its etcd data and drbook restores it.',
@@ -26,9 +26,7 @@ Needs etcd, etcdctl, openssl and kubectl (see README). Nothing outside DIR is to
   ],
 };
 
-export default async function demoCommand(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
-  const { values } = parseCommandArgs(spec, argv);
+export default async function demoCommand({ values }: ParsedArgs): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const output = await createOutput(outputMode(values), { dryRun: false });
   const interrupts = installInterrupts(output.say, { kind: 'run', rollback: true, abandonable: false });

@@ -1,9 +1,9 @@
 // drbook plan RUNBOOK = drbook run --dry-run RUNBOOK.
-import { RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
-import type { CommandSpec } from '../args.js';
+import { RUN_FILES, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import type { CommandSpec, ParsedArgs } from '../args.js';
 import runCommand from './run.js';
 
-const planSpec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'plan',
   usage: 'drbook plan RUNBOOK [-i INVENTORY] [-p NAME=VALUE]... [options]',
   summary: 'Show the full plan of a run without changing anything (alias of drbook run --dry-run).',
@@ -14,8 +14,10 @@ read-only probes found, which changes have no undo, and which actions cannot be 
 takes no lock: nothing changes anywhere.`,
   options: RUN_OPTIONS,
   optionHelp: RUN_HELP.filter(([flag]) => !flag.startsWith('--no-rollback') && !flag.startsWith('--on-interrupt') && !flag.startsWith('-y')),
+  positionals: [1, 1],
+  files: RUN_FILES,
 };
 
-export default function planCommand(argv: string[]): Promise<number> {
-  return runCommand(argv, planSpec, true);
+export default function planCommand(args: ParsedArgs): Promise<number> {
+  return runCommand(args, true);
 }

@@ -7,12 +7,12 @@ import { formatTimings, seconds } from '../../rehearsal/timings.js';
 import { parseParamFlags, secretParamNames } from '../../runbook/params.js';
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
-import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { listOption, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { createOutput } from '../render/select.js';
 import { COMMON_HELP, COMMON_OPTIONS, outputMode } from '../run-setup.js';
 import { installInterrupts } from '../signals.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'rehearse',
   usage: 'drbook rehearse RUNBOOK --snapshot FILE [--nodes N] [--ssh | --local] [--keep] [options]',
   summary: 'Will this snapshot and this runbook really restore? Run them for real on a throw-away sandbox and find out.',
@@ -60,12 +60,11 @@ Examples:
     ['--keep', 'Keep the sandbox running afterwards (drbook sandbox down --dir DIR removes it).'],
     ...COMMON_HELP,
   ],
+  positionals: [1, 1],
+  files: [{ at: 0, what: 'a runbook (YAML, kind: Runbook)' }, { at: 'snapshot', what: 'an etcd snapshot (etcdctl snapshot save)' }],
 };
 
-export default async function rehearseCommand(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
-  const { values, positionals } = parseCommandArgs(spec, argv);
-  requirePositionals(spec, positionals, 1);
+export default async function rehearseCommand({ values, positionals }: ParsedArgs): Promise<number> {
   const snapshot = stringOption(values, 'snapshot');
   if (!snapshot) throw new InputError('drbook rehearse: --snapshot FILE is required', `usage: ${spec.usage}`);
   const nodesText = stringOption(values, 'nodes');

@@ -7,7 +7,7 @@ import { executeRun } from '../../engine/run.js';
 import { buildRunRequest } from '../../engine/run-request.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
-import { choiceOption, formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { choiceOption, listOption, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { createConfirm } from '../confirm-prompt.js';
 import { hostsOfRun, loadRunInventory, loadRunRunbook, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
@@ -15,7 +15,7 @@ import { checkConfirmable, ignoreRunsOption, outputMode, RUN_HELP, RUN_OPTIONS }
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'resume',
   usage: 'drbook resume RUN_ID [-p SECRET=VALUE]... [options]',
   summary: 'Continue a run that was cut off (kill -9, closed terminal, lost connection) or stopped with --no-rollback.',
@@ -25,12 +25,10 @@ hashes with the journal). Parameters come from the journal; secret parameters, w
 never journaled, must be given again with -p or DRBOOK_PARAM_<NAME>.`,
   options: RUN_OPTIONS,
   optionHelp: RUN_HELP.filter(([flag]) => !flag.startsWith('-i,') && !flag.startsWith('-t,')),
+  positionals: [1, 1],
 };
 
-export default async function resumeCommand(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
-  const { values, positionals } = parseCommandArgs(spec, argv);
-  requirePositionals(spec, positionals, 1);
+export default async function resumeCommand({ values, positionals }: ParsedArgs): Promise<number> {
   if (values.inventory) throw new InputError('resume uses the inventory the run was started with; --inventory is not accepted');
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const stored = await readStoredRun(stateDir, positionals[0]!);

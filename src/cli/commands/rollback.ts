@@ -6,7 +6,7 @@ import type { RollbackOutcome } from '../../engine/rollback.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
 import { withTransportPool } from '../../engine/transport-owner.js';
-import { formatHelp, listOption, parseCommandArgs, requirePositionals, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { listOption, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
 import { clearRunMarkers } from '../../hostlock/index.js';
@@ -14,7 +14,7 @@ import { COMMON_HELP, COMMON_OPTIONS, IGNORE_RUN_HELP, ignoreRunsOption, outputM
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'rollback',
   usage: 'drbook rollback RUN_ID [-p SECRET=VALUE]... [options]',
   summary: 'Undo every change a run made that is still applied, newest first, from its journal.',
@@ -28,12 +28,10 @@ end every change is probed once more. Exit 0 when the checks say everything is b
 human must look).`,
   options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true }, 'ignore-run': { type: 'string', multiple: true } },
   optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], IGNORE_RUN_HELP, ...COMMON_HELP],
+  positionals: [1, 1],
 };
 
-export default async function rollbackCommand(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
-  const { values, positionals } = parseCommandArgs(spec, argv);
-  requirePositionals(spec, positionals, 1);
+export default async function rollbackCommand({ values, positionals }: ParsedArgs): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));
   const stored = await readStoredRun(stateDir, positionals[0]!);
   const output = await createOutput(outputMode(values), { dryRun: false });

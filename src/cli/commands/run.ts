@@ -4,10 +4,10 @@ import { executePlan } from '../../engine/plan.js';
 import { EXIT, executeRun, type RunOutcome } from '../../engine/run.js';
 import { buildRunRequest } from '../../engine/run-request.js';
 import { newRunId } from '../../journal/state-dir.js';
-import { choiceOption, formatHelp, parseCommandArgs, requirePositionals, wantsHelp, type CommandSpec } from '../args.js';
+import { choiceOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { createConfirm } from '../confirm-prompt.js';
 import { createOutput } from '../render/select.js';
-import { checkConfirmable, loadRun, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import { checkConfirmable, loadRun, RUN_FILES, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
 import { installInterrupts } from '../signals.js';
 
 export const runSpec: CommandSpec = {
@@ -27,7 +27,11 @@ Example:
   drbook run runbooks/etcd-restore.yaml -p snapshot=/backup/etcd.db --yes`,
   options: { ...RUN_OPTIONS, 'dry-run': { type: 'boolean', short: 'n' } },
   optionHelp: [['-n, --dry-run', 'Only plan: show every command and what the probes find; change nothing (= drbook plan).'], ...RUN_HELP],
+  positionals: [1, 1],
+  files: RUN_FILES,
 };
+
+export const spec = runSpec;
 
 /** The closing line: what the hosts are in, and the commands that go on from there. */
 function nextSteps(outcome: RunOutcome): string {
@@ -40,10 +44,8 @@ function nextSteps(outcome: RunOutcome): string {
   return outcome.state === 'failed' && !outcome.rollback ? `${head}; nothing was changed; once the cause is fixed, continue with: drbook resume ${id}` : head;
 }
 
-export default async function runCommand(argv: string[], spec: CommandSpec = runSpec, forceDryRun = false): Promise<number> {
-  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
-  const { values, positionals } = parseCommandArgs(spec, argv);
-  requirePositionals(spec, positionals, 1);
+export default async function runCommand(args: ParsedArgs, forceDryRun = false): Promise<number> {
+  const { values, positionals } = args;
   const dryRun = forceDryRun || values['dry-run'] === true;
   const loaded = await loadRun(positionals[0]!, values);
   const yes = values.yes === true;

@@ -1,9 +1,9 @@
 // drbook runs: every run in the state dir, newest first, and what can be done with it.
 import { listRuns } from '../../journal/runs.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
-import { formatHelp, parseCommandArgs, stringOption, wantsHelp, type CommandSpec } from '../args.js';
+import { stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 
-const spec: CommandSpec = {
+export const spec: CommandSpec = {
   name: 'runs',
   usage: 'drbook runs [--state-dir DIR] [--json]',
   summary: 'List runs with their state (done, rolled-back, failed, crashed, running, ...) and what can be done next.',
@@ -14,9 +14,7 @@ const spec: CommandSpec = {
   ],
 };
 
-export default async function runsCommand(argv: string[]): Promise<number> {
-  if (wantsHelp(argv)) return void process.stdout.write(formatHelp(spec)), 0;
-  const { values } = parseCommandArgs(spec, argv);
+export default async function runsCommand({ values }: ParsedArgs): Promise<number> {
   const runs = await listRuns(resolveStateDir(stringOption(values, 'state-dir')));
   if (values.json) {
     for (const run of runs) process.stdout.write(`${JSON.stringify(run)}\n`);

@@ -1,23 +1,29 @@
 // `drbook sandbox up|down|status|snapshot`: the local stand-in for a kubeadm control
 // plane. Human output by default; --json prints one JSON document on stdout (progress
-// goes to stderr, so stdout stays machine-readable).
+// goes to stderr, so stdout stays machine-readable). The subcommands are entries of the
+// one command table (../command-table.ts): parsed, helped and their errors reported
+// there, with the exit codes every command has.
 
 import { join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DrbookError, InputError, errorMessage } from '../../core/errors.js';
+import { InputError } from '../../core/errors.js';
 import { DEFAULT_WORKERS, sandboxDown, sandboxStatus, sandboxUp, saveSandboxSnapshot, type SandboxInfo, type SandboxStatus, sshCommandOf, describeStorageMediaType, parseStorageMediaType, type StorageMediaType } from '@drbook/sandbox';
 import { resolveStateDir } from '../../journal/state-dir.js';
-import { asDrbookError } from '../../rehearsal/sandbox-errors.js';
+import { rethrowAsDrbookError } from '../../rehearsal/sandbox-errors.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+import type { OptionSpec, ParsedArgs } from '../args.js';
+import type { CommandModule } from '../command-table.js';
 
+type Options = OptionSpec;
+type Values = ParsedArgs['values'];
+
+/** A subcommand as written here: its spec's parts and its body; `name` is added from the key. */
 interface Subcommand {
   usage: string;
   summary: string;
   options: Options;
   help: Array<[string, string]>;
   positionals: [min: number, max: number];
-  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+  run(values: Values, positionals: string[]): Promise<number>;
 }
 
 const COMMON: Options = { dir: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } };
@@ -31,10 +37,10 @@ const out = (text: string) => process.stdout.write(text);
 const err = (text: string) => process.stderr.write(text);
 /** <stateDir>/sandbox, where `drbook sandbox` works when no --dir is given. */
 const defaultSandboxDir = (stateDirFlag?: string) => join(resolveStateDir(stateDirFlag), 'sandbox');
-const dirOf = (values: Record<string, string | boolean | undefined>) =>
+const dirOf = (values: Values) =>
   typeof values.dir === 'string' ? values.dir : defaultSandboxDir(typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined);
 
-function wholeNumber(flag: string, text: string | boolean | undefined, fallback: number): number {
+function wholeNumber(flag: string, text: Values[string], fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InputError(`${flag}: expected a whole number, got "${text}"`);
@@ -77,7 +83,7 @@ function describeStatus(status: SandboxStatus): string {
   return lines.join('\n') + '\n';
 }
 
-const SUBCOMMANDS: Record<string, Subcommand> = {
+const SUBCOMMANDS = {
   up: {
     usage: 'drbook sandbox up [--nodes N] [--workers M] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--storage-media-type protobuf|json] [--dir D] [--timeout S] [--json]',
     summary: 'Create and start a local cluster built the way kubeadm builds one: per master real etcd (TLS, client-cert auth; the first master `kubeadm init`, the others joined one by one), a minimal API server, a static-pod runner as kubelet and a crictl stand-in; per worker a kubelet.',
@@ -151,62 +157,16 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       return 0;
     },
   },
-};
+} satisfies Record<string, Subcommand>;
 
-function helpOf(_name: string, sub: Subcommand): string {
-  const rows = [...sub.help, ['-h, --help', 'Show this help.'] as [string, string]];
-  const width = Math.max(...rows.map(([flag]) => flag.length));
-  return `${sub.summary}\n\nUsage: ${sub.usage}\n\nOptions:\n${rows.map(([flag, text]) => `  ${flag.padEnd(width + 2)}${text}`).join('\n')}\n`;
-}
-
-function mainHelp(): string {
-  const list = Object.entries(SUBCOMMANDS).map(([name, sub]) => `  ${name.padEnd(10)}${sub.summary}`).join('\n');
-  return `A local stand-in for a kubeadm control plane, to rehearse, demonstrate and test restores.\n\nUsage: drbook sandbox <command> [options]   (drbook sandbox <command> --help)\n\nCommands:\n${list}\n`;
-}
-
-export async function sandboxCommand(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    (name ? out : err)(mainHelp());
-    return name ? 0 : 2;
-  }
-  const sub = SUBCOMMANDS[name];
-  if (!sub) {
-    err(`drbook sandbox: unknown command "${name}"\n\n${mainHelp()}`);
-    return 2;
-  }
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: rest, options: { ...sub.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as {
-      values: Record<string, string | boolean | undefined>;
-      positionals: string[];
-    });
-  } catch (error) {
-    err(`drbook sandbox ${name}: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nsee \`drbook sandbox ${name} --help\`\n`);
-    return 2;
-  }
-  if (values.help) {
-    out(helpOf(name, sub));
-    return 0;
-  }
-  const [min, max] = sub.positionals;
-  if (positionals.length < min || positionals.length > max) {
-    err(`drbook sandbox ${name}: ${positionals.length < min ? 'missing argument' : `unexpected argument "${positionals[max]}"`}\nusage: ${sub.usage}\n`);
-    return 2;
-  }
-  try {
-    return await sub.run(values, positionals);
-  } catch (thrown) {
-    const error = asDrbookError(thrown);
-    if (error instanceof DrbookError) {
-      err(`error: ${error.describe()}\n`);
-      return error instanceof InputError ? 2 : 1;
-    }
-    err(`error: ${errorMessage(error)}\n(this is a bug in drbook; run with DRBOOK_DEBUG=1 for details)\n`);
-    if (process.env.DRBOOK_DEBUG && error instanceof Error) err(`${error.stack}\n`);
-    return 1;
-  }
-}
-
-export default sandboxCommand;
+/** The subcommands as the command table takes them: `drbook sandbox up` etc. */
+export const SANDBOX_COMMANDS: Record<keyof typeof SUBCOMMANDS, CommandModule> = Object.fromEntries(
+  Object.entries(SUBCOMMANDS).map(([name, sub]) => [
+    name,
+    {
+      spec: { name: `sandbox ${name}`, usage: sub.usage, summary: sub.summary, options: sub.options, optionHelp: sub.help, positionals: sub.positionals },
+      // The sandbox's own errors become the DrbookErrors the one error path prints (no stack, exit per kind).
+      run: ({ values, positionals }: ParsedArgs) => sub.run(values, positionals).catch(rethrowAsDrbookError),
+    },
+  ]),
+) as Record<keyof typeof SUBCOMMANDS, CommandModule>;

@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sandboxCommand } from '../../../src/cli/commands/sandbox.js';
+import { runCli } from '../../../src/cli/dispatch.js';
 import { sandboxDown } from '@drbook/sandbox';
 import { isProcessAlive } from '@drbook/system';
 
-/** Runs the command with stdout/stderr captured. */
+/** Runs `drbook sandbox ...argv` through the command table, with stdout/stderr captured. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -16,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
   try {
-    const code = await sandboxCommand(argv);
+    const code = await runCli(['sandbox', ...argv]);
     return { code, out, err };
   } finally {
     process.stdout.write = write.out;
