@@ -38,20 +38,31 @@ const lines = [];
 
 /** A transport whose every call is counted under the step that runs. */
 function countedTransport(transport) {
-  const counted = (kind) => (...callArgs) => {
-    // The host lock's holder runs for the whole run: one channel, not work.
-    if (!(kind === 'exec' && callArgs[0]?.longLived)) {
-      perStep[step] = (perStep[step] ?? 0) + 1;
-      perKind[kind] = (perKind[kind] ?? 0) + 1;
-      lines.push(`${step}\t${kind}\t${kind === 'exec' ? callArgs[0].command.toDisplay().split('\n')[0].slice(0, 200) : callArgs[0]}`);
-    }
-    return transport[kind](...callArgs);
-  };
+  const counted =
+    (kind) =>
+    (...callArgs) => {
+      // The host lock's holder runs for the whole run: one channel, not work.
+      if (!(kind === 'exec' && callArgs[0]?.longLived)) {
+        perStep[step] = (perStep[step] ?? 0) + 1;
+        perKind[kind] = (perKind[kind] ?? 0) + 1;
+        lines.push(`${step}\t${kind}\t${kind === 'exec' ? callArgs[0].command.toDisplay().split('\n')[0].slice(0, 200) : callArgs[0]}`);
+      }
+      return transport[kind](...callArgs);
+    };
   return {
-    get hostName() { return transport.hostName; },
-    get kind() { return transport.kind; },
-    exec: counted('exec'), stat: counted('stat'), readFile: counted('readFile'), writeFile: counted('writeFile'),
-    readDir: counted('readDir'), putFile: counted('putFile'), getFile: counted('getFile'),
+    get hostName() {
+      return transport.hostName;
+    },
+    get kind() {
+      return transport.kind;
+    },
+    exec: counted('exec'),
+    stat: counted('stat'),
+    readFile: counted('readFile'),
+    writeFile: counted('writeFile'),
+    readDir: counted('readDir'),
+    putFile: counted('putFile'),
+    getFile: counted('getFile'),
     close: () => transport.close(),
   };
 }
@@ -78,13 +89,19 @@ try {
     if (event.type === 'step.started') step = event.stepId;
   });
   const outcome = await executeRun({
-    runbook, inventory, hosts,
+    runbook,
+    inventory,
+    hosts,
     cliParams: { snapshot: snapshot.file },
-    stateDir: join(base, 'state'), openPool: async () => countedPool, bus,
+    stateDir: join(base, 'state'),
+    openPool: async () => countedPool,
+    bus,
     interrupt: new AbortController().signal,
-    rollbackOnFailure: true, onInterrupt: 'rollback',
+    rollbackOnFailure: true,
+    onInterrupt: 'rollback',
     confirm: async () => true,
-    runId: newRunId(), startedAt: new Date().toISOString(),
+    runId: newRunId(),
+    startedAt: new Date().toISOString(),
   });
   await pool.closeAll();
   if (outcome.exitCode !== 0) throw new Error(`the restore failed (${outcome.state}): ${outcome.error}`);
@@ -92,7 +109,11 @@ try {
   if (commandsFile) await writeFile(commandsFile, `${lines.join('\n')}\n`);
   if (asJson) process.stdout.write(`${JSON.stringify({ total, perKind, perStep }, null, 2)}\n`);
   else {
-    console.log(`1-master restore over SSH: ${total} remote operations (${Object.entries(perKind).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    console.log(
+      `1-master restore over SSH: ${total} remote operations (${Object.entries(perKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')})`,
+    );
     for (const [id, n] of Object.entries(perStep)) console.log(`  ${id.padEnd(22)} ${String(n).padStart(4)}`);
   }
 } finally {

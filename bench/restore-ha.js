@@ -52,19 +52,25 @@ const loadAverage = () => (os.loadavg()[0] ?? 0).toFixed(2);
 
 /** A transport whose every remote operation is timed, per host. */
 function timedTransport(transport, record) {
-  const timed = (name) => async (...callArgs) => {
-    // The host lock's holder runs for the whole run while it waits: it is no work.
-    if (name === 'exec' && callArgs[0]?.longLived) return transport.exec(...callArgs);
-    const start = performance.now();
-    try {
-      return await transport[name](...callArgs);
-    } finally {
-      record(transport.hostName, start, performance.now());
-    }
-  };
+  const timed =
+    (name) =>
+    async (...callArgs) => {
+      // The host lock's holder runs for the whole run while it waits: it is no work.
+      if (name === 'exec' && callArgs[0]?.longLived) return transport.exec(...callArgs);
+      const start = performance.now();
+      try {
+        return await transport[name](...callArgs);
+      } finally {
+        record(transport.hostName, start, performance.now());
+      }
+    };
   return {
-    get hostName() { return transport.hostName; },
-    get kind() { return transport.kind; },
+    get hostName() {
+      return transport.hostName;
+    },
+    get kind() {
+      return transport.kind;
+    },
     exec: timed('exec'),
     stat: timed('stat'),
     readFile: timed('readFile'),
@@ -128,13 +134,19 @@ async function measureRun(sandbox, snapshotFile, stateDir) {
 
   const started = performance.now();
   const outcome = await executeRun({
-    runbook, inventory, hosts,
+    runbook,
+    inventory,
+    hosts,
     cliParams: { snapshot: snapshotFile },
-    stateDir, openPool: async () => timedPool, bus,
+    stateDir,
+    openPool: async () => timedPool,
+    bus,
     interrupt: new AbortController().signal,
-    rollbackOnFailure: true, onInterrupt: 'rollback',
+    rollbackOnFailure: true,
+    onInterrupt: 'rollback',
     confirm: async () => true,
-    runId: newRunId(), startedAt: new Date().toISOString(),
+    runId: newRunId(),
+    startedAt: new Date().toISOString(),
   });
   const total = performance.now() - started;
   if (outcome.exitCode !== 0) throw new Error(`the restore failed (${outcome.state}): ${outcome.error}`);
@@ -185,8 +197,14 @@ try {
       console.log(`run ${i + 1}: 3-member etcd restore over SSH`);
       console.log(`  total        ${ms(r.totalMs)}`);
       console.log(`  commands     ${ms(r.commandMs)}  (per step, the busiest host's time in remote operations and changes, summed)`);
-      console.log(`  overhead     ${ms(r.overheadMs)}  (${r.overheadPct.toFixed(1)} % of total; includes SSH set-up, ${ms(r.connectMs)} on the slowest host: ${(((r.overheadMs - r.connectMs) / r.totalMs) * 100).toFixed(1)} % without it)`);
-      console.log(`  connections  ${Object.entries(r.connections).map(([h, n]) => `${h} ${n}`).join(', ')}`);
+      console.log(
+        `  overhead     ${ms(r.overheadMs)}  (${r.overheadPct.toFixed(1)} % of total; includes SSH set-up, ${ms(r.connectMs)} on the slowest host: ${(((r.overheadMs - r.connectMs) / r.totalMs) * 100).toFixed(1)} % without it)`,
+      );
+      console.log(
+        `  connections  ${Object.entries(r.connections)
+          .map(([h, n]) => `${h} ${n}`)
+          .join(', ')}`,
+      );
       console.log('  per step (wall / commands on the critical host):');
       for (const s of r.steps) console.log(`    ${s.step.padEnd(20)} ${ms(s.wallMs).padStart(8)} / ${ms(s.commandMs).padStart(8)}  ${s.criticalHost}`);
     }

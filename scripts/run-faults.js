@@ -21,7 +21,10 @@ const lock = option('--lock');
 const only = option('--only');
 const pattern = option('--pattern');
 const dir = 'dist/test/faults';
-const files = readdirSync(dir).filter((n) => n.endsWith('.test.js') && (!only || n.includes(only))).sort().map((n) => join(dir, n));
+const files = readdirSync(dir)
+  .filter((n) => n.endsWith('.test.js') && (!only || n.includes(only)))
+  .sort()
+  .map((n) => join(dir, n));
 const figures = join(tmpdir(), `drbook-faults-figures-${process.pid}.txt`);
 const env = { ...process.env, DRBOOK_FAULTS: 'full', DRBOOK_FAULTS_FIGURES: figures };
 let failed = 0;

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const unitOnly = process.argv.includes('--unit');
-const roots = ['dist/test', ...readdirSync('packages').sort().map((name) => join('packages', name, 'dist', 'test'))].filter((dir) => existsSync(dir));
+const roots = [
+  'dist/test',
+  ...readdirSync('packages')
+    .sort()
+    .map((name) => join('packages', name, 'dist', 'test')),
+].filter((dir) => existsSync(dir));
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {

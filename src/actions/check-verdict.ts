@@ -25,4 +25,3 @@ export function readVerdict(result: ExecResult): CheckOutcome {
   if (!word) return { verdict: 'unknown', detail: first ? first.replace(/^cannot tell\s*:?\s*/, '') : 'the check printed nothing' };
   return { verdict: word, detail: rest(first) || word };
 }
-

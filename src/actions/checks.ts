@@ -36,7 +36,9 @@ export async function probeIdentities(ctx: Pick<ActionContext, 'probe' | 'host'>
   const lines = result.stdout.split('\n').filter((l) => l !== '');
   const valid = /^(absent|sha256 [0-9a-f]{64}|inode \d+:\d+|symlink .*|other \d+:\d+)$/;
   if (result.exitCode !== 0 || lines.length !== paths.length || !lines.every((l) => valid.test(l))) {
-    throw new Error(`cannot tell what ${paths.join(', ')} ${paths.length > 1 ? 'are' : 'is'} on ${ctx.host.name} (drbook_id exited ${result.exitCode ?? result.signal}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}`);
+    throw new Error(
+      `cannot tell what ${paths.join(', ')} ${paths.length > 1 ? 'are' : 'is'} on ${ctx.host.name} (drbook_id exited ${result.exitCode ?? result.signal}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}`,
+    );
   }
   return lines;
 }
@@ -134,7 +136,10 @@ export function removeWrittenFile(path: string, sha256: string): ShellCommand {
 
 /** Which of `pods` crictl shows running; `runningMeans` says whether "all running" is the state before (stop) or after (start) the change. */
 export function podsCheck(crictl: string, pods: string[], allRunningIs: 'reverted' | 'applied'): ShellCommand {
-  const probes = pods.map((pod) => sh`out=$(${crictl} ps -q --name ${`^${escapeRegex(pod)}$`}) || { echo "cannot tell: "${crictl}" ps failed for "${pod}; exit 0; }; if [ -n "$out" ]; then up="$up "${pod}; else down="$down "${pod}; fi; `);
+  const probes = pods.map(
+    (pod) =>
+      sh`out=$(${crictl} ps -q --name ${`^${escapeRegex(pod)}$`}) || { echo "cannot tell: "${crictl}" ps failed for "${pod}; exit 0; }; if [ -n "$out" ]; then up="$up "${pod}; else down="$down "${pod}; fi; `,
+  );
   const verdict =
     allRunningIs === 'reverted'
       ? sh`if [ -z "$down" ]; then echo "reverted: running:$up"; else echo "applied: not running:$down"; fi`

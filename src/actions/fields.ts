@@ -56,9 +56,14 @@ export function optionalBooleanField() {
 
 /** A list of words, given as a YAML list or as one comma-separated string. */
 export function listField() {
-  return z
-    .union([z.array(z.string().min(1)), z.string()])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',').map((s) => s.trim()).filter(Boolean)));
+  return z.union([z.array(z.string().min(1)), z.string()]).transform((value) =>
+    Array.isArray(value)
+      ? value
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+  );
 }
 
 /**
@@ -66,4 +71,8 @@ export function listField() {
  * given", so a runbook can pass `"{{ params.etcdName }}"` whose default is "" and let
  * the action read the value from the host's etcd manifest instead.
  */
-export const optionalText = () => z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+export const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));

@@ -38,7 +38,7 @@ const SANDBOX: CommandGroup = {
   subcommands: {
     up: { summary: 'Create and start a local cluster built the way kubeadm builds one (real etcd with TLS, API server, kubelet stand-ins).', load: async () => (await sandbox()).up },
     down: { summary: 'Stop every process the sandbox started (also after a crash) and remove its folder. Safe to repeat.', load: async () => (await sandbox()).down },
-    status: { summary: 'Show each node\'s kubelet, sshd, containers and etcd health. Exit 0 when healthy, 1 otherwise.', load: async () => (await sandbox()).status },
+    status: { summary: "Show each node's kubelet, sshd, containers and etcd health. Exit 0 when healthy, 1 otherwise.", load: async () => (await sandbox()).status },
     snapshot: { summary: 'Save an etcd snapshot of the running sandbox to FILE (etcdctl snapshot save, checked).', load: async () => (await sandbox()).snapshot },
   },
 };
@@ -59,8 +59,8 @@ export const DRBOOK: CommandGroup = {
 2 invalid input, 3 failed and changes are still applied (a human must look), 130 interrupted.
 State (journals, locks): $DRBOOK_STATE_DIR, else $XDG_STATE_HOME/drbook, else ~/.local/state/drbook.`,
   subcommands: {
-    run: leaf('Run a runbook (on the inventory\'s hosts, or locally)', () => import('./commands/run.js')),
-    plan: leaf('Show what a run would do: the plan and the probes\' findings (= run --dry-run)', () => import('./commands/plan.js')),
+    run: leaf("Run a runbook (on the inventory's hosts, or locally)", () => import('./commands/run.js')),
+    plan: leaf("Show what a run would do: the plan and the probes' findings (= run --dry-run)", () => import('./commands/plan.js')),
     validate: leaf('Check runbooks and inventories; every error with file:line:col', () => import('./commands/validate.js')),
     schema: leaf('Print the JSON Schema of the runbook (or --inventory) format, for editors', () => import('./commands/schema.js')),
     runs: leaf('List runs and their state', () => import('./commands/runs.js')),

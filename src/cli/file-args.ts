@@ -23,7 +23,11 @@ function argumentOf(spec: CommandSpec, args: ParsedArgs, at: number | string): {
   if (typeof at === 'number') {
     const path = args.positionals[at];
     // "RUNBOOK" from "drbook run RUNBOOK [-i ...]": the usage names the argument.
-    const label = spec.usage.replace(/^drbook\s+/, '').split(/\s+/).filter((w) => /^[A-Z_]+$/.test(w))[at] ?? 'argument';
+    const label =
+      spec.usage
+        .replace(/^drbook\s+/, '')
+        .split(/\s+/)
+        .filter((w) => /^[A-Z_]+$/.test(w))[at] ?? 'argument';
     return { label, paths: path === undefined ? [] : [path] };
   }
   const value = args.values[at];

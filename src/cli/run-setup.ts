@@ -49,7 +49,7 @@ export const RUN_FILES: FileArgument[] = [
 
 export const RUN_HELP: Array<[string, string]> = [
   ['-i, --inventory FILE', 'Hosts and groups (YAML). Without it the runbook runs on the implicit host `local`.'],
-  ['-t, --targets NAME', 'Run on this inventory group or host instead of the runbook\'s `targets`.'],
+  ['-t, --targets NAME', "Run on this inventory group or host instead of the runbook's `targets`."],
   ['-p, --param NAME=VALUE', 'Set a runbook parameter (repeatable). Wins over host vars and defaults.\nSecret parameters may come from the environment: DRBOOK_PARAM_<NAME>.'],
   ['-y, --yes', 'Answer every `confirm` step with yes (needed when there is no terminal).'],
   ['--no-rollback', 'On failure, stop and leave everything as it is for a human (exit 3 if changes remain).'],

@@ -58,9 +58,7 @@ export interface Finding {
  * - command: a shell command run on the host;
  * - action: another action re-planned against the host's state at undo time (e.g. static-pods.start).
  */
-export type Undo =
-  | { description: string; command: ShellCommand }
-  | { description: string; action: string; with: Record<string, unknown> };
+export type Undo = { description: string; command: ShellCommand } | { description: string; action: string; with: Record<string, unknown> };
 
 /**
  * "Did it happen?" — a read-only command that tells whether a change's effect is on the

@@ -8,9 +8,7 @@ import type { CommandRecord } from '../shell/command.js';
 import type { CheckVerdict } from './action.js';
 import type { RunState, StepState } from './events.js';
 
-export type UndoRecord =
-  | { description: string; command: CommandRecord }
-  | { description: string; action: string; with: Record<string, unknown> };
+export type UndoRecord = { description: string; command: CommandRecord } | { description: string; action: string; with: Record<string, unknown> };
 
 export interface RunHeader {
   t: 'run';

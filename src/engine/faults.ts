@@ -13,9 +13,7 @@
 // e.g. DRBOOK_FAULT=kill-before-result:stop-control-plane:node1:1 drbook run ...
 
 export type FaultPoint =
-  | { kind: 'kill-after-entry'; line: number }
-  | { kind: 'kill-before-result' | 'kill-before-undo-result'; stepId: string; host: string; index: number }
-  | { kind: 'enospc-after-entry'; line: number };
+  { kind: 'kill-after-entry'; line: number } | { kind: 'kill-before-result' | 'kill-before-undo-result'; stepId: string; host: string; index: number } | { kind: 'enospc-after-entry'; line: number };
 
 /** Parse DRBOOK_FAULT; an unknown spelling is an error (a typo must not silently test nothing). */
 export function parseFaults(spec: string | undefined): FaultPoint[] {

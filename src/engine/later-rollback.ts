@@ -90,7 +90,11 @@ async function rollBackLocked(
     const exitCode = outcome.ok ? EXIT.done : EXIT.needsHuman;
     // Verified with nothing undone: the run had changed nothing (a crash before any change took effect).
     const state = !outcome.ok ? 'rollback-failed' : outcome.undone > 0 || replayJournal(request.entries).changes.some((c) => c.undone) ? 'rolled-back' : 'failed';
-    const error = !outcome.ok ? `the rollback is not verified complete; not back:\n${outcome.left.join('\n')}` : state === 'failed' ? `${header.runId} was cut off or stopped; nothing was applied (the checks found every change reverted)` : undefined;
+    const error = !outcome.ok
+      ? `the rollback is not verified complete; not back:\n${outcome.left.join('\n')}`
+      : state === 'failed'
+        ? `${header.runId} was cut off or stopped; nothing was applied (the checks found every change reverted)`
+        : undefined;
     await hostLocks.finish(isCleanEnd({ state, exitCode, rollback: outcome })); // markers go only when the checks say every change is back
     await recorder.record({ t: 'end', state, exitCode, error });
     const journalProblem = recorder.journalFailure ? await recorder.appendMissing(request.stateDir, header.runId) : undefined;

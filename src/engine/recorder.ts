@@ -120,10 +120,7 @@ export class RunRecorder {
 
   private fail(error: unknown): void {
     if (this.journalFailure) return;
-    this.journalFailure =
-      error instanceof DrbookError && error.kind === 'journal'
-        ? error
-        : new DrbookError('journal', `cannot write the journal: ${(error as Error).message}`, { cause: error });
+    this.journalFailure = error instanceof DrbookError && error.kind === 'journal' ? error : new DrbookError('journal', `cannot write the journal: ${(error as Error).message}`, { cause: error });
     for (const listener of this.failureListeners) listener(this.journalFailure);
   }
 }

@@ -15,7 +15,9 @@ import type { RunRecorder } from './recorder.js';
  * safe to run twice). Resolves with the failure, if any.
  */
 export async function resolveInFlight(recorder: RunRecorder, probeEnv: ProbeEnv): Promise<string | undefined> {
-  const cutOff = replayJournal(recorder.entries).inFlightChanges().filter((c) => c.check);
+  const cutOff = replayJournal(recorder.entries)
+    .inFlightChanges()
+    .filter((c) => c.check);
   const doubts = await Promise.all(
     cutOff.map(async (change) => {
       const found = await probeChange(change, 'resume', probeEnv);
@@ -24,8 +26,7 @@ export async function resolveInFlight(recorder: RunRecorder, probeEnv: ProbeEnv)
         await recorder.record({ ...base, ok: true, outputTail: `cut off in flight; its check says applied: ${found.detail}` });
         // Its host's last change for the step: the step is done there, not planned again.
         if (change.lastOfStep) await recorder.record({ t: 'host', stepId: change.stepId, host: change.host, state: 'done' });
-      }
-      else if (found.verdict === 'reverted') await recorder.record({ ...base, ok: false, error: `cut off before it happened (its check says reverted: ${found.detail})` });
+      } else if (found.verdict === 'reverted') await recorder.record({ ...base, ok: false, error: `cut off before it happened (its check says reverted: ${found.detail})` });
       else {
         const error = `cut off in flight, and its check cannot tell whether it happened: ${found.detail}`;
         await recorder.record({ ...base, ok: false, error });
@@ -38,4 +39,3 @@ export async function resolveInFlight(recorder: RunRecorder, probeEnv: ProbeEnv)
   const failures = doubts.filter((d): d is string => !!d);
   return failures.length ? failures.join('\n') : undefined;
 }
-

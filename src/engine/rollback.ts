@@ -144,7 +144,8 @@ async function probeFinalState(history: RunHistory, brokenHosts: Set<string>, pr
   }
   const results = await Promise.all(finals.map(async (change) => ({ change, found: await probeChange(change, 'final', probeEnv) })));
   for (const { change, found } of results) {
-    if (found.verdict !== 'reverted') outcome.left.push(`${describeChange(change)} (after the rollback its check says ${found.verdict === 'applied' ? 'it is applied' : 'it cannot tell'}: ${found.detail})`);
+    if (found.verdict !== 'reverted')
+      outcome.left.push(`${describeChange(change)} (after the rollback its check says ${found.verdict === 'applied' ? 'it is applied' : 'it cannot tell'}: ${found.detail})`);
   }
 }
 

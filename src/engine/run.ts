@@ -159,7 +159,12 @@ async function runSteps(request: OpenRun, compiled: CompiledRunbook, recorder: R
   }
   const wantRollback = interrupted ? request.onInterrupt === 'rollback' && request.rollbackOnFailure : request.rollbackOnFailure;
   if (!wantRollback) {
-    return { runId: request.runId, state: stopped, exitCode: EXIT.needsHuman, error: `${failure}\n${mayBeApplied.length} change(s) may still be applied (no rollback): see drbook report ${request.runId}` };
+    return {
+      runId: request.runId,
+      state: stopped,
+      exitCode: EXIT.needsHuman,
+      error: `${failure}\n${mayBeApplied.length} change(s) may still be applied (no rollback): see drbook report ${request.runId}`,
+    };
   }
   if (journalFailure) recorder.emit({ type: 'output', stepId: '-', host: '-', stream: 'stderr', text: 'rolling back from the journal held in memory (the file cannot be written)\n' });
   const rollback = await rollbackRun({
@@ -206,14 +211,20 @@ function runInfo(request: RunRequest): RunInfo {
 }
 
 function runHeader(request: RunRequest, masker: Masker): RunHeader {
-  const secretNames = Object.entries(request.runbook.params).filter(([, spec]) => spec.secret).map(([name]) => name);
+  const secretNames = Object.entries(request.runbook.params)
+    .filter(([, spec]) => spec.secret)
+    .map(([name]) => name);
   return {
     t: 'run',
     runId: request.runId,
     at: request.startedAt,
     runbook: { file: request.runbook.file, sha256: request.runbook.sha256, name: request.runbook.metadata.name },
     inventory: request.inventory.file && request.inventory.sha256 ? { file: request.inventory.file, sha256: request.inventory.sha256 } : undefined,
-    cliParams: Object.fromEntries(Object.entries(request.cliParams).filter(([name]) => !secretNames.includes(name)).map(([k, v]) => [k, masker.mask(v)])),
+    cliParams: Object.fromEntries(
+      Object.entries(request.cliParams)
+        .filter(([name]) => !secretNames.includes(name))
+        .map(([k, v]) => [k, masker.mask(v)]),
+    ),
     secretParams: secretNames,
     hosts: request.hosts.map((h) => h.name),
     dryRun: false,
@@ -239,5 +250,3 @@ function nextIndexes(entries: JournalEntry[]): Map<string, number> {
   for (const entry of entries) if (entry.t === 'intent') next.set(`${entry.stepId}/${entry.host}`, Math.max(next.get(`${entry.stepId}/${entry.host}`) ?? 0, entry.index + 1));
   return next;
 }
-
-

@@ -58,7 +58,11 @@ export async function runStep(compiled: CompiledStep, env: HostStepEnv, alreadyD
   const crossErrors = new Map<string, DrbookError>();
   if (active.length > 0) {
     try {
-      const across = await planAcrossHosts(compiled.hosts.filter((h) => h.enabled), env, env.signal);
+      const across = await planAcrossHosts(
+        compiled.hosts.filter((h) => h.enabled),
+        env,
+        env.signal,
+      );
       shared = across.shared;
       for (const hostStep of active) {
         const error = across.errors.get(hostStep.host.name);
@@ -67,7 +71,9 @@ export async function runStep(compiled: CompiledStep, env: HostStepEnv, alreadyD
     } catch (error) {
       for (const hostStep of active) crossErrors.set(hostStep.host.name, asDrbookError(error, hostStep));
     }
-    if (mode === 'apply') for (const hostStep of active) if (crossErrors.has(hostStep.host.name)) await finish(hostStep, stateOf(crossErrors.get(hostStep.host.name)), Date.now() - started, crossErrors.get(hostStep.host.name));
+    if (mode === 'apply')
+      for (const hostStep of active)
+        if (crossErrors.has(hostStep.host.name)) await finish(hostStep, stateOf(crossErrors.get(hostStep.host.name)), Date.now() - started, crossErrors.get(hostStep.host.name));
   }
 
   // Plan everywhere before changing anything anywhere.
@@ -130,7 +136,7 @@ async function applyWithRetries(hostStep: HostStep, firstPlan: ActionPlan, env: 
   const { step, host } = hostStep;
   let replan = false;
   let reprobes = 0;
-  for (let attempt = 1; ; ) {
+  for (let attempt = 1; ;) {
     try {
       await withStepTimeout(hostStep, env, async (signal) => {
         const plan = replan ? await planHostStep(hostStep, env, signal, shared) : firstPlan;
@@ -168,7 +174,9 @@ async function withStepTimeout<T>(hostStep: HostStep, env: HostStepEnv, work: (s
   const place = { host: host.name, step: step.id };
   // The run stops for the operator's signal, or because its journal cannot be written (then the reason says so).
   const onInterrupt = () =>
-    controller.abort(env.signal.reason instanceof DrbookError ? new DrbookError(env.signal.reason.kind, env.signal.reason.message, place) : new DrbookError('cancelled', 'interrupted by the operator', place));
+    controller.abort(
+      env.signal.reason instanceof DrbookError ? new DrbookError(env.signal.reason.kind, env.signal.reason.message, place) : new DrbookError('cancelled', 'interrupted by the operator', place),
+    );
   if (env.signal.aborted) onInterrupt();
   env.signal.addEventListener('abort', onInterrupt, { once: true });
   const timer = step.timeoutMs

@@ -45,7 +45,10 @@ export interface BoltBytes {
 
 /** Thrown by a partly loaded file for a range that must be fetched first. */
 export class MissingBytes extends Error {
-  constructor(readonly offset: number, readonly length: number) {
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+  ) {
     super(`bytes ${offset}+${length} are not loaded`);
     this.name = 'MissingBytes';
   }

@@ -26,8 +26,7 @@ type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 // etcd3's default policies retry three times and open a circuit breaker after three
 // failures: drbook's callers want one honest answer per call and do their own waiting.
 const passThrough = {
-  execute: (fn: (context: { signal: AbortSignal }) => unknown, signal?: AbortSignal) =>
-    Promise.resolve().then(() => fn({ signal: signal ?? new AbortController().signal })),
+  execute: (fn: (context: { signal: AbortSignal }) => unknown, signal?: AbortSignal) => Promise.resolve().then(() => fn({ signal: signal ?? new AbortController().signal })),
   onSuccess: () => ({ dispose() {} }),
   onFailure: () => ({ dispose() {} }),
 } as unknown as Policy;
@@ -119,23 +118,24 @@ export const KUBEADM_ENDPOINT = 'https://127.0.0.1:2379';
  * kubeadm defaults. The client pair is healthcheck-client, or apiserver-etcd-client when
  * the host has no healthcheck pair. Only stats files; reading happens in loadEtcdCredentials.
  */
-export async function resolveEtcdCredentials(
-  transport: Pick<Transport, 'stat'>,
-  args: CredentialArgs,
-  hints: ManifestHints = {},
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<EtcdCredentialPlan> {
-  const envList = (name: string) => env[name]?.split(',').map((s) => s.trim()).filter(Boolean);
+export async function resolveEtcdCredentials(transport: Pick<Transport, 'stat'>, args: CredentialArgs, hints: ManifestHints = {}, env: NodeJS.ProcessEnv = process.env): Promise<EtcdCredentialPlan> {
+  const envList = (name: string) =>
+    env[name]
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const pick = <T>(...options: Array<[T | undefined, CredentialSource]>): [T, CredentialSource] | undefined => {
     for (const [value, source] of options) if (value !== undefined && (!Array.isArray(value) || value.length > 0)) return [value, source];
     return undefined;
   };
-  const manifestUrls = hints.advertiseClientUrls?.split(',').map((s) => s.trim()).filter(Boolean);
-  const [endpoints, endpointsSource] = pick<string[]>(
-    [args.endpoints, 'given'],
-    [envList('ETCDCTL_ENDPOINTS')?.map(withScheme), 'env'],
-    [manifestUrls, 'manifest'],
-  ) ?? [[KUBEADM_ENDPOINT], 'kubeadm default'];
+  const manifestUrls = hints.advertiseClientUrls
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const [endpoints, endpointsSource] = pick<string[]>([args.endpoints, 'given'], [envList('ETCDCTL_ENDPOINTS')?.map(withScheme), 'env'], [manifestUrls, 'manifest']) ?? [
+    [KUBEADM_ENDPOINT],
+    'kubeadm default',
+  ];
 
   const pkiDir = hints.trustedCaFile ? dirnameOf(hints.trustedCaFile) : KUBEADM_ETCD_PKI;
   const layoutSource: CredentialSource = hints.trustedCaFile ? 'manifest' : 'kubeadm default';
@@ -153,7 +153,9 @@ export async function resolveEtcdCredentials(
   if (!tls) return { endpoints, sources: { endpoints: endpointsSource } };
   return {
     endpoints,
-    caFile: ca[0], certFile: cert[0], keyFile: key[0],
+    caFile: ca[0],
+    certFile: cert[0],
+    keyFile: key[0],
     sources: { endpoints: endpointsSource, caFile: ca[1], certFile: cert[1], keyFile: key[1] },
   };
 }
@@ -187,15 +189,13 @@ export async function loadEtcdCredentials(transport: Pick<Transport, 'readFile' 
 }
 
 export function describeCredentials(plan: EtcdCredentialPlan): string {
-  const files = plan.caFile
-    ? `; CA ${plan.caFile} (${plan.sources.caFile}), client cert ${plan.certFile} (${plan.sources.certFile}), key ${plan.keyFile} (${plan.sources.keyFile})`
-    : '; no TLS';
+  const files = plan.caFile ? `; CA ${plan.caFile} (${plan.sources.caFile}), client cert ${plan.certFile} (${plan.sources.certFile}), key ${plan.keyFile} (${plan.sources.keyFile})` : '; no TLS';
   return `etcd endpoints ${plan.endpoints.join(',')} (${plan.sources.endpoints})${files}`;
 }
 
 const EXPLANATIONS: Array<[RegExp, string]> = [
-  [/bad certificate|certificate required|unknown ca/i, 'etcd refused the client certificate (is it signed by etcd\'s CA, with clientAuth usage, and not expired?)'],
-  [/altnames|IP address mismatch|hostname mismatch/i, 'the server certificate does not cover this address (did the host\'s IP change?)'],
+  [/bad certificate|certificate required|unknown ca/i, "etcd refused the client certificate (is it signed by etcd's CA, with clientAuth usage, and not expired?)"],
+  [/altnames|IP address mismatch|hostname mismatch/i, "the server certificate does not cover this address (did the host's IP change?)"],
   [/self[- ]signed|unable to (verify|get local issuer)|certificate verify failed/i, 'the server certificate is not signed by the given CA'],
   [/certificate has expired|CERT_HAS_EXPIRED/i, 'a certificate has expired (kubeadm certificates last one year)'],
   [/ECONNREFUSED|connection refused/i, 'nothing listens there (etcd not running?)'],

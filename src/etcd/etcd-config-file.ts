@@ -27,7 +27,11 @@ export function parseEtcdConfigFile(text: string, file: string, host?: string): 
   }
   const root = doc.toJSON() as unknown;
   if (!root || typeof root !== 'object' || Array.isArray(root)) {
-    throw new DrbookError('step', `etcd config file ${file}: expected a YAML mapping of etcd settings (name, data-dir, ...), found ${root === null ? 'nothing' : Array.isArray(root) ? 'a list' : typeof root}`, { host });
+    throw new DrbookError(
+      'step',
+      `etcd config file ${file}: expected a YAML mapping of etcd settings (name, data-dir, ...), found ${root === null ? 'nothing' : Array.isArray(root) ? 'a list' : typeof root}`,
+      { host },
+    );
   }
   const values: EtcdSettings = {};
   for (const [key, path] of Object.entries(CONFIG_FILE_KEYS) as Array<[SettingKey, readonly string[]]>) {

@@ -94,7 +94,10 @@ export function settingsFromEnv(env: Readonly<Record<string, string>>): EtcdSett
 
 /** Comma-separated URL lists (etcd's own format) as a list, blanks dropped. */
 export function splitList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** etcd's backend quota: absent or 0 means its default, a negative value disables it. */
@@ -112,7 +115,8 @@ export interface QuotaSetting {
 export function parseQuota(value: string | undefined): QuotaSetting {
   if (value === undefined || value.trim() === '') return { bytes: DEFAULT_QUOTA_BACKEND_BYTES, isDefault: true };
   const text = value.trim();
-  if (!/^-?\d+$/.test(text)) return { bytes: DEFAULT_QUOTA_BACKEND_BYTES, isDefault: true, problem: `--quota-backend-bytes ${JSON.stringify(value)} is not a whole number of bytes (etcd would refuse to start)` };
+  if (!/^-?\d+$/.test(text))
+    return { bytes: DEFAULT_QUOTA_BACKEND_BYTES, isDefault: true, problem: `--quota-backend-bytes ${JSON.stringify(value)} is not a whole number of bytes (etcd would refuse to start)` };
   const bytes = Number(text);
   if (bytes === 0) return { bytes: DEFAULT_QUOTA_BACKEND_BYTES, isDefault: true };
   return bytes < 0 ? { bytes: null, isDefault: false } : { bytes, isDefault: false };

@@ -31,7 +31,7 @@ export async function readFileRange(transport: Pick<Transport, 'kind' | 'exec' |
   const command = sh`{ dd if=${path} bs=${String(BLOCK)} skip=${String(skip)} count=${String(count)} 2>/dev/null || echo DD-FAILED >&2; } | od -An -v -tx1`;
   const result = await transport.exec({ command, timeoutMs: 120_000 });
   if (result.exitCode !== 0 || result.stderr.includes('DD-FAILED')) {
-    throw new Error(`cannot read ${path} on ${transport.hostName}: ${(result.stderr.replace('DD-FAILED', '').trim() || `dd failed (does the file exist and can it be read?)`)}`);
+    throw new Error(`cannot read ${path} on ${transport.hostName}: ${result.stderr.replace('DD-FAILED', '').trim() || `dd failed (does the file exist and can it be read?)`}`);
   }
   const bytes = Buffer.from(result.stdout.replace(/\s+/g, ''), 'hex');
   const start = offset - skip * BLOCK;

@@ -43,9 +43,14 @@ async function probeEndpoint(client: Etcd3, endpoint: string): Promise<EndpointH
     // A linearizable read goes through raft: it fails without quorum, like etcdctl endpoint health.
     await client.get('health').exec();
     return {
-      endpoint, ok: true,
-      memberId: status.header.member_id, clusterId: status.header.cluster_id, leader: status.leader,
-      revision: Number(status.header.revision), version: status.version, dbSize: Number(status.dbSize),
+      endpoint,
+      ok: true,
+      memberId: status.header.member_id,
+      clusterId: status.header.cluster_id,
+      leader: status.leader,
+      revision: Number(status.header.revision),
+      version: status.version,
+      dbSize: Number(status.dbSize),
     };
   } catch (error) {
     return { endpoint, ok: false, error: explainEtcdError(error) };
@@ -62,7 +67,13 @@ export async function checkClusterHealth(credentials: EtcdClientOptions, options
     const clusterIds = new Set(healthy.map((e) => e.clusterId));
     if (clusterIds.size > 1) problems.push(`the endpoints belong to ${clusterIds.size} different clusters: ${[...clusterIds].join(', ')}`);
     const leaders = new Set(healthy.map((e) => e.leader));
-    if (healthy.some((e) => !e.leader || e.leader === '0')) problems.push(`no leader seen by ${healthy.filter((e) => !e.leader || e.leader === '0').map((e) => e.endpoint).join(', ')}`);
+    if (healthy.some((e) => !e.leader || e.leader === '0'))
+      problems.push(
+        `no leader seen by ${healthy
+          .filter((e) => !e.leader || e.leader === '0')
+          .map((e) => e.endpoint)
+          .join(', ')}`,
+      );
     else if (leaders.size > 1) problems.push(`the members disagree on the leader: ${[...leaders].join(', ')}`);
     const revisions = new Set(healthy.map((e) => e.revision));
     if (options.sameRevision && revisions.size > 1) problems.push(`the members are at different revisions: ${healthy.map((e) => `${e.endpoint} ${e.revision}`).join(', ')}`);
@@ -94,9 +105,7 @@ export async function checkClusterHealth(credentials: EtcdClientOptions, options
 /** "https://127.0.0.1:2379 member 8e9e05c52164694d (leader), revision 42, v3.4.23" per endpoint. */
 export function describeEndpoints(health: ClusterHealth): string[] {
   return health.endpoints.map((e) =>
-    e.ok
-      ? `${e.endpoint}: member ${hex(e.memberId)}${e.memberId === e.leader ? ' (leader)' : ''}, revision ${e.revision}, etcd ${e.version}, db ${e.dbSize} bytes`
-      : `${e.endpoint}: ${e.error}`,
+    e.ok ? `${e.endpoint}: member ${hex(e.memberId)}${e.memberId === e.leader ? ' (leader)' : ''}, revision ${e.revision}, etcd ${e.version}, db ${e.dbSize} bytes` : `${e.endpoint}: ${e.error}`,
   );
 }
 

@@ -40,8 +40,7 @@ export const DEFAULT_DISCOVERY: Required<Omit<DiscoveryOptions, 'stashDir' | 're
 };
 
 export type EtcdLayoutDiscovery =
-  | { ok: true; facts: EtcdMemberFacts; /** Other etcd configurations seen on the host (not used). */ alsoFound: string[] }
-  | { ok: false; problem: string; alsoFound: string[] };
+  { ok: true; facts: EtcdMemberFacts; /** Other etcd configurations seen on the host (not used). */ alsoFound: string[] } | { ok: false; problem: string; alsoFound: string[] };
 
 type Ctx = Pick<ActionContext, 'transport' | 'probe'>;
 
@@ -68,12 +67,14 @@ export async function discoverEtcdMember(ctx: Ctx, options: DiscoveryOptions = {
   if (!chosen) {
     if (await ctx.transport.stat(o.k3sConfig)) {
       return {
-        ok: false, alsoFound: found,
+        ok: false,
+        alsoFound: found,
         problem: `unsupported layout: etcd is configured by k3s (embedded in the k3s server process, ${o.k3sConfig}): drbook restores etcd run as a static pod or a systemd service; restore k3s with \`k3s server --cluster-reset --cluster-reset-restore-path=<snapshot>\``,
       };
     }
     return {
-      ok: false, alsoFound: found,
+      ok: false,
+      alsoFound: found,
       problem: `no etcd found on ${host}: none of ${o.kubeadmManifest}${o.stashDir ? ` (nor ${posix.join(o.stashDir, posix.basename(o.kubeadmManifest))})` : ''}, ${o.rke2Manifest}, systemd unit ${o.units.join('/')} in ${o.unitDirs.join(', ')}`,
     };
   }
@@ -88,7 +89,8 @@ async function factsOfStaticPod(ctx: Ctx, found: FoundManifest): Promise<EtcdLay
   const configPath = configFileHostPath(manifest);
   if (configPath) {
     const read = await readConfigFile(ctx, configPath);
-    if ('problem' in read) return { ok: false, problem: `unsupported layout: etcd is configured by ${manifest.file} with --config-file=${manifest.flags['config-file']} (${read.problem})`, alsoFound: [] };
+    if ('problem' in read)
+      return { ok: false, problem: `unsupported layout: etcd is configured by ${manifest.file} with --config-file=${manifest.flags['config-file']} (${read.problem})`, alsoFound: [] };
     configFile = read.config;
   }
   const result = memberFactsFromStaticPod({ manifest, configFile, imageVersion: versionOfImage(manifest.pod.image) });
@@ -130,7 +132,10 @@ async function findUnit(ctx: Ctx, o: typeof DEFAULT_DISCOVERY): Promise<{ name: 
     const files = [main, ...[...dropIns.keys()].sort().map((k) => dropIns.get(k)!)];
     const fragments: UnitFragment[] = [];
     for (const file of files) {
-      const text = await ctx.transport.readFile(file).then((b) => b.toString('utf8')).catch(() => null);
+      const text = await ctx.transport
+        .readFile(file)
+        .then((b) => b.toString('utf8'))
+        .catch(() => null);
       if (text !== null) fragments.push({ file, text });
     }
     if (fragments.length === 0 || fragments[0]!.file !== main) continue;
@@ -149,7 +154,10 @@ async function factsOfUnit(ctx: Ctx, unit: string, fragments: UnitFragment[]): P
   if (!service.execStart) return refuse(`unsupported layout: etcd is configured by systemd unit ${unit} (${service.files.join(', ')}), which has no ExecStart=`);
   const envFiles: Array<{ path: string; env: Record<string, string> }> = [];
   for (const file of service.environmentFiles) {
-    const text = await ctx.transport.readFile(file.path).then((b) => b.toString('utf8')).catch((error: NodeJS.ErrnoException) => error);
+    const text = await ctx.transport
+      .readFile(file.path)
+      .then((b) => b.toString('utf8'))
+      .catch((error: NodeJS.ErrnoException) => error);
     if (typeof text === 'string') {
       envFiles.push({ path: file.path, env: parseEnvironmentFile(text) });
     } else if (!file.optional || text.code !== 'ENOENT') {
@@ -170,7 +178,19 @@ async function factsOfUnit(ctx: Ctx, unit: string, fragments: UnitFragment[]): P
     if ('problem' in read) return refuse(`unsupported layout: etcd is configured by systemd unit ${unit} with the config file ${configPath} (${read.problem})`);
     configFile = read.config;
   }
-  const result = memberFactsFromSystemd({ unit, unitFiles: service.files, user: service.user, group: service.group, flags, env, envOrigin: origin, envFiles: envFiles.map((f) => f.path), binary, execStartFile: service.execStartFile, configFile });
+  const result = memberFactsFromSystemd({
+    unit,
+    unitFiles: service.files,
+    user: service.user,
+    group: service.group,
+    flags,
+    env,
+    envOrigin: origin,
+    envFiles: envFiles.map((f) => f.path),
+    binary,
+    execStartFile: service.execStartFile,
+    configFile,
+  });
   if (!result.ok) return refuse(result.problem);
   const facts = result.facts;
   const [version, ids] = await Promise.all([probeEtcdBinaryVersion(ctx, binary), resolveOwner(ctx, facts.owner.user!, service.group)]);
@@ -188,7 +208,9 @@ async function resolveOwner(ctx: Ctx, user: string, group: string | undefined): 
   const uid = Number(uidLine);
   const gid = group ? Number(gidLine?.split(':')[2]) : Number(gidLine);
   if (result.exitCode !== 0 || !Number.isInteger(uid) || !Number.isInteger(gid)) {
-    return { problem: `the user ${user}${group ? ` / group ${group}` : ''} etcd runs as is unknown on ${ctx.transport.hostName}: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}` };
+    return {
+      problem: `the user ${user}${group ? ` / group ${group}` : ''} etcd runs as is unknown on ${ctx.transport.hostName}: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}`,
+    };
   }
   return { uid, gid };
 }

@@ -102,9 +102,14 @@ async function askEndpoint(endpoint: string, client: ReturnType<typeof openEtcdC
     const members = list.members.map((m) => ({ id: hexId(m.ID), name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs, isLearner: m.isLearner === true }));
     return {
       endpoint: {
-        endpoint, ok: true,
-        memberId: hexId(status.header.member_id), clusterId: hexId(status.header.cluster_id), leader,
-        version: status.version, isLearner: status.isLearner === true, memberCount: members.length,
+        endpoint,
+        ok: true,
+        memberId: hexId(status.header.member_id),
+        clusterId: hexId(status.header.cluster_id),
+        leader,
+        version: status.version,
+        isLearner: status.isLearner === true,
+        memberCount: members.length,
       },
       members,
     };

@@ -55,13 +55,19 @@ export function memberFactsFromSystemd(input: SystemdInput): MemberFactsResult {
       layout: 'systemd',
       configuredBy: `systemd unit ${input.unit} (${input.unitFiles.join(', ')})${input.envFiles.length ? ` with ${input.envFiles.join(', ')}` : ''}${kubespray ? ' (kubespray)' : ''}${input.configFile ? ` and --config-file ${input.configFile.file}` : ''}`,
       files: [...input.unitFiles, ...input.envFiles, ...(input.configFile ? [input.configFile.file] : [])],
-      name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls,
-      dataDir: member.dataDir, hostDataDir: posix.normalize(member.dataDir).replace(/(.)\/+$/, '$1'),
-      initialCluster: values.initialCluster, initialClusterState: values.initialClusterState, initialClusterToken: values.initialClusterToken,
+      name: member.name,
+      peerUrls: member.peerUrls,
+      clientUrls: member.clientUrls,
+      dataDir: member.dataDir,
+      hostDataDir: posix.normalize(member.dataDir).replace(/(.)\/+$/, '$1'),
+      initialCluster: values.initialCluster,
+      initialClusterState: values.initialClusterState,
+      initialClusterToken: values.initialClusterToken,
       tls: tlsOf(values, (path) => path),
-      client: env.ETCDCTL_CACERT && env.ETCDCTL_CERT && env.ETCDCTL_KEY
-        ? { caFile: env.ETCDCTL_CACERT, certFile: env.ETCDCTL_CERT, keyFile: env.ETCDCTL_KEY, from: `ETCDCTL_CACERT/CERT/KEY in ${input.envOrigin.ETCDCTL_CERT ?? input.unit}` }
-        : undefined,
+      client:
+        env.ETCDCTL_CACERT && env.ETCDCTL_CERT && env.ETCDCTL_KEY
+          ? { caFile: env.ETCDCTL_CACERT, certFile: env.ETCDCTL_CERT, keyFile: env.ETCDCTL_KEY, from: `ETCDCTL_CACERT/CERT/KEY in ${input.envOrigin.ETCDCTL_CERT ?? input.unit}` }
+          : undefined,
       owner: { user: input.user ?? 'root', group: input.group, from: input.user ? `User= of ${input.unit}` : `root: no User= in ${input.unit}` },
       quota: { ...quota, from: values.quotaBackendBytes ? source.describe('quota-backend-bytes') : "etcd's default (2 GiB)" },
       unit: input.unit,
@@ -76,4 +82,3 @@ export function memberFactsFromSystemd(input: SystemdInput): MemberFactsResult {
 function mergeFlagsOverEnv(flags: Record<string, string>, env: Record<string, string>): EtcdSettings {
   return { ...settingsFromEnv(env), ...stripEmpty(settingsFromFlags(flags)) };
 }
-

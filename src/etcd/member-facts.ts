@@ -77,9 +77,22 @@ export interface SettingsSource {
   describe: (flag: string) => string;
 }
 
-export function resolveMember(source: SettingsSource, fallback: EtcdSettings, fallbackWhere: string, what: string): { ok: false; problem: string } | {
-  ok: true; name: string; peerUrls: string[]; clientUrls: string[]; dataDir: string; origin: EtcdMemberFacts['origin']; notes: string[];
-} {
+export function resolveMember(
+  source: SettingsSource,
+  fallback: EtcdSettings,
+  fallbackWhere: string,
+  what: string,
+):
+  | { ok: false; problem: string }
+  | {
+      ok: true;
+      name: string;
+      peerUrls: string[];
+      clientUrls: string[];
+      dataDir: string;
+      origin: EtcdMemberFacts['origin'];
+      notes: string[];
+    } {
   const notes: string[] = [];
   const pick = (key: keyof EtcdSettings, flag: string) =>
     source.values[key] ? { value: source.values[key]!, where: source.describe(flag) } : fallback[key] ? { value: fallback[key]!, where: `${flag} in ${fallbackWhere}` } : undefined;
@@ -98,7 +111,12 @@ export function resolveMember(source: SettingsSource, fallback: EtcdSettings, fa
     notes.push(`${what} sets no advertise-client-urls: etcd advertises http://localhost:2379`);
   }
   return {
-    ok: true, name: name.value, dataDir: dataDir.value, peerUrls: splitList(peer.value), clientUrls: splitList(client.value), notes,
+    ok: true,
+    name: name.value,
+    dataDir: dataDir.value,
+    peerUrls: splitList(peer.value),
+    clientUrls: splitList(client.value),
+    notes,
     origin: { name: name.where, dataDir: dataDir.where, peerUrls: peer.where, clientUrls: client.where },
   };
 }
@@ -106,8 +124,12 @@ export function resolveMember(source: SettingsSource, fallback: EtcdSettings, fa
 export function tlsOf(values: EtcdSettings, toHost: (path: string) => string): EtcdTlsFiles {
   const map = (path: string | undefined) => (path ? toHost(path) : undefined);
   return {
-    trustedCaFile: map(values.trustedCaFile), certFile: map(values.certFile), keyFile: map(values.keyFile),
-    peerTrustedCaFile: map(values.peerTrustedCaFile), peerCertFile: map(values.peerCertFile), peerKeyFile: map(values.peerKeyFile),
+    trustedCaFile: map(values.trustedCaFile),
+    certFile: map(values.certFile),
+    keyFile: map(values.keyFile),
+    peerTrustedCaFile: map(values.peerTrustedCaFile),
+    peerCertFile: map(values.peerCertFile),
+    peerKeyFile: map(values.peerKeyFile),
     clientCertAuth: values.clientCertAuth === 'true' || values.clientCertAuth === '',
   };
 }
@@ -136,7 +158,10 @@ export function memberFactsFromStaticPod(input: StaticPodInput): MemberFactsResu
   const usesConfig = manifest.flags['config-file'] !== undefined;
   const rke2 = pod.annotations[RKE2_INITIAL_ANNOTATION] !== undefined || manifest.file.includes('/rancher/rke2/');
   if (usesConfig && !configFile) {
-    return { ok: false, problem: `unsupported layout: etcd is configured by ${manifest.file} with --config-file=${manifest.flags['config-file']}, and that file ${configFileHostPath(manifest) ? 'was not read' : 'is on no hostPath volume of the pod'}` };
+    return {
+      ok: false,
+      problem: `unsupported layout: etcd is configured by ${manifest.file} with --config-file=${manifest.flags['config-file']}, and that file ${configFileHostPath(manifest) ? 'was not read' : 'is on no hostPath volume of the pod'}`,
+    };
   }
   const source: SettingsSource = configFile
     ? { values: configFile.values, describe: (flag) => `${flag} in ${configFile.file}` }
@@ -170,13 +195,20 @@ export function memberFactsFromStaticPod(input: StaticPodInput): MemberFactsResu
     if (ignored.length) notes.push(`${manifest.file} also passes flags (${ignored.join(', ')}) that etcd ignores because it reads ${configFile!.file}`);
     const configDir = posix.dirname(configFile!.file);
     if (configDir === data.hostPath || configFile!.file.startsWith(`${data.hostPath}/`)) {
-      notes.push(`the etcd config file ${configFile!.file} lives inside the data dir ${data.hostPath}: a restore that replaces the dir must carry it over${rke2 ? ' (RKE2 also keeps the member name there, in db/etcd/name, and rewrites config when rke2-server starts)' : ''}`);
+      notes.push(
+        `the etcd config file ${configFile!.file} lives inside the data dir ${data.hostPath}: a restore that replaces the dir must carry it over${rke2 ? ' (RKE2 also keeps the member name there, in db/etcd/name, and rewrites config when rke2-server starts)' : ''}`,
+      );
     }
   }
   const toHost = (path: string) => hostPathOf(pod, path)?.hostPath ?? path;
   const values = { ...fallback, ...stripEmpty(source.values) };
-  const layout: EtcdLayoutKind = rke2 ? 'rke2' : data.hostPath.startsWith('/var/lib/minikube/') ? 'minikube'
-    : pod.annotations['kubeadm.kubernetes.io/etcd.advertise-client-urls'] !== undefined || manifest.file.endsWith('/etc/kubernetes/manifests/etcd.yaml') ? 'kubeadm' : 'static-pod';
+  const layout: EtcdLayoutKind = rke2
+    ? 'rke2'
+    : data.hostPath.startsWith('/var/lib/minikube/')
+      ? 'minikube'
+      : pod.annotations['kubeadm.kubernetes.io/etcd.advertise-client-urls'] !== undefined || manifest.file.endsWith('/etc/kubernetes/manifests/etcd.yaml')
+        ? 'kubeadm'
+        : 'static-pod';
   const label = { kubeadm: 'kubeadm static pod', minikube: 'minikube (kubeadm) static pod', rke2: 'RKE2 static pod', 'static-pod': 'static pod', systemd: '' }[layout];
   const quota = parseQuota(values.quotaBackendBytes);
   return {
@@ -185,15 +217,21 @@ export function memberFactsFromStaticPod(input: StaticPodInput): MemberFactsResu
       layout,
       configuredBy: `${label} ${manifest.file}${configFile ? ` with --config-file ${configFile.file}` : ''}`,
       files: [manifest.file, ...(configFile ? [configFile.file] : [])],
-      name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls,
-      dataDir: member.dataDir, hostDataDir: data.hostPath,
-      initialCluster: values.initialCluster, initialClusterState: values.initialClusterState, initialClusterToken: values.initialClusterToken,
+      name: member.name,
+      peerUrls: member.peerUrls,
+      clientUrls: member.clientUrls,
+      dataDir: member.dataDir,
+      hostDataDir: data.hostPath,
+      initialCluster: values.initialCluster,
+      initialClusterState: values.initialClusterState,
+      initialClusterToken: values.initialClusterToken,
       tls: tlsOf(values, toHost),
       client: clientPairOf(layout, tlsOf(values, toHost)),
       seLinuxType: pod.seLinuxType,
-      owner: pod.user.runAsUser !== undefined || pod.user.runAsGroup !== undefined
-        ? { uid: pod.user.runAsUser, gid: pod.user.runAsGroup, from: `${pod.user.from} of ${manifest.file}` }
-        : { uid: 0, gid: 0, from: `root: no runAsUser in ${manifest.file} (the etcd images run as root)` },
+      owner:
+        pod.user.runAsUser !== undefined || pod.user.runAsGroup !== undefined
+          ? { uid: pod.user.runAsUser, gid: pod.user.runAsGroup, from: `${pod.user.from} of ${manifest.file}` }
+          : { uid: 0, gid: 0, from: `root: no runAsUser in ${manifest.file} (the etcd images run as root)` },
       quota: { ...quota, from: values.quotaBackendBytes ? source.describe('quota-backend-bytes') : "etcd's default (2 GiB)" },
       image: pod.image,
       version: input.imageVersion ? { version: input.imageVersion, from: `the image tag of ${pod.image}` } : undefined,

@@ -18,7 +18,9 @@ export const DEFAULT_CLUSTER_TOKEN = 'etcd-cluster';
 
 export function computeMemberId(peerUrls: readonly string[], token: string = DEFAULT_CLUSTER_TOKEN): string {
   const sorted = peerUrls.map((u) => u.trim()).sort();
-  const digest = createHash('sha1').update(sorted.join('') + token).digest();
+  const digest = createHash('sha1')
+    .update(sorted.join('') + token)
+    .digest();
   return digest.readBigUInt64BE(0).toString(16);
 }
 

@@ -40,9 +40,11 @@ const label = (row: Pick<MembershipRow, 'name' | 'peerUrls'>) => `${row.name || 
 /** How to bring a member that is not in the restored cluster back, once the restore is verified. */
 export function rejoinAdvice(rows: MembershipRow[], restoredOn: string): string {
   const names = rows.map(label).join(', ');
-  return `for each of ${names}: stop its etcd (move its etcd.yaml out of the manifests folder) if it still runs, keep and then wipe its data dir, ` +
+  return (
+    `for each of ${names}: stop its etcd (move its etcd.yaml out of the manifests folder) if it still runs, keep and then wipe its data dir, ` +
     `and re-join it to the restored cluster: \`etcdctl member add <name> --peer-urls=<peer URL>\` against ${restoredOn}, then start it with --initial-cluster-state=existing ` +
-    '(kubeadm: `kubeadm reset` on that master, then `kubeadm join --control-plane`)';
+    '(kubeadm: `kubeadm reset` on that master, then `kubeadm join --control-plane`)'
+  );
 }
 
 export function decideMembership(input: DecisionInput): MembershipDecision {
@@ -84,7 +86,11 @@ function decideSelf(input: DecisionInput): MembershipDecision {
     if (d.code === 'host-without-facts' || d.code === 'several-clusters' || d.code === 'duplicate-name' || d.code === 'duplicate-peer-url') findings.push(...spread(input, d));
   }
   if (input.hosts.length > 1) {
-    for (const host of input.hosts) error(host, `this runbook restores ONE master as its own cluster, but the step has ${input.hosts.length} hosts (${input.hosts.join(', ')}): restore a multi-master control plane with ${HA_RUNBOOK}, or target one host (-t <host>)`);
+    for (const host of input.hosts)
+      error(
+        host,
+        `this runbook restores ONE master as its own cluster, but the step has ${input.hosts.length} hosts (${input.hosts.join(', ')}): restore a multi-master control plane with ${HA_RUNBOOK}, or target one host (-t <host>)`,
+      );
     return { findings, initialCluster: facts.restore.initialCluster, leftOut: [] };
   }
   const host = input.hosts[0]!;
@@ -92,8 +98,18 @@ function decideSelf(input: DecisionInput): MembershipDecision {
   const others = facts.rows.filter((r) => r !== self && (r.live || r.snapshot || r.listedBy.some((l) => l.host === host)));
   const history = parseInitialCluster(self?.own?.initialCluster ?? '');
   const counts = [
-    facts.counts.live !== undefined ? `live: ${facts.counts.live} (${facts.rows.filter((r) => r.live).map((r) => r.name || '(unstarted)').join(', ')})` : `live: ${facts.sources.live}`,
-    facts.counts.snapshot !== undefined ? `in the snapshot: ${facts.counts.snapshot} (${facts.rows.filter((r) => r.snapshot).map((r) => r.name || '(unstarted)').join(', ')})` : 'snapshot not read',
+    facts.counts.live !== undefined
+      ? `live: ${facts.counts.live} (${facts.rows
+          .filter((r) => r.live)
+          .map((r) => r.name || '(unstarted)')
+          .join(', ')})`
+      : `live: ${facts.sources.live}`,
+    facts.counts.snapshot !== undefined
+      ? `in the snapshot: ${facts.counts.snapshot} (${facts.rows
+          .filter((r) => r.snapshot)
+          .map((r) => r.name || '(unstarted)')
+          .join(', ')})`
+      : 'snapshot not read',
     `${host}'s manifest --initial-cluster: ${history.length}`,
   ].join('; ');
   const members = Math.max(facts.counts.live ?? 0, facts.counts.snapshot ?? 0, history.length, others.length + 1);
@@ -102,19 +118,26 @@ function decideSelf(input: DecisionInput): MembershipDecision {
     return { findings, initialCluster: facts.restore.initialCluster, leftOut: [] };
   }
   if (!input.standalone) {
-    error(host, `the etcd cluster has more than one member (${counts}): restoring ${host} alone would split the brain (the other members go on as the old cluster) or give an etcd that never reaches quorum. ` +
-      `Restore every master with ${HA_RUNBOOK} (an inventory of all of them), or, to make ${host} a new 1-member cluster on purpose (the others lost), pass -p standalone=true`);
+    error(
+      host,
+      `the etcd cluster has more than one member (${counts}): restoring ${host} alone would split the brain (the other members go on as the old cluster) or give an etcd that never reaches quorum. ` +
+        `Restore every master with ${HA_RUNBOOK} (an inventory of all of them), or, to make ${host} a new 1-member cluster on purpose (the others lost), pass -p standalone=true`,
+    );
     return { findings, initialCluster: facts.restore.initialCluster, leftOut: others };
   }
   const liveOthers = others.filter((r) => r.live);
   if (facts.leader && liveOthers.length) {
-    error(host, `standalone: the live cluster still has quorum (leader ${facts.leader}, ${counts}): its other members run (${liveOthers.map(label).join(', ')}) and would go on as the old cluster beside the restored one. Stop etcd on them first (move their etcd.yaml out of the manifests folder), or restore every master with ${HA_RUNBOOK}`);
+    error(
+      host,
+      `standalone: the live cluster still has quorum (leader ${facts.leader}, ${counts}): its other members run (${liveOthers.map(label).join(', ')}) and would go on as the old cluster beside the restored one. Stop etcd on them first (move their etcd.yaml out of the manifests folder), or restore every master with ${HA_RUNBOOK}`,
+    );
   }
   findings.push({
     host,
     finding: {
       level: 'warn',
-      message: `standalone: ${host} is restored as a NEW 1-member cluster (--initial-cluster ${facts.restore.initialCluster}); the other member(s) ${others.map(label).join(', ')} are not part of it (${counts}). ` +
+      message:
+        `standalone: ${host} is restored as a NEW 1-member cluster (--initial-cluster ${facts.restore.initialCluster}); the other member(s) ${others.map(label).join(', ')} are not part of it (${counts}). ` +
         `They must not start again as the old cluster: ${rejoinAdvice(others, host)}`,
     },
   });

@@ -48,11 +48,26 @@ export interface MembershipRow {
 }
 
 export type DisagreementCode =
-  | 'host-without-facts' | 'duplicate-name' | 'duplicate-peer-url'
-  | 'several-clusters' | 'no-live-answer' | 'no-leader' | 'snapshot-from-other-cluster'
-  | 'live-not-covered' | 'snapshot-not-covered' | 'removed-since-snapshot' | 'history-only' | 'history-not-covered'
-  | 'dropped' | 'drop-unknown'
-  | 'host-not-live' | 'host-not-in-snapshot' | 'name-differs' | 'peer-url-differs' | 'learner' | 'unstarted'
+  | 'host-without-facts'
+  | 'duplicate-name'
+  | 'duplicate-peer-url'
+  | 'several-clusters'
+  | 'no-live-answer'
+  | 'no-leader'
+  | 'snapshot-from-other-cluster'
+  | 'live-not-covered'
+  | 'snapshot-not-covered'
+  | 'removed-since-snapshot'
+  | 'history-only'
+  | 'history-not-covered'
+  | 'dropped'
+  | 'drop-unknown'
+  | 'host-not-live'
+  | 'host-not-in-snapshot'
+  | 'name-differs'
+  | 'peer-url-differs'
+  | 'learner'
+  | 'unstarted'
   | 'restore-leftover-records';
 
 export interface Disagreement {
@@ -99,8 +114,7 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
   const rows: MembershipRow[] = [];
   const out: Disagreement[] = [];
   const say = (level: Disagreement['level'], code: DisagreementCode, message: string, hosts: string[] = [], member?: string) => out.push({ level, code, message, hosts, member });
-  const find = (name: string, peerUrls: string[]) =>
-    rows.find((r) => r.peerUrls.some((u) => peerUrls.some((p) => norm(p) === norm(u)))) ?? (name ? rows.find((r) => r.name === name) : undefined);
+  const find = (name: string, peerUrls: string[]) => rows.find((r) => r.peerUrls.some((u) => peerUrls.some((p) => norm(p) === norm(u)))) ?? (name ? rows.find((r) => r.name === name) : undefined);
   const place = (name: string, peerUrls: string[]) => {
     const row = find(name, peerUrls) ?? rows[rows.push({ name, peerUrls: [...peerUrls], listedBy: [], dropped: false }) - 1]!;
     if (!row.name && name) row.name = name;
@@ -117,10 +131,15 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
     const claimed = find(host.own.name, host.own.peerUrls);
     if (claimed?.host) {
       const sameName = claimed.name === host.own.name;
-      say('error', sameName ? 'duplicate-name' : 'duplicate-peer-url',
-        sameName ? `etcd member name ${host.own.name} is claimed by ${claimed.host} and ${host.host}: every host must restore its own member`
+      say(
+        'error',
+        sameName ? 'duplicate-name' : 'duplicate-peer-url',
+        sameName
+          ? `etcd member name ${host.own.name} is claimed by ${claimed.host} and ${host.host}: every host must restore its own member`
           : `peer URL ${host.own.peerUrls.join(',')} is claimed by ${claimed.host} (${claimed.name}) and ${host.host} (${host.own.name}): two members cannot share a peer URL`,
-        [claimed.host, host.host], host.own.name);
+        [claimed.host, host.host],
+        host.own.name,
+      );
       continue;
     }
     const row = rows[rows.push({ name: host.own.name, peerUrls: [...host.own.peerUrls], listedBy: [], dropped: false }) - 1]!;
@@ -136,7 +155,13 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
   const { members: snapshotMembers, leftovers } = collapseRestoreLeftovers(input.snapshot?.members ?? [], live?.members.map((m) => m.id) ?? []);
   for (const member of snapshotMembers) place(member.name, member.peerUrls).snapshot = member;
   for (const group of leftovers) {
-    say('info', 'restore-leftover-records', `the snapshot records ${group.length} member entries with peer URL ${group[0]!.peerUrls.join(',')} (ids ${group.map((m) => m.id).join(', ')}): records an earlier restore left in the backend (etcd 3.4's restore keeps the old cluster's); counted as one member`, [], group[0]!.name);
+    say(
+      'info',
+      'restore-leftover-records',
+      `the snapshot records ${group.length} member entries with peer URL ${group[0]!.peerUrls.join(',')} (ids ${group.map((m) => m.id).join(', ')}): records an earlier restore left in the backend (etcd 3.4's restore keeps the old cluster's); counted as one member`,
+      [],
+      group[0]!.name,
+    );
   }
   for (const host of input.hosts) {
     for (const entry of parseInitialCluster(host.own?.initialCluster ?? '')) {
@@ -156,10 +181,17 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
   // What the live answers say about the cluster as a whole.
   if (input.live && !input.live.answered) say('info', 'no-live-answer', `${input.live.problem ?? 'no etcd member answered'}: the membership is the snapshot's`);
   if (live && live.clusterIds.length > 1) {
-    const byId = live.clusterIds.map((id) => `${id} (${live.endpoints.filter((e) => e.clusterId === id).map((e) => e.endpoint).join(', ')})`);
+    const byId = live.clusterIds.map(
+      (id) =>
+        `${id} (${live.endpoints
+          .filter((e) => e.clusterId === id)
+          .map((e) => e.endpoint)
+          .join(', ')})`,
+    );
     say('error', 'several-clusters', `the etcd endpoints answer for ${live.clusterIds.length} different clusters: ${byId.join('; ')}: a split brain, or an endpoint of another cluster`);
   }
-  if (live?.noLeader) say('warn', 'no-leader', `the etcd members that answer see no leader: the live cluster has no quorum (${live.endpoints.filter((e) => e.ok).length} of ${live.members.length} members answer)`);
+  if (live?.noLeader)
+    say('warn', 'no-leader', `the etcd members that answer see no leader: the live cluster has no quorum (${live.endpoints.filter((e) => e.ok).length} of ${live.members.length} members answer)`);
   if (live && snapshotMembers.length && !snapshotMembers.some((s) => live.members.some((m) => m.id === s.id))) {
     say('warn', 'snapshot-from-other-cluster', 'the snapshot shares no member id with the live cluster: it was taken from another cluster, or this cluster was rebuilt since');
   }
@@ -172,26 +204,73 @@ export function combineMembership(input: MembershipInput): MembershipFacts {
     const hosts = row.host ? [row.host] : row.listedBy.map((l) => l.host);
     if (!row.host) {
       if (row.dropped) {
-        say('warn', 'dropped', `${who} is dropped: the restored cluster will not have it${row.live ? '; it is a live member: stop its etcd before the restore, then re-join it with `member add`' : ''}`, hosts, row.name);
+        say(
+          'warn',
+          'dropped',
+          `${who} is dropped: the restored cluster will not have it${row.live ? '; it is a live member: stop its etcd before the restore, then re-join it with `member add`' : ''}`,
+          hosts,
+          row.name,
+        );
       } else if (row.live) {
-        say('error', 'live-not-covered', `the live cluster has ${live!.members.length} members, the inventory covers ${coveredLive}: ${who} is not covered (add that master to the inventory, or drop it)`, hosts, row.name);
+        say(
+          'error',
+          'live-not-covered',
+          `the live cluster has ${live!.members.length} members, the inventory covers ${coveredLive}: ${who} is not covered (add that master to the inventory, or drop it)`,
+          hosts,
+          row.name,
+        );
       } else if (row.snapshot && live) {
-        say('info', 'removed-since-snapshot', `the snapshot records ${who}, which is no longer a live member: removed since the snapshot was taken (the restore does not bring it back)`, hosts, row.name);
+        say(
+          'info',
+          'removed-since-snapshot',
+          `the snapshot records ${who}, which is no longer a live member: removed since the snapshot was taken (the restore does not bring it back)`,
+          hosts,
+          row.name,
+        );
       } else if (row.snapshot) {
-        say('error', 'snapshot-not-covered', `the snapshot records ${snapshotMembers.length} members, the inventory covers ${coveredSnapshot}: ${who} is not covered (add that master to the inventory, or drop it)`, hosts, row.name);
+        say(
+          'error',
+          'snapshot-not-covered',
+          `the snapshot records ${snapshotMembers.length} members, the inventory covers ${coveredSnapshot}: ${who} is not covered (add that master to the inventory, or drop it)`,
+          hosts,
+          row.name,
+        );
       } else if (authority === 'history') {
-        say('warn', 'history-not-covered', `${listers(row)} ${who}, which no inventory host covers; neither the live cluster nor the snapshot was read to tell whether it is still a member`, hosts, row.name);
+        say(
+          'warn',
+          'history-not-covered',
+          `${listers(row)} ${who}, which no inventory host covers; neither the live cluster nor the snapshot was read to tell whether it is still a member`,
+          hosts,
+          row.name,
+        );
       } else {
         say('info', 'history-only', `${listers(row)} ${who}, which is neither a live member nor in the snapshot: history (a removed member?)`, hosts, row.name);
       }
     } else {
-      if (live && !row.live) say('warn', 'host-not-live', `${row.host}'s etcd ${who} is not a member of the live cluster: it never joined, or was removed (the restore makes it a member of the new cluster)`, hosts, row.name);
+      if (live && !row.live)
+        say(
+          'warn',
+          'host-not-live',
+          `${row.host}'s etcd ${who} is not a member of the live cluster: it never joined, or was removed (the restore makes it a member of the new cluster)`,
+          hosts,
+          row.name,
+        );
       if (snapshotMembers.length && !row.snapshot) say('info', 'host-not-in-snapshot', `${row.host}'s etcd ${who} was not a member when the snapshot was taken (it joined since?)`, hosts, row.name);
-      for (const [source, other] of [['the live cluster', row.live], ['the snapshot', row.snapshot]] as const) {
+      for (const [source, other] of [
+        ['the live cluster', row.live],
+        ['the snapshot', row.snapshot],
+      ] as const) {
         if (!other) continue;
-        if (other.name && other.name !== row.own!.name) say('warn', 'name-differs', `${row.host} runs etcd as ${row.own!.name}, but ${source} names the member with its peer URL ${other.name}`, hosts, row.own!.name);
+        if (other.name && other.name !== row.own!.name)
+          say('warn', 'name-differs', `${row.host} runs etcd as ${row.own!.name}, but ${source} names the member with its peer URL ${other.name}`, hosts, row.own!.name);
         if (!other.peerUrls.some((u) => row.own!.peerUrls.some((p) => norm(p) === norm(u)))) {
-          say('warn', 'peer-url-differs', `${row.host} advertises ${row.own!.peerUrls.join(',')} for ${row.own!.name}, but ${source} lists ${other.peerUrls.join(',')} (did its address change?)`, hosts, row.own!.name);
+          say(
+            'warn',
+            'peer-url-differs',
+            `${row.host} advertises ${row.own!.peerUrls.join(',')} for ${row.own!.name}, but ${source} lists ${other.peerUrls.join(',')} (did its address change?)`,
+            hosts,
+            row.own!.name,
+          );
         }
       }
     }

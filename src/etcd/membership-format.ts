@@ -18,13 +18,23 @@ export function formatMembership(facts: MembershipFacts): string[] {
     row.name || '(unnamed)',
     row.peerUrls.join(',') || '?',
     row.host ?? (row.dropped ? '(dropped)' : '-'),
-    sources.live === 'not asked' ? '?' : sources.live === 'no answer' ? 'no answer' : row.live ? `${row.live.id}${row.live.id === facts.leader ? ' leader' : ''}${row.live.isLearner ? ' learner' : ''}${row.live.name ? '' : ' unstarted'}` : '-',
+    sources.live === 'not asked'
+      ? '?'
+      : sources.live === 'no answer'
+        ? 'no answer'
+        : row.live
+          ? `${row.live.id}${row.live.id === facts.leader ? ' leader' : ''}${row.live.isLearner ? ' learner' : ''}${row.live.name ? '' : ' unstarted'}`
+          : '-',
     sources.snapshot === 'not read' ? '?' : row.snapshot ? row.snapshot.id : '-',
     row.listedBy.length ? row.listedBy.map((l) => l.host).join(',') : '-',
   ]);
   const header = ['MEMBER', 'PEER URL', 'HOST', 'LIVE', 'SNAPSHOT', 'LISTED BY'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const counts = [
     `${facts.counts.hosts} inventory host(s)`,
     facts.counts.live !== undefined ? `${facts.counts.live} live member(s)` : `live: ${sources.live}`,

@@ -53,11 +53,7 @@ export interface CountDifference {
  * Resources whose counts differ. mode 'exact': any difference; 'no-loss': only fewer
  * keys than expected (a running cluster may already have created new objects).
  */
-export function compareRegistryCounts(
-  expected: RegistryCounts,
-  actual: RegistryCounts,
-  options: { mode?: 'exact' | 'no-loss'; ignore?: string[] } = {},
-): CountDifference[] {
+export function compareRegistryCounts(expected: RegistryCounts, actual: RegistryCounts, options: { mode?: 'exact' | 'no-loss'; ignore?: string[] } = {}): CountDifference[] {
   const ignore = new Set(options.ignore ?? VOLATILE_RESOURCES);
   const names = new Set([...Object.keys(expected.resources), ...Object.keys(actual.resources)]);
   const differences: CountDifference[] = [];

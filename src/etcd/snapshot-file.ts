@@ -59,7 +59,9 @@ export async function checkSnapshotFile(transport: Transport, path: string, opti
   if (size === 0) return { path, status: 'truncated', size, message: `snapshot ${path} ${on} is empty (0 bytes)` };
   if (layout === 'truncated') {
     return {
-      path, status: 'truncated', size,
+      path,
+      status: 'truncated',
+      size,
       message: `snapshot ${path} is truncated or corrupt: its size (${size} bytes) is neither a multiple of 512 (a raw db) nor 512·n + 32 (a db followed by its SHA-256)`,
     };
   }
@@ -77,7 +79,9 @@ export async function checkSnapshotFile(transport: Transport, path: string, opti
   const needed = meta.pages * BigInt(meta.pageSize);
   if (needed > BigInt(dataSize)) {
     return {
-      path, status: 'truncated', size,
+      path,
+      status: 'truncated',
+      size,
       message: `snapshot ${path} is truncated: its database spans ${meta.pages} pages of ${meta.pageSize} bytes (${needed} bytes) but the file holds only ${dataSize}`,
     };
   }
@@ -96,7 +100,8 @@ export async function checkSnapshotFile(transport: Transport, path: string, opti
   const base = { path, size, fileSha256: hashes.file, trailerSha256: hashes.trailer, dataSha256: hashes.data };
   if (hashes.trailer !== hashes.data) {
     return {
-      ...base, status: 'hash-mismatch',
+      ...base,
+      status: 'hash-mismatch',
       message: `snapshot ${path} is corrupt: its SHA-256 trailer says ${hashes.trailer} but its ${size - TRAILER_BYTES} data bytes hash to ${hashes.data}`,
     };
   }

@@ -62,10 +62,11 @@ export function parseServiceUnit(fragments: UnitFragment[], context: SpecifierCo
           break;
         case 'Environment':
           if (value === '') settings.environment = [];
-          else for (const word of splitWords(value)) {
-            const at = word.indexOf('=');
-            if (at > 0) settings.environment.push({ name: word.slice(0, at), value: word.slice(at + 1), file: fragment.file });
-          }
+          else
+            for (const word of splitWords(value)) {
+              const at = word.indexOf('=');
+              if (at > 0) settings.environment.push({ name: word.slice(0, at), value: word.slice(at + 1), file: fragment.file });
+            }
           break;
         case 'EnvironmentFile':
           if (value === '') settings.environmentFiles = [];
@@ -105,11 +106,16 @@ function resolveSpecifiers(value: string, context: SpecifierContext, problem: (t
   const [prefix, instance = ''] = base.split('@') as [string, string?];
   return value.replace(/%(.)/g, (whole, letter: string) => {
     switch (letter) {
-      case '%': return '%';
-      case 'n': return context.unit;
-      case 'N': return base;
-      case 'p': return prefix;
-      case 'i': return instance;
+      case '%':
+        return '%';
+      case 'n':
+        return context.unit;
+      case 'N':
+        return base;
+      case 'p':
+        return prefix;
+      case 'i':
+        return instance;
       case 'H':
         if (context.hostname) return context.hostname;
         problem('%H (the host name) is used but the host name is unknown');

@@ -49,10 +49,7 @@ export async function detectEtcdTool(ctx: Pick<ActionContext, 'probe'>, override
   for (const name of ['etcdutl', 'etcdctl'] as const) {
     const path = await locate(ctx, overrides[name] ?? name);
     if (!path) continue;
-    const [version, help] = await Promise.all([
-      ctx.probe(toolCommand({ name, path }, sh`version`)),
-      ctx.probe(toolCommand({ name, path }, sh`snapshot restore --help`)),
-    ]);
+    const [version, help] = await Promise.all([ctx.probe(toolCommand({ name, path }, sh`version`)), ctx.probe(toolCommand({ name, path }, sh`snapshot restore --help`))]);
     found.push({ name, path, version: parseToolVersion(version.stdout + version.stderr), flags: parseRestoreFlags(help.stdout + help.stderr) });
   }
   return chooseEtcdTool(found);
@@ -63,7 +60,7 @@ export function chooseEtcdTool(found: EtcdTool[]): EtcdToolDetection {
   const etcdutl = found.find((t) => t.name === 'etcdutl');
   if (etcdutl) return { tool: etcdutl, found };
   const etcdctl = found.find((t) => t.name === 'etcdctl');
-  if (!etcdctl) return { tool: null, found, problem: 'neither etcdutl nor etcdctl is installed on this host (install the etcd client tools of the cluster\'s etcd version)' };
+  if (!etcdctl) return { tool: null, found, problem: "neither etcdutl nor etcdctl is installed on this host (install the etcd client tools of the cluster's etcd version)" };
   const [major, minor] = etcdctl.version.split('.').map(Number);
   if (major === 3 && (minor ?? 0) >= 6) {
     return { tool: null, found, problem: `etcdctl ${etcdctl.version} has no snapshot restore/status (removed in 3.6) and etcdutl is not installed: install etcdutl ${etcdctl.version}` };

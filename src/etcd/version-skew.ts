@@ -96,14 +96,20 @@ export function compareRestoreVersions(input: SkewInput): VersionSkew[] {
     out.push({ kind, level: 'ok', message: `${toolText} restores for etcd ${running!.text} (from ${input.running.from})${kind === 'patch' ? ': same minor version' : ''}` });
   } else {
     out.push({
-      kind, level: 'warn',
+      kind,
+      level: 'warn',
       message: `version skew: ${toolText} restores for etcd ${running!.text} (from ${input.running.from}), across ${kind} versions: the data dir is written in ${tool!.major}.${tool!.minor}'s format; use the ${running!.major}.${running!.minor} tool (etcdutl/etcdctl ${running!.text})`,
     });
   }
   const snapshot = parseEtcdVersion(input.snapshotClusterVersion);
   if (snapshot && running) {
     const newer = snapshot.major > running.major || (snapshot.major === running.major && snapshot.minor > running.minor);
-    if (newer) out.push({ kind: classifySkew(snapshot, running), level: 'warn', message: `the snapshot was taken from an etcd ${snapshot.major}.${snapshot.minor} cluster, newer than the etcd ${running.text} that will run it (a downgrade etcd does not support)` });
+    if (newer)
+      out.push({
+        kind: classifySkew(snapshot, running),
+        level: 'warn',
+        message: `the snapshot was taken from an etcd ${snapshot.major}.${snapshot.minor} cluster, newer than the etcd ${running.text} that will run it (a downgrade etcd does not support)`,
+      });
   }
   return out;
 }
@@ -132,16 +138,22 @@ export function judgeRestoreVersions(input: SkewInput): SkewJudgement[] {
   if (tool && running && minorOf(tool) !== minorOf(running)) {
     const gap = minorOf(running) - minorOf(tool);
     const at = lines.findIndex((l) => l.message.startsWith('version skew'));
-    const why = gap < 0
-      ? ': the restored dir would be opened by an OLDER etcd, a downgrade etcd does not support; use a restore tool of the running minor version (-p etcdutl=/path or -p etcdctl=/path)'
-      : gap > 1 ? ': etcd upgrades its data one minor version at a time; use a restore tool of the running minor version' : ': etcd opens it as a one-minor upgrade (supported); a tool of the same minor version is safer';
+    const why =
+      gap < 0
+        ? ': the restored dir would be opened by an OLDER etcd, a downgrade etcd does not support; use a restore tool of the running minor version (-p etcdutl=/path or -p etcdctl=/path)'
+        : gap > 1
+          ? ': etcd upgrades its data one minor version at a time; use a restore tool of the running minor version'
+          : ': etcd opens it as a one-minor upgrade (supported); a tool of the same minor version is safer';
     const judged = { level: gap < 0 || gap > 1 ? ('error' as const) : ('warn' as const), message: `${lines[at]?.message ?? 'version skew'}${why}` };
     if (at >= 0) lines[at] = judged;
     else lines.push(judged);
   }
   for (const line of lines) if (line.message.startsWith('the snapshot was taken from an etcd')) line.level = 'error';
   if (snapshot && tool && minorOf(snapshot) > minorOf(tool)) {
-    lines.push({ level: 'warn', message: `the snapshot's cluster ran etcd ${snapshot.major}.${snapshot.minor}, newer than ${input.tool.name} ${tool.text}, which restores it: a tool of ${snapshot.major}.${snapshot.minor} is safer` });
+    lines.push({
+      level: 'warn',
+      message: `the snapshot's cluster ran etcd ${snapshot.major}.${snapshot.minor}, newer than ${input.tool.name} ${tool.text}, which restores it: a tool of ${snapshot.major}.${snapshot.minor} is safer`,
+    });
   }
   return lines;
 }

@@ -53,7 +53,11 @@ export async function acquireHostLocks(request: AcquireHostLocksRequest): Promis
   const origin = originOf(operator, request);
   const here = { machine: operator.machine, stateDir: request.stateDir };
   for (const stale of request.staleLocalLocks ?? []) {
-    notify({ level: 'warn', host: stale.host, message: `the lock of ${stale.host} in the state dir was left by run ${stale.runId} (pid ${stale.pid}, no longer running): taken over; \`drbook runs\` shows what that run left` });
+    notify({
+      level: 'warn',
+      host: stale.host,
+      message: `the lock of ${stale.host} in the state dir was left by run ${stale.runId} (pid ${stale.pid}, no longer running): taken over; \`drbook runs\` shows what that run left`,
+    });
   }
   const places = placesOf(request.hosts, request.stateDir);
   if (request.journal) checkSameHosts(request.runId, places, journaledHostsOf(request.journal), request.hosts);
@@ -163,7 +167,11 @@ async function lockPlace(place: Place, info: Omit<LockInfo, 'holderPid'>, here: 
 
 async function decide(places: Place[], request: AcquireHostLocksRequest, here: { machine: string; stateDir: string }, refusing: string): Promise<Decision> {
   const lookupRun = request.lookupRun ?? createRunLookup(request.stateDir, here.machine);
-  const lookups = await lookupForeignRuns(places.flatMap((p) => p.markers), request.runId, lookupRun);
+  const lookups = await lookupForeignRuns(
+    places.flatMap((p) => p.markers),
+    request.runId,
+    lookupRun,
+  );
   const findings: HostFindings[] = places.map((p) => ({ host: p.hosts[0]!, key: p.identity.key, markers: p.markers, inflight: p.inflight }));
   const decision = decideHosts(findings, { runId: request.runId, ignoreRuns: new Set(request.ignoreRuns ?? []) }, lookups);
   if (decision.refusals.length) {
@@ -183,7 +191,15 @@ async function clearHarmless(places: Place[], decision: Decision, notify: (n: No
       const host = place.hosts[0]!;
       const clear = decision.clear.filter((c) => c.host === host);
       if (!clear.length) return;
-      const result = await place.transport!.exec({ command: removeMarkersCommand(place.dir, clear.map((c) => c.runId)), timeoutMs: 60_000 }).catch((error) => ({ exitCode: null, stderr: errorMessage(error) }));
+      const result = await place
+        .transport!.exec({
+          command: removeMarkersCommand(
+            place.dir,
+            clear.map((c) => c.runId),
+          ),
+          timeoutMs: 60_000,
+        })
+        .catch((error) => ({ exitCode: null, stderr: errorMessage(error) }));
       for (const c of clear) {
         if (result.exitCode === 0) {
           entry.cleared.push(c);

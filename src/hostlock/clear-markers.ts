@@ -32,7 +32,12 @@ export async function clearRunMarkers(request: ClearMarkersRequest): Promise<str
       const transport = await request.pool.get(host);
       const outcome = await startHolder(transport, place.dir, info);
       if (outcome.kind !== 'locked') {
-        const why = outcome.kind === 'busy' ? describeBusy(host, outcome.holder, outcome.raw, { machine: operator.machine, stateDir: request.stateDir }) : outcome.kind === 'no-flock' ? 'no flock there' : outcome.message;
+        const why =
+          outcome.kind === 'busy'
+            ? describeBusy(host, outcome.holder, outcome.raw, { machine: operator.machine, stateDir: request.stateDir })
+            : outcome.kind === 'no-flock'
+              ? 'no flock there'
+              : outcome.message;
         said.push(`${host}: its marker of run ${request.runId} (if any) stays: ${why}`);
         continue;
       }

@@ -59,7 +59,10 @@ export function decideHosts(hosts: HostFindings[], self: Self, lookups: Readonly
         continue;
       }
       if (record?.overriddenBy) {
-        decision.notes.push({ host, message: `run ${runId} left changes on ${host} that run ${record.overriddenBy.runId} overrode (${record.overriddenBy.user}@${record.overriddenBy.machine}, ${record.overriddenBy.at})` });
+        decision.notes.push({
+          host,
+          message: `run ${runId} left changes on ${host} that run ${record.overriddenBy.runId} overrode (${record.overriddenBy.user}@${record.overriddenBy.machine}, ${record.overriddenBy.at})`,
+        });
         continue;
       }
       const lookup = lookups.get(runId);

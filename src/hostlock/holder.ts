@@ -15,11 +15,7 @@ export const HEARTBEAT_TIMEOUT_S = 120;
 /** After stdin closed, how long the holder may take to exit before it is killed. */
 const RELEASE_WAIT_MS = 5_000;
 
-export type HolderOutcome =
-  | { kind: 'locked'; held: Holder }
-  | { kind: 'busy'; holder?: LockInfo; raw?: string }
-  | { kind: 'no-flock' }
-  | { kind: 'failed'; message: string; cause?: unknown };
+export type HolderOutcome = { kind: 'locked'; held: Holder } | { kind: 'busy'; holder?: LockInfo; raw?: string } | { kind: 'no-flock' } | { kind: 'failed'; message: string; cause?: unknown };
 
 export interface HolderReport {
   holderPid: number;

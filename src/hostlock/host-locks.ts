@@ -121,10 +121,15 @@ export class HostLocks {
           try {
             await this.ensureHeld(place);
             const said = await runReported(place.transport!, finishCommand(place.dir, this.runId), { timeoutMs: COMMAND_TIMEOUT_MS });
-            if (said.has('inflight')) this.context.notify({ level: 'warn', host, message: `a command of run ${this.runId} is still running on ${host}: its marker stays there, and a later run waits for that command` });
+            if (said.has('inflight'))
+              this.context.notify({ level: 'warn', host, message: `a command of run ${this.runId} is still running on ${host}: its marker stays there, and a later run waits for that command` });
             else if (said.has('finished')) place.ownMarker = place.marked = false;
           } catch (error) {
-            this.context.notify({ level: 'warn', host, message: `could not remove the marker of run ${this.runId} on ${host} (${errorMessage(error)}): a later run from this machine removes it (the journal says how the run ended); from another machine it asks about this run` });
+            this.context.notify({
+              level: 'warn',
+              host,
+              message: `could not remove the marker of run ${this.runId} on ${host} (${errorMessage(error)}): a later run from this machine removes it (the journal says how the run ended); from another machine it asks about this run`,
+            });
           }
         }),
     );
@@ -145,7 +150,11 @@ export class HostLocks {
     const holder = place.holder;
     void holder?.ended.then(() => {
       if (this.released || place.holder !== holder) return;
-      this.context.notify({ level: 'warn', host: place.hosts[0], message: `the lock of ${place.hosts[0]} ended (its connection dropped, or its holder was stopped): drbook takes it again before its next change there` });
+      this.context.notify({
+        level: 'warn',
+        host: place.hosts[0],
+        message: `the lock of ${place.hosts[0]} ended (its connection dropped, or its holder was stopped): drbook takes it again before its next change there`,
+      });
     });
   }
 

@@ -50,7 +50,10 @@ export function describeHost(identity: Pick<HostIdentity, 'name' | 'where'>): st
 /** `text` when it is a safe file name; else its safe characters and a hash of the exact parts (no two hosts collide). */
 function safePart(text: string, parts: string[], hashed = false): string {
   if (!hashed && SAFE.test(text) && !text.includes('..')) return text;
-  const kept = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/\.\.+/g, '_').slice(0, 60);
+  const kept = text
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/\.\.+/g, '_')
+    .slice(0, 60);
   return `${kept}-${hashOf(parts)}`;
 }
 

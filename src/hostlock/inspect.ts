@@ -62,7 +62,11 @@ export async function inspectHostLocks(request: InspectRequest): Promise<Inspect
     }),
   );
   const lookupRun = request.lookupRun ?? createRunLookup(request.stateDir, here.machine);
-  const lookups = await lookupForeignRuns(findings.flatMap((f) => f.markers), request.runId, lookupRun);
+  const lookups = await lookupForeignRuns(
+    findings.flatMap((f) => f.markers),
+    request.runId,
+    lookupRun,
+  );
   const decision = decideHosts(findings, { runId: request.runId, ignoreRuns: new Set(request.ignoreRuns ?? []) }, lookups);
   for (const refusal of decision.refusals) inspection.problems.push({ message: `the run would be refused: ${describeRefusal(refusal, here)}` });
   for (const c of decision.clear) inspection.notes.push({ host: c.host, message: `the run would remove the marker of run ${c.runId} on ${c.host}: ${c.why}` });

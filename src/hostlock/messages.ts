@@ -24,9 +24,7 @@ export function describeRefusal(refusal: Refusal, here: Here): string {
 
 function describeUnfinished(refusal: Extract<Refusal, { kind: 'unfinished' }>, here: Here): string {
   const { runId, marker, lookup } = refusal;
-  const who = marker
-    ? ` (runbook ${marker.runbook}, started ${marker.startedAt} by ${marker.user} on ${marker.machine}, pid ${marker.pid}, state dir ${marker.stateDir})`
-    : '';
+  const who = marker ? ` (runbook ${marker.runbook}, started ${marker.startedAt} by ${marker.user} on ${marker.machine}, pid ${marker.pid}, state dir ${marker.stateDir})` : '';
   const lines = [`${list(refusal.hosts)}: run ${runId} changed ${refusal.hosts.length === 1 ? 'it' : 'them'} and did not finish${who}.`];
   if (lookup?.readable) {
     const { summary, stateDir } = lookup;

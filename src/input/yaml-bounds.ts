@@ -69,7 +69,11 @@ export function findDeepValuePath(value: unknown): Array<string | number> | unde
     const { value: current, path } = stack.pop()!;
     if (current === null || typeof current !== 'object') continue;
     if (path.length >= MAX_NESTING) return path;
-    const entries: Array<[string | number, unknown]> = Array.isArray(current) ? current.map((v, i) => [i, v]) : current instanceof Map ? [...current].map(([k, v]) => [String(k), v]) : Object.entries(current);
+    const entries: Array<[string | number, unknown]> = Array.isArray(current)
+      ? current.map((v, i) => [i, v])
+      : current instanceof Map
+        ? [...current].map(([k, v]) => [String(k), v])
+        : Object.entries(current);
     for (const [key, child] of entries) stack.push({ value: child, path: [...path, key] });
   }
   return undefined;

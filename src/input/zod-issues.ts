@@ -100,7 +100,13 @@ export function translateZodIssue(issue: z.core.$ZodIssue, options: IssueOptions
     message,
   });
 
-  const unionValue = issue.code === 'invalid_union' ? valueAt(options.data, issue.path.filter((p): p is string | number => typeof p !== 'symbol')) : undefined;
+  const unionValue =
+    issue.code === 'invalid_union'
+      ? valueAt(
+          options.data,
+          issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
+        )
+      : undefined;
   if (issue.code === 'invalid_union' && unionValue !== null && typeof unionValue === 'object') {
     // A union of a mapping and something else (e.g. a host or null): when the value
     // had the right shape for exactly one option, that option's issues are the useful ones.

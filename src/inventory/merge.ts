@@ -42,7 +42,8 @@ export function checkInventoryRefs(data: unknown, source: YamlSource): InputIssu
   const hosts = isObject(data.hosts) ? data.hosts : {};
   const hostNames = Object.keys(hosts);
   for (const [group, spec] of Object.entries(isObject(data.groups) ? data.groups : {})) {
-    if (group === LOCAL_HOST || group === ALL_GROUP) issues.push(issueAt(source, ['groups', group], `\`${group}\` is reserved (the implicit ${group === ALL_GROUP ? 'group of every host' : 'host of this machine'}); choose another group name`));
+    if (group === LOCAL_HOST || group === ALL_GROUP)
+      issues.push(issueAt(source, ['groups', group], `\`${group}\` is reserved (the implicit ${group === ALL_GROUP ? 'group of every host' : 'host of this machine'}); choose another group name`));
     else if (Object.hasOwn(hosts, group)) issues.push(issueAt(source, ['groups', group], `\`${group}\` is both a group and a host; a target name must say one thing`));
     const members = isObject(spec) && Array.isArray(spec.hosts) ? spec.hosts : [];
     members.forEach((name, i) => {
@@ -69,12 +70,7 @@ export function buildInventory(doc: InventoryDocument, file: string, sha256: str
     const { vars: hostVars, connection, hostStateDir: ownStateDir, ...hostSsh } = spec;
     // defaults.ssh is about remote hosts (e.g. become: true); the implicit `local` does not take it.
     const implicit = entry === null && name === LOCAL_HOST && !Object.hasOwn(doc.hosts, LOCAL_HOST);
-    const ssh: SshSettings = Object.assign(
-      {},
-      implicit ? {} : toSshSettings(defaults.ssh ?? {}),
-      ...memberOf.map(([, g]) => toSshSettings(g.ssh ?? {})),
-      toSshSettings(hostSsh),
-    );
+    const ssh: SshSettings = Object.assign({}, implicit ? {} : toSshSettings(defaults.ssh ?? {}), ...memberOf.map(([, g]) => toSshSettings(g.ssh ?? {})), toSshSettings(hostSsh));
     const vars = Object.assign({}, defaults.vars ?? {}, ...memberOf.map(([, g]) => g.vars ?? {}), hostVars ?? {});
     const isLocal = name === LOCAL_HOST || connection === 'local';
     const hostStateDir = ownStateDir ?? [...memberOf].reverse().find(([, g]) => g.hostStateDir)?.[1].hostStateDir ?? (implicit ? undefined : defaults.hostStateDir);

@@ -13,7 +13,10 @@ const sshFields = {
   port: z.int({ error: 'expected a port number (1-65535)' }).min(1, { error: 'expected a port number (1-65535)' }).max(65535, { error: 'expected a port number (1-65535)' }).optional(),
   user: z.string().min(1).optional(),
   identityFile: z.string().min(1).optional(),
-  passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable' }).optional(),
+  passphraseEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable' })
+    .optional(),
   proxyJump: z.string().min(1).optional(),
   knownHostsFile: z.string().min(1).optional(),
   hostKeyChecking: z.enum(['strict', 'accept-new', 'off'], { error: 'expected strict, accept-new or off' }).optional(),
@@ -29,7 +32,7 @@ const hostStateDirSchema = z
   .string()
   .regex(/^\//, { error: 'expected an absolute path (the folder on the host where drbook keeps its lock and run markers)' })
   .optional()
-  .describe('Folder on the host for drbook\'s host lock and run markers (default /var/lib/drbook).');
+  .describe("Folder on the host for drbook's host lock and run markers (default /var/lib/drbook).");
 const varsSchema = z.record(z.string(), z.unknown(), { error: 'expected a mapping of variables' });
 
 export const hostSchema = z.strictObject({

@@ -15,9 +15,7 @@ export function resolveTargets(inventory: Inventory, target: string): Host[] {
   const hosts = Object.keys(inventory.hosts);
   const close = closestName(target, [...groups, ...hosts]);
   const where = inventory.file ? `the inventory ${inventory.file}` : 'the built-in inventory (only `local`; pass -i INVENTORY for more)';
-  throw new InputError(
-    `unknown target \`${target}\`${close ? ` (did you mean \`${close}\`?)` : ''}: ${where} has groups: ${groups.join(', ') || 'none'}; hosts: ${hosts.join(', ')}`,
-  );
+  throw new InputError(`unknown target \`${target}\`${close ? ` (did you mean \`${close}\`?)` : ''}: ${where} has groups: ${groups.join(', ') || 'none'}; hosts: ${hosts.join(', ')}`);
 }
 
 /**

@@ -64,8 +64,7 @@ export async function acquireLock(stateDir: string, hosts: Array<string | LockTa
   const me: LockHolder = { runId, pid, machine: options.machine ?? hostname(), at: new Date().toISOString() };
   const pidStart = options.pid === undefined ? processStartTime() : undefined;
   if (pidStart) me.pidStart = pidStart;
-  const isLive = (holder: LockHolder) =>
-    holder.machine !== me.machine || (options.isAlive ?? isProcessAlive)(holder.pid, holder.pidStart);
+  const isLive = (holder: LockHolder) => holder.machine !== me.machine || (options.isAlive ?? isProcessAlive)(holder.pid, holder.pidStart);
 
   const taken: LockTarget[] = [];
   const staleHolders: Array<LockHolder & { host: string }> = [];
@@ -228,10 +227,14 @@ function lockedError(path: string, host: string, holder: LockHolder, me: LockHol
   // The same host under another name in the holder's inventory: say so, or the message reads as a mix-up.
   const alias = holder.host && me.host && holder.host !== me.host ? `, which calls it ${holder.host}` : '';
   if (holder.machine !== me.machine) {
-    return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid} on machine ${holder.machine}, since ${holder.at}${alias}), which cannot be checked from ${me.machine}`, {
-      host: me.host,
-      hint: `if that run is over, delete ${path} and start again`,
-    });
+    return new DrbookError(
+      'locked',
+      `host ${host} is locked by run ${holder.runId} (pid ${holder.pid} on machine ${holder.machine}, since ${holder.at}${alias}), which cannot be checked from ${me.machine}`,
+      {
+        host: me.host,
+        hint: `if that run is over, delete ${path} and start again`,
+      },
+    );
   }
   return new DrbookError('locked', `host ${host} is locked by run ${holder.runId} (pid ${holder.pid}, since ${holder.at}${alias}), which is still running`, {
     host: me.host,

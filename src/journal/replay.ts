@@ -5,16 +5,7 @@
 import type { StepState } from '../core/events.js';
 import type { JournalEntry, RunHeader } from '../core/journal-records.js';
 import { rollbackNeedOf } from './rollback-need.js';
-import type {
-  ChangeHistory,
-  EndRecord,
-  HostStepHistory,
-  PlanRecord,
-  RollbackHistory,
-  RollbackNeed,
-  StepHistory,
-  UndoAttempt,
-} from './history-types.js';
+import type { ChangeHistory, EndRecord, HostStepHistory, PlanRecord, RollbackHistory, RollbackNeed, StepHistory, UndoAttempt } from './history-types.js';
 
 export type * from './history-types.js';
 

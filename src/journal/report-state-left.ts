@@ -20,7 +20,7 @@ export function renderStateLeft(history: RunHistory, state: RunListState): strin
     const rollback = history.rollback;
     const verified = rollback?.ok && rollback.undone !== undefined;
     const how = history.changes.some((c) => c.undone && !c.foundReverted)
-      ? `every change it made was undone${verified ? ', and the rollback\'s checks say every change is reverted' : ''}`
+      ? `every change it made was undone${verified ? ", and the rollback's checks say every change is reverted" : ''}`
       : history.changes.some((c) => c.foundReverted)
         ? 'the checks found every change it started not applied'
         : 'it made no change';
@@ -30,7 +30,12 @@ export function renderStateLeft(history: RunHistory, state: RunListState): strin
   const hosts = [...new Set(left.map((c) => c.host))];
   const rolledBack = history.rollbacks.length > 0;
   for (const host of hosts) {
-    parts.push(`**${host}**\n\n${left.filter((c) => c.host === host).map((c) => describeLeft(c, rolledBack)).join('\n')}`);
+    parts.push(
+      `**${host}**\n\n${left
+        .filter((c) => c.host === host)
+        .map((c) => describeLeft(c, rolledBack))
+        .join('\n')}`,
+    );
   }
   parts.push(nextSteps(history, state, left));
   return parts.join('\n\n');

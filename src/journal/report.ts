@@ -64,10 +64,7 @@ function outcomeSentence(history: RunHistory, state: RunListState): string {
 
 function renderSummary(history: RunHistory, state: RunListState): string {
   const { header, end } = history;
-  const params = [
-    ...Object.entries(header.cliParams).map(([k, v]) => code(`${k}=${v}`)),
-    ...header.secretParams.map((name) => `${code(name)} (secret, not journaled)`),
-  ];
+  const params = [...Object.entries(header.cliParams).map(([k, v]) => code(`${k}=${v}`)), ...header.secretParams.map((name) => `${code(name)} (secret, not journaled)`)];
   const rows: Array<[string, string]> = [
     ['Runbook', `${code(header.runbook.name)} from ${code(header.runbook.file)} (sha256 ${code(header.runbook.sha256.slice(0, 12))})`],
     ['Run id', code(header.runId)],
@@ -83,7 +80,10 @@ function renderSummary(history: RunHistory, state: RunListState): string {
   if (params.length) rows.push(['Parameters', params.join(', ')]);
   for (const resume of history.resumes) rows.push(['Resumed', `${formatTime(resume.at)} by pid ${resume.pid}`]);
   if (end?.error) rows.push(['Error', end.error]);
-  return `## Summary\n\n${table(['', ''], rows.map(([k, v]) => [`**${k}**`, cell(v)]))}`;
+  return `## Summary\n\n${table(
+    ['', ''],
+    rows.map(([k, v]) => [`**${k}**`, cell(v)]),
+  )}`;
 }
 
 function renderTimeline(history: RunHistory): string {
@@ -187,11 +187,18 @@ function countChanges(changes: ChangeHistory[]): string {
 }
 
 function firstStart(step: StepHistory): string | undefined {
-  return step.hosts.map((h) => h.startedAt).filter((t): t is string => !!t).sort()[0];
+  return step.hosts
+    .map((h) => h.startedAt)
+    .filter((t): t is string => !!t)
+    .sort()[0];
 }
 
 function lastEnd(step: StepHistory): string | undefined {
-  return step.hosts.map((h) => h.endedAt).filter((t): t is string => !!t).sort().at(-1);
+  return step.hosts
+    .map((h) => h.endedAt)
+    .filter((t): t is string => !!t)
+    .sort()
+    .at(-1);
 }
 
 function fmt(ms: number | undefined): string | undefined {

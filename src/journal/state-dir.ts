@@ -23,7 +23,10 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
  * exists, so the rare collision is caught rather than merged into another run.
  */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

@@ -75,10 +75,25 @@ export async function rehearse(request: RehearseRequest): Promise<RehearseOutcom
   const overSsh = rehearsalTransport(request.nodes, request.transport) === 'ssh';
   const how = overSsh ? 'nodes reached over SSH, one sshd per node' : 'nodes reached locally';
   request.say(`rehearsal: building a ${request.nodes}-node sandbox in ${dir} (${how})`);
-  const sandbox = await sandboxUp({ dir, nodes: request.nodes, ipPrefix: request.ipPrefix, ssh: overSsh, sshPort: overSsh ? request.sshPort : undefined, onProgress: (m) => request.say(`sandbox: ${m}`) }).catch(rethrowAsDrbookError);
+  const sandbox = await sandboxUp({
+    dir,
+    nodes: request.nodes,
+    ipPrefix: request.ipPrefix,
+    ssh: overSsh,
+    sshPort: overSsh ? request.sshPort : undefined,
+    onProgress: (m) => request.say(`sandbox: ${m}`),
+  }).catch(rethrowAsDrbookError);
   try {
     request.say(`rehearsal: running ${request.runbookFile} against the sandbox with ${snapshot}`);
-    const { outcome, timings } = await runOnSandbox({ runbook, sandbox, params: { ...request.params, snapshot }, stateDir: request.stateDir, bus: request.bus, interrupt: request.interrupt, abandon: request.abandon });
+    const { outcome, timings } = await runOnSandbox({
+      runbook,
+      sandbox,
+      params: { ...request.params, snapshot },
+      stateDir: request.stateDir,
+      bus: request.bus,
+      interrupt: request.interrupt,
+      abandon: request.abandon,
+    });
     return { exitCode: outcome.exitCode, runId: outcome.runId, state: outcome.state, timings, sandboxDir: dir, kept: request.keep, overSsh };
   } finally {
     if (!request.keep) await sandboxDown({ dir }).catch((error) => request.say(`warning: could not tear the sandbox down: ${(error as Error).message}; run drbook sandbox down --dir ${dir}`));

@@ -70,7 +70,8 @@ function checkSteps(data: Record<string, unknown>, source: YamlSource, actions: 
       if (key === 'onHosts' && Array.isArray(value)) {
         // Hosts are chosen before anything is rendered: a template here could never match.
         value.forEach((name, k) => {
-          if (typeof name === 'string' && findTemplateRefs(name).length > 0) issues.push(issueAt(source, [...at, key, k], '`onHosts` lists host or group names as written; templates are not rendered here'));
+          if (typeof name === 'string' && findTemplateRefs(name).length > 0)
+            issues.push(issueAt(source, [...at, key, k], '`onHosts` lists host or group names as written; templates are not rendered here'));
         });
         continue;
       }

@@ -77,7 +77,10 @@ export function resolveParams(runbook: Runbook, cliParams: Record<string, string
   const issues: InputIssue[] = [];
   for (const name of Object.keys(cliParams)) {
     if (!Object.hasOwn(runbook.params, name)) {
-      issues.push({ file: runbook.file, message: `-p ${name}: the runbook declares no param \`${name}\`${hintFor(name, declared).replace(/ \(known: .*\)$/, '')}; declared params: ${declared.join(', ') || 'none'}` });
+      issues.push({
+        file: runbook.file,
+        message: `-p ${name}: the runbook declares no param \`${name}\`${hintFor(name, declared).replace(/ \(known: .*\)$/, '')}; declared params: ${declared.join(', ') || 'none'}`,
+      });
     }
   }
   const out: Record<string, ParamValue> = {};
@@ -93,7 +96,10 @@ export function resolveParams(runbook: Runbook, cliParams: Record<string, string
     if (value === undefined) {
       if (spec.required) {
         const ways = [`-p ${name}=...`, ...(spec.secret ? [`$${secretEnvName(name)}`] : []), `a host var \`${name}\``];
-        issues.push({ file: runbook.file, message: `param \`${name}\` is required on host ${host.name} (expected ${describeType(spec)}${spec.description ? `: ${spec.description}` : ''}); give it with ${ways.join(', or ')}` });
+        issues.push({
+          file: runbook.file,
+          message: `param \`${name}\` is required on host ${host.name} (expected ${describeType(spec)}${spec.description ? `: ${spec.description}` : ''}); give it with ${ways.join(', or ')}`,
+        });
       }
       continue;
     }
@@ -117,5 +123,9 @@ function describeType(spec: ParamSpec): string {
 
 /** The names of the runbook's secret params (for TemplateScope.secretParams). */
 export function secretParamNames(runbook: Runbook): Set<string> {
-  return new Set(Object.entries(runbook.params).filter(([, spec]) => spec.secret).map(([name]) => name));
+  return new Set(
+    Object.entries(runbook.params)
+      .filter(([, spec]) => spec.secret)
+      .map(([name]) => name),
+  );
 }

@@ -39,13 +39,15 @@ export const stepSchema = z.strictObject({
   id: z.string().regex(STEP_ID_PATTERN, { error: 'expected a step id: lowercase letters, digits, "-" and "_", starting with a letter or digit' }),
   name: z.string().min(1, { error: 'expected a non-empty name' }),
   uses: z.string().optional().describe('A built-in action. Exactly one of `uses` and `run`.'),
-  with: z.record(z.string(), z.unknown(), { error: 'expected a mapping of the action\'s parameters' }).optional(),
+  with: z.record(z.string(), z.unknown(), { error: "expected a mapping of the action's parameters" }).optional(),
   run: z.string().optional().describe('A shell command (template). Exactly one of `uses` and `run`.'),
   rollback: z.string().optional().describe('The shell command that undoes `run`.'),
   check: z
     .string()
     .optional()
-    .describe('A read-only command that tells whether `run` happened: it exits 0 and prints `applied` (its effect is there) or `reverted` (the state before it is there) first; anything else means "cannot tell". Rollback and resume run it wherever the journal cannot tell.'),
+    .describe(
+      'A read-only command that tells whether `run` happened: it exits 0 and prints `applied` (its effect is there) or `reverted` (the state before it is there) first; anything else means "cannot tell". Rollback and resume run it wherever the journal cannot tell.',
+    ),
   when: z.union([z.string(), z.boolean()], { error: 'expected a template string or a boolean' }).optional(),
   timeout: durationSchema.optional(),
   retries: z.int({ error: 'expected a whole number ≥ 0' }).nonnegative({ error: 'expected a whole number ≥ 0' }).optional(),

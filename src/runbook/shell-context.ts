@@ -50,7 +50,11 @@ interface SimpleCommand {
 const newCommand = (): SimpleCommand => ({ program: undefined, inWord: false, literal: '', dirty: false, redirect: false });
 
 /** Builtins of dash and bash: their arguments reach no new process's argv. */
-const BUILTINS = new Set(': . [ alias bg break cd command continue echo eval exec exit export false fc fg getopts hash jobs kill local printf pwd read readonly return set shift test times trap true type ulimit umask unalias unset wait for case select'.split(' '));
+const BUILTINS = new Set(
+  ': . [ alias bg break cd command continue echo eval exec exit export false fc fg getopts hash jobs kill local printf pwd read readonly return set shift test times trap true type ulimit umask unalias unset wait for case select'.split(
+    ' ',
+  ),
+);
 /** Words after which the next word is the program again. */
 const COMMAND_PREFIXES = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time', 'exec', 'command', 'builtin']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
@@ -365,7 +369,16 @@ export function scanShellContexts(skeleton: ShellSkeleton): ShellScan {
   }
 
   const open = stack.slice(1).filter((f) => f.kind !== 'comment');
-  const names: Record<string, string> = { single: "a ' quote", double: 'a " quote', subst: 'a $( substitution', paren: 'a ( group', backtick: 'a ` substitution', brace: 'a ${ expansion', arith: 'a $(( expression', ansi: "a $' quote" };
+  const names: Record<string, string> = {
+    single: "a ' quote",
+    double: 'a " quote',
+    subst: 'a $( substitution',
+    paren: 'a ( group',
+    backtick: 'a ` substitution',
+    brace: 'a ${ expansion',
+    arith: 'a $(( expression',
+    ansi: "a $' quote",
+  };
   const heredoc = unterminated ?? pending[0]?.delimiter;
   const unclosed = open.length > 0 ? names[open[open.length - 1]!.kind] : heredoc !== undefined ? `a here-document (no line \`${heredoc}\`)` : undefined;
   return unclosed ? { holes: result, unclosed } : { holes: result };

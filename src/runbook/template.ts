@@ -188,11 +188,7 @@ export function evaluateWhen(when: string | undefined, scope: TemplateScope): bo
  * become ShellCommands, everything else goes through renderValue. `secrets` lists
  * every secret value that went into the result, for the masker.
  */
-export function renderArgs(
-  args: Record<string, unknown>,
-  commandFields: readonly string[] | undefined,
-  scope: TemplateScope,
-): { args: Record<string, unknown>; secrets: string[] } {
+export function renderArgs(args: Record<string, unknown>, commandFields: readonly string[] | undefined, scope: TemplateScope): { args: Record<string, unknown>; secrets: string[] } {
   const secrets = new Set<string>();
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(args)) {

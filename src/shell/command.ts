@@ -31,7 +31,10 @@ export const MASK = '***';
 
 /** A secret value, marked so it is masked wherever it is shown. */
 export class Secret {
-  constructor(readonly name: string, readonly value: string) {}
+  constructor(
+    readonly name: string,
+    readonly value: string,
+  ) {}
   toString(): string {
     return MASK;
   }

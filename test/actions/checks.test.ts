@@ -8,7 +8,17 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createdDirsCheck, guardedMove, holdsCheck, keptCheck, moveCheck, ownerModeCheck, podsCheck, probeIdentity, removeEmptyDirs, removeWrittenFile, restoredDirCheck,
+  createdDirsCheck,
+  guardedMove,
+  holdsCheck,
+  keptCheck,
+  moveCheck,
+  ownerModeCheck,
+  podsCheck,
+  probeIdentity,
+  removeEmptyDirs,
+  removeWrittenFile,
+  restoredDirCheck,
   writtenFileCheck,
 } from '../../src/actions/checks.js';
 import { readVerdict } from '../../src/engine/change-check.js';
@@ -174,7 +184,10 @@ test('pods by crictl: all running is the state before a stop, and after a start'
   const dir = await tempDir(t);
   const crictl = join(dir, 'crictl');
   // Runs a pod while DIR/up-POD exists; fails like an unreachable runtime while DIR/broken exists.
-  await writeFile(crictl, `#!/bin/sh\n[ -e '${dir}/broken' ] && exit 1\nwhile [ $# -gt 0 ]; do [ "$1" = --name ] && n=$(printf %s "$2" | sed 's/^\\^//; s/\\$$//'); shift; done\n[ -e '${dir}/up-'"$n" ] && echo "id-$n"\nexit 0\n`);
+  await writeFile(
+    crictl,
+    `#!/bin/sh\n[ -e '${dir}/broken' ] && exit 1\nwhile [ $# -gt 0 ]; do [ "$1" = --name ] && n=$(printf %s "$2" | sed 's/^\\^//; s/\\$$//'); shift; done\n[ -e '${dir}/up-'"$n" ] && echo "id-$n"\nexit 0\n`,
+  );
   await chmod(crictl, 0o755);
   const pods = ['etcd', 'kube-apiserver'];
   const stopped = podsCheck(crictl, pods, 'reverted');

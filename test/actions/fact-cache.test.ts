@@ -14,7 +14,13 @@ import { sh } from '../../src/shell/command.js';
 import { FakeTransport } from '../etcd/helpers/context.js';
 
 const host = (name: string) => ({ ...localHost(), name });
-const ctxStub = (name = 'h1'): Omit<FactContext, 'facts'> => ({ host: host(name), transport: new FakeTransport(), probe: async () => { throw new Error('unused'); } });
+const ctxStub = (name = 'h1'): Omit<FactContext, 'facts'> => ({
+  host: host(name),
+  transport: new FakeTransport(),
+  probe: async () => {
+    throw new Error('unused');
+  },
+});
 
 /** A fact that counts its probes and answers what `answer` says, after `delayMs`. */
 function countingFact(lifetime: 'run' | 'change', answer: (n: number, args: string) => unknown = (n, a) => `${a}#${n}`, options: { keep?: (v: unknown) => boolean; delayMs?: number } = {}) {
@@ -65,7 +71,7 @@ test('a rejection is not remembered: the next ask probes again; a waiter on a fa
   const first = cache.bind(ctxStub()).get(fact, 'x');
   const waiter = cache.bind(ctxStub()).get(fact, 'x');
   await assert.rejects(first, /ssh dropped/);
-  assert.equal(await waiter, 'ok#2', 'the waiter was not handed the other asker\'s failure');
+  assert.equal(await waiter, 'ok#2', "the waiter was not handed the other asker's failure");
   assert.equal(await cache.bind(ctxStub()).get(fact, 'x'), 'ok#2', 'the good answer is kept');
   assert.equal(calls.length, 2);
 });
@@ -120,14 +126,22 @@ test('the action context: one cache per run and host; every exec (a change) drop
   // kubeadm's own etcd.yaml (fixtures/manifests/kubeadm-init-etcd.yaml names its source).
   const manifest = await readFile(new URL('../../../fixtures/manifests/kubeadm-init-etcd.yaml', import.meta.url));
   const transport = new FakeTransport(new Map([['/m/etcd.yaml', manifest]]), (shell) =>
-    shell === 'command -v etcdctl' ? { exitCode: 0, stdout: '/usr/bin/etcdctl\n' }
-    : shell.includes('etcdctl version') ? { exitCode: 0, stdout: 'etcdctl version: 3.4.23\n' }
-    : shell.includes('restore --help') ? { exitCode: 0, stdout: '--skip-hash-check\n' }
-    : shell === 'command -v etcdutl' ? { exitCode: 1 }
-    : { exitCode: 0 });
+    shell === 'command -v etcdctl'
+      ? { exitCode: 0, stdout: '/usr/bin/etcdctl\n' }
+      : shell.includes('etcdctl version')
+        ? { exitCode: 0, stdout: 'etcdctl version: 3.4.23\n' }
+        : shell.includes('restore --help')
+          ? { exitCode: 0, stdout: '--skip-hash-check\n' }
+          : shell === 'command -v etcdutl'
+            ? { exitCode: 1 }
+            : { exitCode: 0 },
+  );
   let stats = 0;
   const stat = transport.stat.bind(transport);
-  transport.stat = async (path) => { if (path === '/m/etcd.yaml') stats++; return stat(path); };
+  transport.stat = async (path) => {
+    if (path === '/m/etcd.yaml') stats++;
+    return stat(path);
+  };
   const run = runInfo();
   const a = contextOn(transport, run);
   const b = contextOn(transport, run);
@@ -157,12 +171,16 @@ test('the action context: one cache per run and host; every exec (a change) drop
   assert.equal(stats, 4, 'another host of the run has its own facts');
 });
 
-test('the action context: an unanswered probe drops the host\'s `change` facts (its state is unknown)', async () => {
+test("the action context: an unanswered probe drops the host's `change` facts (its state is unknown)", async () => {
   const transport = new FakeTransport(new Map([['/m/etcd.yaml', Buffer.from('spec:\n  containers:\n  - command: [etcd]\n')]]), (shell) =>
-    shell === 'slow' ? { exitCode: null, timedOut: true } : { exitCode: 0 });
+    shell === 'slow' ? { exitCode: null, timedOut: true } : { exitCode: 0 },
+  );
   let reads = 0;
   const read = transport.readFile.bind(transport);
-  transport.readFile = async (path) => { reads++; return read(path); };
+  transport.readFile = async (path) => {
+    reads++;
+    return read(path);
+  };
   const ctx = contextOn(transport, runInfo());
   await ctx.facts.get(etcdManifestFact, { path: '/m/etcd.yaml' });
   await ctx.facts.get(etcdManifestFact, { path: '/m/etcd.yaml' });

@@ -36,7 +36,19 @@ function runWithClosedStdout(args: string[], env: Record<string, string>, when: 
 async function stateWithRuns(dir: string, count: number): Promise<string> {
   for (let i = 0; i < count; i++) {
     const runId = `20261123T09${String(Math.floor(i / 60) % 60).padStart(2, '0')}${String(i % 60).padStart(2, '0')}Z-${i.toString(16).padStart(4, '0')}`;
-    const header = { t: 'run', runId, at: '2026-11-23T09:15:30.000Z', runbook: { file: '/x/r.yaml', sha256: '00', name: `a-runbook-with-a-fairly-long-name-${i}` }, cliParams: {}, secretParams: [], hosts: ['node1', 'node2', 'node3'], dryRun: false, rollbackOnFailure: true, pid: 1, machine: 'm' };
+    const header = {
+      t: 'run',
+      runId,
+      at: '2026-11-23T09:15:30.000Z',
+      runbook: { file: '/x/r.yaml', sha256: '00', name: `a-runbook-with-a-fairly-long-name-${i}` },
+      cliParams: {},
+      secretParams: [],
+      hosts: ['node1', 'node2', 'node3'],
+      dryRun: false,
+      rollbackOnFailure: true,
+      pid: 1,
+      machine: 'm',
+    };
     const end = { t: 'end', at: '2026-11-23T09:16:30.000Z', state: 'done', exitCode: 0 };
     await mkdir(join(dir, 'runs', runId), { recursive: true });
     await writeFile(join(dir, 'runs', runId, 'journal.jsonl'), `${JSON.stringify(header)}\n${JSON.stringify(end)}\n`);
@@ -79,12 +91,18 @@ test('drbook --help loads neither listr2 nor ssh2 nor etcd3 (nor zod)', async (t
   t.after(() => rm(dir, { recursive: true, force: true }));
   const log = join(dir, 'resolved.txt');
   // A module resolve hook that writes down every module the CLI loads.
-  await writeFile(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+  await writeFile(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+  );
   await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
   const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, '--help'], { stdio: 'ignore' }).on('close', resolve));
   assert.equal(code, 0);
   const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-  assert.ok(loaded.some((url) => url.endsWith('/cli/command-table.js')), loaded.join('\n'));
+  assert.ok(
+    loaded.some((url) => url.endsWith('/cli/command-table.js')),
+    loaded.join('\n'),
+  );
   for (const heavy of ['listr2', 'ssh2', 'etcd3', 'zod', 'execa']) assert.ok(!loaded.some((url) => url.includes(`/node_modules/${heavy}/`)), `${heavy} loaded by --help`);
   assert.ok(!loaded.some((url) => url.includes('/cli/commands/')), 'no command body loaded by --help');
 });

@@ -99,14 +99,29 @@ test('one exit code per kind of error, the same in a sandbox subcommand as in a 
     }
   }
   // A held lock in a sandbox command: refused before any change, exit 2 (it was 1 there once).
-  const held = await cli(['sandbox', 'up'], fakeTable(() => new DrbookError('locked', 'the sandbox folder is locked by pid 4242', { hint: 'wait for it' })));
+  const held = await cli(
+    ['sandbox', 'up'],
+    fakeTable(() => new DrbookError('locked', 'the sandbox folder is locked by pid 4242', { hint: 'wait for it' })),
+  );
   assert.equal(held.code, 2);
   assert.match(held.err, /locked by pid 4242\n {2}hint: wait for it/);
-  const input = await cli(['sandbox', 'down'], fakeTable(() => new InputError([{ message: 'one' }, { message: 'two' }], 'fix them')));
+  const input = await cli(
+    ['sandbox', 'down'],
+    fakeTable(() => new InputError([{ message: 'one' }, { message: 'two' }], 'fix them')),
+  );
   assert.equal(input.code, 2);
   assert.equal(input.err, 'error: 2 problems:\none\ntwo\nhint: fix them\n');
   // A body's own code passes through (3: changes still applied, 130: interrupted).
-  for (const code of [0, 1, 3, 130]) assert.equal((await cli(['sandbox', 'up'], fakeTable(() => undefined, code))).code, code);
+  for (const code of [0, 1, 3, 130])
+    assert.equal(
+      (
+        await cli(
+          ['sandbox', 'up'],
+          fakeTable(() => undefined, code),
+        )
+      ).code,
+      code,
+    );
 });
 
 test('an unexpected error prints one line and how to get the stack; DRBOOK_DEBUG=1 prints the stack', async (t) => {
@@ -153,7 +168,15 @@ test('a missing file named in an argument or a flag: the flag, the path and what
       go: {
         summary: 'go',
         load: async () =>
-          fake('go', async () => ((ran = true), 0), { usage: 'drbook go RUNBOOK [-i INVENTORY]', positionals: [1, 1], options: { inventory: { type: 'string', short: 'i' } }, files: [{ at: 0, what: 'a runbook' }, { at: 'inventory', what: 'an inventory' }] }),
+          fake('go', async () => ((ran = true), 0), {
+            usage: 'drbook go RUNBOOK [-i INVENTORY]',
+            positionals: [1, 1],
+            options: { inventory: { type: 'string', short: 'i' } },
+            files: [
+              { at: 0, what: 'a runbook' },
+              { at: 'inventory', what: 'an inventory' },
+            ],
+          }),
       },
     },
   };
@@ -166,7 +189,11 @@ test('a missing file named in an argument or a flag: the flag, the path and what
   const folder = await cli(['go', '/tmp'], table);
   assert.match(folder.err, /RUNBOOK \/tmp: is a folder, not a file/);
   // The real commands declare theirs.
-  for (const argv of [['run', '/nonexistent/restore.yaml'], ['plan', '/nonexistent/restore.yaml'], ['rehearse', '/nonexistent/restore.yaml', '--snapshot', '/x']]) {
+  for (const argv of [
+    ['run', '/nonexistent/restore.yaml'],
+    ['plan', '/nonexistent/restore.yaml'],
+    ['rehearse', '/nonexistent/restore.yaml', '--snapshot', '/x'],
+  ]) {
     const r = await cli(argv);
     assert.equal(r.code, 2, argv.join(' '));
     assert.match(r.err, /RUNBOOK \/nonexistent\/restore\.yaml: no such file; expected a runbook \(YAML, kind: Runbook\)/);

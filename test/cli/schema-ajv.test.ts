@@ -22,7 +22,8 @@ async function printedSchema(argv: string[]): Promise<Record<string, any>> {
   let out = '';
   const write = process.stdout.write;
   // Strings are the command's; the test runner's own reports (Buffers) pass through.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => (typeof chunk === 'string' ? ((out += chunk), true) : write.call(process.stdout, chunk, ...rest))) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) =>
+    typeof chunk === 'string' ? ((out += chunk), true) : write.call(process.stdout, chunk, ...rest)) as typeof process.stdout.write;
   try {
     assert.equal(await runCli(['schema', ...argv]), 0);
   } finally {
@@ -58,7 +59,9 @@ function kindOf(file: string): string | undefined {
 
 test('every shipped runbook and every fixture drbook validate accepts is valid against the emitted schema (ajv)', async () => {
   const validate = await validators();
-  const shipped = readdirSync(join(REPO_ROOT, 'runbooks')).filter((f) => f.endsWith('.yaml')).map((f) => join(REPO_ROOT, 'runbooks', f));
+  const shipped = readdirSync(join(REPO_ROOT, 'runbooks'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(REPO_ROOT, 'runbooks', f));
   const candidates = [...shipped, ...yamlFiles(join(REPO_ROOT, 'fixtures')), ...yamlFiles(join(REPO_ROOT, 'test'))];
   const checked: string[] = [];
   const disagreements: string[] = [];
@@ -75,7 +78,10 @@ test('every shipped runbook and every fixture drbook validate accepts is valid a
   assert.deepEqual(disagreements, []);
   // The shipped runbooks, runbook fixtures and inventories were all in the set.
   assert.ok(shipped.length >= 3 && shipped.every((f) => checked.includes(relative(REPO_ROOT, f))), checked.join(', '));
-  assert.ok(checked.some((f) => f.startsWith('fixtures/inventories/')), checked.join(', '));
+  assert.ok(
+    checked.some((f) => f.startsWith('fixtures/inventories/')),
+    checked.join(', '),
+  );
   assert.ok(checked.filter((f) => f.startsWith('fixtures/runbooks/')).length >= 4, checked.join(', '));
 });
 

@@ -74,7 +74,21 @@ steps:
       while {{ params.hold }} && [ ! -e {{ params.dir }}/release-{{ run.id }} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 `;
 
-const args = (c: Cluster, stateDir: string, command: 'run' | 'plan', extra: string[] = []) => [command, c.runbook, '-i', c.info.inventory, '-t', 'masters', '--state-dir', stateDir, '-p', `dir=${c.work}`, '-o', 'plain', ...extra];
+const args = (c: Cluster, stateDir: string, command: 'run' | 'plan', extra: string[] = []) => [
+  command,
+  c.runbook,
+  '-i',
+  c.info.inventory,
+  '-t',
+  'masters',
+  '--state-dir',
+  stateDir,
+  '-p',
+  `dir=${c.work}`,
+  '-o',
+  'plain',
+  ...extra,
+];
 const both = (r: CliResult) => r.stdout + r.stderr;
 const runIdOf = (output: string) => {
   const id = /RUN \S+ — run (\S+) on /.exec(output)?.[1];
@@ -143,10 +157,20 @@ const OLD_RUN = '20261202T043254Z-bd15';
 /** Lay the old run out as main left it: its journal and name-keyed lock in `stateDir`, its marker and its applied change on cluster A. */
 async function layOutOldRun(c: Cluster, stateDir: string, deadPid: number): Promise<void> {
   const hostState = join(c.info.nodes[0]!.root, 'var/lib/drbook');
-  const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+  const sha = async (file: string) =>
+    createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   const values: Record<string, string> = {
-    RUNBOOK: c.runbook, RUNBOOK_SHA: await sha(c.runbook), INVENTORY: c.info.inventory, INVENTORY_SHA: await sha(c.info.inventory),
-    WORK: c.work, HOST_STATE: hostState, STATE_DIR: stateDir, MACHINE: hostname(), PID: String(deadPid),
+    RUNBOOK: c.runbook,
+    RUNBOOK_SHA: await sha(c.runbook),
+    INVENTORY: c.info.inventory,
+    INVENTORY_SHA: await sha(c.info.inventory),
+    WORK: c.work,
+    HOST_STATE: hostState,
+    STATE_DIR: stateDir,
+    MACHINE: hostname(),
+    PID: String(deadPid),
   };
   const fill = async (name: string) => (await readFile(fixture('journals', 'main-a09df66', name), 'utf8')).replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? `{{${key}}}`);
   await mkdir(join(stateDir, 'runs', OLD_RUN), { recursive: true });

@@ -31,7 +31,11 @@ async function makeTree(t: { after: (fn: () => Promise<void>) => void }) {
 
 async function runs(stateDir: string): Promise<Array<Record<string, any>>> {
   const listed = await runCli(['runs', '--json'], { stateDir });
-  return listed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return listed.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** `drbook run` killed by DRBOOK_FAULT: returns the run id. */
@@ -130,7 +134,11 @@ test('a run refused before any change is "failed" with "nothing was changed", ex
   const finished = parseEvents(result.stdout).find((e) => e.type === 'run.finished')!;
   assert.equal(finished.state, 'failed');
   assert.match(finished.error, /nothing was changed/);
-  assert.equal(parseEvents(result.stdout).some((e) => e.type === 'rollback.started'), false, 'no rollback of nothing');
+  assert.equal(
+    parseEvents(result.stdout).some((e) => e.type === 'rollback.started'),
+    false,
+    'no rollback of nothing',
+  );
   const [run] = await runs(stateDir);
   assert.equal(run!.state, 'failed');
 });

@@ -40,7 +40,7 @@ test("killed after node2's first data-dir move (the other masters cut off in the
   const runs = await runCli(['runs', '--json', '--state-dir', stateDir]);
   const listed = JSON.parse(runs.stdout.trim().split('\n')[0]!);
   assert.equal(listed.state, 'crashed');
-  assert.ok(listed.inFlight >= 1, 'at least node2\'s move is in flight');
+  assert.ok(listed.inFlight >= 1, "at least node2's move is in flight");
 
   const rollback = await runCli(['rollback', runId, '--state-dir', stateDir, '-o', 'json'], { env: sbx.env });
   assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
@@ -59,7 +59,11 @@ test("killed after node2's first data-dir move (the other masters cut off in the
     assert.deepEqual(await readKeys(sbx, i), keys, `${name} serves its pre-restore data, the post-snapshot key included`);
     assert.equal((await stat(p.dataDir)).ino, inodes[i], `${name}: the original data dir`);
     assert.deepEqual(await fingerprintTree(p.kubernetesDir), manifests[i], `${name}: manifests byte-identical`);
-    assert.deepEqual((await readdir(join(p.dataDir, '..'))).filter((n) => n.includes(runId)), [], `${name}: nothing of the run left`);
+    assert.deepEqual(
+      (await readdir(join(p.dataDir, '..'))).filter((n) => n.includes(runId)),
+      [],
+      `${name}: nothing of the run left`,
+    );
     assert.deepEqual(await runningOn(sbx, i), CONTROL_PLANE);
   }
   await waitForApiServers(sbx);
@@ -79,8 +83,14 @@ test("killed after node3's etcd.yaml moved to the stash (the others cut off in f
   assert.equal(resumed.code, 0, resumed.stdout.slice(-3000) + resumed.stderr);
   const events = parseEvents(resumed.stdout);
   const probed = events.filter((e) => e.type === 'change.probed' && e.phase === 'resume');
-  assert.ok(probed.some((e) => e.host === 'node3' && e.index === 4 && e.verdict === 'applied'), JSON.stringify(probed));
-  assert.ok(probed.every((e) => e.verdict !== 'unknown'), 'every change cut off is resolved');
+  assert.ok(
+    probed.some((e) => e.host === 'node3' && e.index === 4 && e.verdict === 'applied'),
+    JSON.stringify(probed),
+  );
+  assert.ok(
+    probed.every((e) => e.verdict !== 'unknown'),
+    'every change cut off is resolved',
+  );
   assert.equal(events.find((e) => e.type === 'run.finished')?.state, 'done');
 
   await waitForEtcd(sbx);

@@ -74,7 +74,11 @@ for (const [i, point] of KILL_POINTS.entries()) {
     assert.match(out, /every check says reverted/);
     assert.deepEqual(await fingerprintTree(sbx.paths.kubernetesDir), before.manifests, 'manifests (and stash) byte-identical');
     assert.equal((await stat(sbx.paths.dataDir)).ino, before.dataDirInode, 'the original data dir, not a new one');
-    assert.deepEqual((await readdir(join(sbx.paths.dataDir, '..'))).filter((n) => n.includes(runId)), [], 'nothing of the run left beside it');
+    assert.deepEqual(
+      (await readdir(join(sbx.paths.dataDir, '..'))).filter((n) => n.includes(runId)),
+      [],
+      'nothing of the run left beside it',
+    );
     assert.deepEqual(await runningContainers(sbx), CONTROL_PLANE.slice().sort());
     assert.deepEqual(await readKeyspace(sbx), before.keys, 'etcd serves exactly what it served, the post-snapshot key included');
     await waitForApiServer(sbx);
@@ -97,15 +101,27 @@ for (const [i, point] of KILL_POINTS.entries()) {
     assert.equal(probed.length, 1, 'the change cut off is resolved by its check');
     assert.equal(probed[0]!.verdict, 'applied');
     // The runbook's own verification ran in this process, after the last change.
-    for (const step of ['verify-etcd', 'verify-nodes']) assert.ok(events.some((e) => e.type === 'host.finished' && e.stepId === step && e.state === 'done'), `${step} ran on resume`);
+    for (const step of ['verify-etcd', 'verify-nodes'])
+      assert.ok(
+        events.some((e) => e.type === 'host.finished' && e.stepId === step && e.state === 'done'),
+        `${step} ran on resume`,
+      );
     assert.equal(events.find((e) => e.type === 'run.finished')?.state, 'done');
 
     const keys = await readKeyspace(sbx);
-    assert.equal(keys.kvs['/drbook-e2e/after-snapshot'], undefined, 'the restored data is the snapshot\'s');
+    assert.equal(keys.kvs['/drbook-e2e/after-snapshot'], undefined, "the restored data is the snapshot's");
     assert.equal((await stat(`${sbx.paths.dataDir}-old-${runId}`)).ino, before.dataDirInode, 'the old data dir is kept, itself');
     assert.notEqual((await stat(sbx.paths.dataDir)).ino, before.dataDirInode);
     const manifests = await fingerprintTree(sbx.paths.manifestsDir);
-    assert.deepEqual(manifests, Object.fromEntries(Object.entries(before.manifests).filter(([p]) => p.startsWith('manifests/')).map(([p, v]) => [p.slice('manifests/'.length), v])), 'the manifests are back, byte-identical');
+    assert.deepEqual(
+      manifests,
+      Object.fromEntries(
+        Object.entries(before.manifests)
+          .filter(([p]) => p.startsWith('manifests/'))
+          .map(([p, v]) => [p.slice('manifests/'.length), v]),
+      ),
+      'the manifests are back, byte-identical',
+    );
     assert.deepEqual(await runningContainers(sbx), CONTROL_PLANE.slice().sort());
     await waitForApiServer(sbx);
   });
@@ -123,11 +139,20 @@ test('killed in the last step, after the verification steps were done: `drbook r
   const events = parseEvents(resumed.stdout);
   const ran = [...new Set(events.filter((e) => e.type === 'step.started').map((e) => e.stepId))];
   for (const step of ['verify-etcd', 'verify-nodes']) {
-    assert.ok(events.some((e) => e.type === 'change.started' && e.stepId === step), `${step} ran again in the resumed process`);
+    assert.ok(
+      events.some((e) => e.type === 'change.started' && e.stepId === step),
+      `${step} ran again in the resumed process`,
+    );
   }
-  assert.ok(!events.some((e) => e.type === 'change.started' && ['stop-control-plane', 'restore', 'swap-data-dir', 'start-control-plane'].includes(e.stepId)), `no change step ran again (${ran.join(', ')})`);
+  assert.ok(
+    !events.some((e) => e.type === 'change.started' && ['stop-control-plane', 'restore', 'swap-data-dir', 'start-control-plane'].includes(e.stepId)),
+    `no change step ran again (${ran.join(', ')})`,
+  );
   // The kubelet restart (k8s.kubelet-restart) has a check: the kubelet's identity changed, so the cut-off restart is found done, not repeated.
-  const restartEvents = events.filter((e) => e.stepId === 'restart-kubelet').map((e) => JSON.stringify(e)).join('\n');
+  const restartEvents = events
+    .filter((e) => e.stepId === 'restart-kubelet')
+    .map((e) => JSON.stringify(e))
+    .join('\n');
   assert.ok(!events.some((e) => e.type === 'change.started' && e.stepId === 'restart-kubelet'), `the restart, probed as applied, does not run again:\n${restartEvents}`);
   assert.equal(await restarts(), restartsBefore + 1, 'the kubelet restarted exactly once');
   assert.equal(events.find((e) => e.type === 'run.finished')?.state, 'done');

@@ -113,7 +113,10 @@ test('kill -9 during a long step, then resume completes the run', async (t) => {
   cli.child.kill('SIGKILL');
   await cli.done;
   const runs = await runCli(['runs', '--json'], { stateDir });
-  const [run] = runs.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const [run] = runs.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(run.state, 'crashed');
   assert.equal(run.canResume, true);
   const resumed = await runCli(['resume', run.runId, '-o', 'plain'], { stateDir });

@@ -14,9 +14,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { SandboxInfo } from '@drbook/sandbox';
 import { parseEvents, runCli, startCli, waitForOutput, type CliResult } from './support/cli.js';
-import {
-  RESTORE_RUNBOOK, fingerprintNode, runningContainers, saveSnapshot, tearDown, useFileSandbox, useSharedSandbox, waitForApiServer, type E2eSandbox,
-} from './support/sandbox.js';
+import { RESTORE_RUNBOOK, fingerprintNode, runningContainers, saveSnapshot, tearDown, useFileSandbox, useSharedSandbox, waitForApiServer, type E2eSandbox } from './support/sandbox.js';
 
 const PREFIX_LOCAL = '127.0.150.';
 const PREFIX_SSH = '127.0.151.';
@@ -81,7 +79,21 @@ async function placeOf(base: string, info: SandboxInfo, env?: Record<string, str
 }
 
 const exercise = (p: Place, stateDir: string, extra: string[], command = 'run') => [command, p.runbook, '-i', p.inventory, '-t', 'masters', '--state-dir', stateDir, '-p', `dir=${p.work}`, ...extra];
-const restoreArgs = (sbx: E2eSandbox, stateDir: string, snapshot: string, command = 'run') => [command, RESTORE_RUNBOOK, '-i', sbx.info.inventory, '-t', 'masters', '--state-dir', stateDir, '-p', `snapshot=${snapshot}`, '--yes', '-o', 'plain'];
+const restoreArgs = (sbx: E2eSandbox, stateDir: string, snapshot: string, command = 'run') => [
+  command,
+  RESTORE_RUNBOOK,
+  '-i',
+  sbx.info.inventory,
+  '-t',
+  'masters',
+  '--state-dir',
+  stateDir,
+  '-p',
+  `snapshot=${snapshot}`,
+  '--yes',
+  '-o',
+  'plain',
+];
 const runIdOf = (output: string) => {
   const id = /(?:RUN|RESUME) \S+ — run (\S+) on /.exec(output)?.[1];
   assert.ok(id, `no run id in:\n${output}`);
@@ -112,7 +124,10 @@ test('two operators, two state dirs, one master: the second run is refused befor
   assert.equal(second.code, 2, both(second));
   assert.match(second.stderr, new RegExp(`host node1 is locked by run ${idA} \\(run of runbook etcd-restore, pid ${first.child.pid} on this machine, state dir ${stateA}, since `));
   assert.equal(existsSync(join(stateB, 'runs')), false, 'the refused run journaled nothing: it changed nothing');
-  const plan = await runCli(restoreArgs(sbx, join(sbx.base, 'two-c'), snapshot, 'plan').filter((a) => a !== '--yes'), { env: sbx.env });
+  const plan = await runCli(
+    restoreArgs(sbx, join(sbx.base, 'two-c'), snapshot, 'plan').filter((a) => a !== '--yes'),
+    { env: sbx.env },
+  );
   assert.equal(plan.code, 1, both(plan));
   assert.match(plan.stdout, new RegExp(`locked by run ${idA} .*the run would be refused now`));
 
@@ -122,7 +137,7 @@ test('two operators, two state dirs, one master: the second run is refused befor
   await waitForApiServer(sbx);
 });
 
-test('kill -9 inside static-pods.stop\'s wait: the host lock is free at once, a new run refuses naming the crashed run and how to finish it; after the rollback it runs', async () => {
+test("kill -9 inside static-pods.stop's wait: the host lock is free at once, a new run refuses naming the crashed run and how to finish it; after the rollback it runs", async () => {
   const sbx = local();
   const snapshot = (await saveSnapshot(sbx, join(sbx.base, 'killed.db'))).file;
   const [stateA, stateB] = [join(sbx.base, 'kill-a'), join(sbx.base, 'kill-b')];
@@ -148,7 +163,10 @@ test('kill -9 inside static-pods.stop\'s wait: the host lock is free at once, a 
   assert.match(refused.stderr, new RegExp(`drbook resume ${idA} --state-dir ${stateA}\` to continue it, or \`drbook rollback ${idA} --state-dir ${stateA}\` to undo it`));
   assert.match(refused.stderr, new RegExp(`--ignore-run ${idA}`));
   assert.deepEqual(await cluster(), before, 'refused before any change');
-  const plan = await runCli(restoreArgs(sbx, stateB, snapshot, 'plan').filter((a) => a !== '--yes'), { env: sbx.env });
+  const plan = await runCli(
+    restoreArgs(sbx, stateB, snapshot, 'plan').filter((a) => a !== '--yes'),
+    { env: sbx.env },
+  );
   assert.equal(plan.code, 1, both(plan));
   assert.match(plan.stdout, new RegExp(`the run would be refused: host node1: run ${idA} changed it and did not finish`));
 
@@ -179,7 +197,7 @@ test('killed before its first change: `drbook runs` says nothing was applied, an
   assert.equal(existsSync(p.hostState), false);
 });
 
-test('--ignore-run goes ahead over a crashed run\'s leftovers (journaled, after its orphaned command ended); that run\'s resume must then name it, its rollback can', async (t) => {
+test("--ignore-run goes ahead over a crashed run's leftovers (journaled, after its orphaned command ended); that run's resume must then name it, its rollback can", async (t) => {
   const p = await placeOf(join(local().base, 'override'), local().info, local().env);
   const [stateA, stateB] = [join(p.base, 'ov-a'), join(p.base, 'ov-b')];
   const victim = startCli(exercise(p, stateA, ['-p', 'hold=true', '-o', 'plain']), { env: p.env });
@@ -230,7 +248,7 @@ test('over SSH: a second run is refused naming the first; kill -9 frees the lock
 
   victim.child.kill('SIGKILL');
   await victim.done;
-  await until(() => lockIsFree(p.hostState), 'sshd ended the killed run\'s session and with it the lock', 10_000);
+  await until(() => lockIsFree(p.hostState), "sshd ended the killed run's session and with it the lock", 10_000);
   const refused = await runCli(exercise(p, stateB, ['-o', 'plain']));
   assert.equal(refused.code, 2, both(refused));
   assert.match(refused.stderr, new RegExp(`run ${idX} changed it and did not finish`));

@@ -73,7 +73,10 @@ test('drbook rollback interrupted says it stops the rollback', async (t) => {
   await waitForOutput(cli.output, (text) => /sleep 1\.5; echo undone-first/.test(text));
   cli.child.kill('SIGINT');
   const result = await cli.done;
-  assert.match(result.stdout + result.stderr, new RegExp(`SIGINT: stopping the rollback: the undo in flight is killed and the undos after it are not run; the journal is kept — finish with \`drbook rollback ${runId}\``));
+  assert.match(
+    result.stdout + result.stderr,
+    new RegExp(`SIGINT: stopping the rollback: the undo in flight is killed and the undos after it are not run; the journal is kept — finish with \`drbook rollback ${runId}\``),
+  );
   assert.notEqual(result.code, 0);
   const finished = await runCli(['rollback', runId, '-o', 'plain'], { stateDir });
   assert.equal(finished.code, 0, finished.stdout + finished.stderr);

@@ -14,9 +14,7 @@ import { pathsOfNode } from '@drbook/sandbox';
 import { predictRestoredCluster } from '../../src/etcd/member-id.js';
 import { parseEvents, runCli } from './support/cli.js';
 import { RESTORE_RUNBOOK } from './support/sandbox.js';
-import {
-  fingerprintNodes, inventoryCopy, readCluster, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox, waitForEtcd, type HaSandbox,
-} from './support/ha-sandbox.js';
+import { fingerprintNodes, inventoryCopy, readCluster, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox, waitForEtcd, type HaSandbox } from './support/ha-sandbox.js';
 
 const sandbox = useHaSandbox('127.0.160.', { ssh: false });
 const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
@@ -42,7 +40,11 @@ async function assertRefused(sbx: HaSandbox, run: () => Promise<{ code: number |
   assert.equal(result.code, 1, out);
   const events = parseEvents(result.stdout);
   assert.match(errorsOf(events).join('\n'), problem);
-  assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing was changed');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'change.started'),
+    [],
+    'nothing was changed',
+  );
   assert.deepEqual(await fingerprintNodes(sbx), before, 'manifests and data dirs byte-identical on every node');
   assert.deepEqual(await readKeys(sbx), keys, 'the old cluster serves the same data');
   for (let node = 0; node < 3; node++) assert.deepEqual(await runningOn(sbx, node), CONTROL_PLANE);
@@ -69,7 +71,10 @@ test('(a) the HA plan on the kubeadm-shaped 3 masters reads a 3-member table (li
   // The verification it plans: the new cluster id predicted from the restore's --initial-cluster and token.
   const runId = events.find((e) => e.type === 'run.started')?.runId as string;
   const predicted = predictRestoredCluster(cluster, `drbook-${runId}`);
-  assert.ok(events.some((e) => e.type === 'host.finding' && e.stepId === 'verify-etcd' && e.finding.message.includes(`the restored cluster must be ${predicted.clusterId}`)), 'verify-etcd predicts the new cluster id');
+  assert.ok(
+    events.some((e) => e.type === 'host.finding' && e.stepId === 'verify-etcd' && e.finding.message.includes(`the restored cluster must be ${predicted.clusterId}`)),
+    'verify-etcd predicts the new cluster id',
+  );
 });
 
 test('(e) an inventory without node3 is refused before any change (the live list says 3 members); dropMembers=node3 plans a 2-member restore and says how to re-join it', async () => {
@@ -79,13 +84,19 @@ test('(e) an inventory without node3 is refused before any change (the live list
   const doc = parse(await readFile(inventory, 'utf8')) as { groups: { masters: { hosts: string[] } } };
   doc.groups.masters.hosts = ['node1', 'node2'];
   await writeFile(inventory, stringify(doc));
-  await assertRefused(sbx, () => runHa(sbx, join(sbx.base, 'state-e'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json'], { inventory }),
-    /node1: the live cluster has 3 members, the inventory covers 2: node3 \(https:\/\/127\.0\.160\.\d+:2380\) is not covered .*-p dropMembers=node3/);
+  await assertRefused(
+    sbx,
+    () => runHa(sbx, join(sbx.base, 'state-e'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json'], { inventory }),
+    /node1: the live cluster has 3 members, the inventory covers 2: node3 \(https:\/\/127\.0\.160\.\d+:2380\) is not covered .*-p dropMembers=node3/,
+  );
   const dropped = await runHa(sbx, join(sbx.base, 'state-e'), ['-p', `snapshot=${snap.file}`, '-p', 'dropMembers=node3', '-o', 'json'], { inventory, command: ['plan'] });
   const events = parseEvents(dropped.stdout);
   assert.deepEqual(errorsOf(events), [], dropped.stdout + dropped.stderr);
   assert.equal(dropped.code, 0);
-  const said = events.filter((e) => e.type === 'host.finding').map((e) => e.finding.message).join('\n');
+  const said = events
+    .filter((e) => e.type === 'host.finding')
+    .map((e) => e.finding.message)
+    .join('\n');
   assert.match(said, /the restored cluster has only the 2 covered member\(s\) node1, node2; dropped: node3 .*member add/);
   const restore = events.find((e) => e.type === 'host.planned' && e.stepId === 'restore' && e.host === 'node2');
   assert.match(String(restore!.changes[0].command), /--initial-cluster node1=https:\/\/127\.0\.160\.\d+:2380,node2=https:\/\/127\.0\.160\.\d+:2380 /);
@@ -94,8 +105,11 @@ test('(e) an inventory without node3 is refused before any change (the live list
 test('(c) the single-master runbook on node1 of the 3-member cluster refuses before any change, pointing to the HA runbook', async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
-  await assertRefused(sbx, () => single(sbx, ['-p', `snapshot=${snap.file}`]),
-    /node1: the etcd cluster has more than one member \(live: 3 .*; in the snapshot: 3 .*; node1's manifest --initial-cluster: 1\): restoring node1 alone would split the brain.*etcd-restore-ha\.yaml.*-p standalone=true/);
+  await assertRefused(
+    sbx,
+    () => single(sbx, ['-p', `snapshot=${snap.file}`]),
+    /node1: the etcd cluster has more than one member \(live: 3 .*; in the snapshot: 3 .*; node1's manifest --initial-cluster: 1\): restoring node1 alone would split the brain.*etcd-restore-ha\.yaml.*-p standalone=true/,
+  );
 });
 
 test('(d) a dataDir that is not the dir etcd runs with is refused, naming both, and the run never reaches a change', async () => {
@@ -105,8 +119,11 @@ test('(d) a dataDir that is not the dir etcd runs with is refused, naming both, 
   await mkdir(wrong, { recursive: true });
   const inventory = await inventoryCopy(sbx, 'wrong-data-dir', { node2: { dataDir: wrong } });
   const right = pathsOfNode(sbx.info.nodes[1]!.root).dataDir;
-  await assertRefused(sbx, () => runHa(sbx, join(sbx.base, 'state-d'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json'], { inventory }),
-    new RegExp(`node2: dataDir ${wrong} is not the dir etcd runs with: kubeadm static pod .* runs etcd on ${right}.*pass -p dataDir=${right}`));
+  await assertRefused(
+    sbx,
+    () => runHa(sbx, join(sbx.base, 'state-d'), ['-p', `snapshot=${snap.file}`, '--yes', '-o', 'json'], { inventory }),
+    new RegExp(`node2: dataDir ${wrong} is not the dir etcd runs with: kubeadm static pod .* runs etcd on ${right}.*pass -p dataDir=${right}`),
+  );
 });
 
 test('(c) standalone: refused while the others run with quorum; with node2 and node3 down it plans node1 as a new 1-member cluster and says what the others need', async () => {
@@ -129,8 +146,14 @@ test('(c) standalone: refused while the others run with quorum; with node2 and n
     const events = parseEvents(result.stdout);
     assert.deepEqual(errorsOf(events), [], result.stdout + result.stderr);
     assert.equal(result.code, 0);
-    const said = events.filter((e) => e.type === 'host.finding').map((e) => e.finding.message).join('\n');
-    assert.match(said, /standalone: node1 is restored as a NEW 1-member cluster \(--initial-cluster node1=https:\/\/127\.0\.160\.\d+:2380\); the other member\(s\) node[23] .*node[23] .*stop its etcd.*wipe its data dir.*member add/);
+    const said = events
+      .filter((e) => e.type === 'host.finding')
+      .map((e) => e.finding.message)
+      .join('\n');
+    assert.match(
+      said,
+      /standalone: node1 is restored as a NEW 1-member cluster \(--initial-cluster node1=https:\/\/127\.0\.160\.\d+:2380\); the other member\(s\) node[23] .*node[23] .*stop its etcd.*wipe its data dir.*member add/,
+    );
     const restore = events.find((e) => e.type === 'host.planned' && e.stepId === 'restore');
     assert.match(String(restore!.changes[0].command), /--initial-cluster node1=https:\/\/127\.0\.160\.\d+:2380 --initial-advertise-peer-urls/);
   } finally {
@@ -156,12 +179,18 @@ test('(b) the HA run restores every member: the predicted new cluster id, post-s
   assert.deepEqual(hex(after.clusterIds), [predicted.clusterId], 'every member answers for the predicted cluster');
   assert.notDeepEqual(hex(before.clusterIds), [predicted.clusterId], 'a new cluster id');
   assert.deepEqual(hex(after.memberIds).sort(), predicted.members.map((m) => m.id).sort());
-  assert.ok(after.revisions.every((r) => r >= snap.revision), `revisions ${after.revisions} >= ${snap.revision}`);
+  assert.ok(
+    after.revisions.every((r) => r >= snap.revision),
+    `revisions ${after.revisions} >= ${snap.revision}`,
+  );
   const keys = await readKeys(sbx);
   assert.equal(keys['/drbook-e2e/after-snapshot'], undefined, 'the post-snapshot write is gone');
   for (const node of sbx.info.nodes) {
     const lib = join(node.root, 'var', 'lib');
     assert.ok((await readdir(lib)).includes(`etcd-old-${runId}`), `${node.name} keeps its old data dir`);
   }
-  assert.ok(events.some((e) => e.stepId === 'verify-etcd' && /the restored cluster runs: cluster id [0-9a-f]+ on every endpoint \(new, as predicted\)/.test(JSON.stringify(e))), 'the verification says what it proved');
+  assert.ok(
+    events.some((e) => e.stepId === 'verify-etcd' && /the restored cluster runs: cluster id [0-9a-f]+ on every endpoint \(new, as predicted\)/.test(JSON.stringify(e))),
+    'the verification says what it proved',
+  );
 });

@@ -43,7 +43,11 @@ async function kubectlWhenReady(node: SandboxNodeInfo, cacheDir: string, ...args
   }
 }
 
-const names = (stdout: string) => stdout.trim().split('\n').map((line) => line.trim().split(/\s+/)[0]);
+const names = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0]);
 
 /** A client for writing binary values (etcdctl put takes text), with the node's own certs. */
 function etcdClientOf(node: SandboxNodeInfo) {
@@ -77,7 +81,7 @@ test('a default sandbox stores protobuf as a real API server does; kubectl shows
     assert.deepEqual([envelope.apiVersion, envelope.kind, envelope.contentEncoding, envelope.contentType], [apiVersion, kind, '', ''], key);
   }
   const manifest = await readFile(manifestPath(node.root, 'kube-apiserver'), 'utf8');
-  assert.doesNotMatch(manifest, /storage-media-type/, 'protobuf is the API server\'s default: kubeadm writes no flag for it');
+  assert.doesNotMatch(manifest, /storage-media-type/, "protobuf is the API server's default: kubeadm writes no flag for it");
 
   // The real kubectl: every seeded node, pod and namespace.
   const nodes = await kubectl(node, cache, 'get', 'nodes', '--no-headers');
@@ -91,11 +95,22 @@ test('a default sandbox stores protobuf as a real API server does; kubectl shows
 
   // A value the API server cannot decode: k8s.nodes-ready gives up in seconds, naming the key.
   const runbook = join(sbx.base, 'nodes-ready.yaml');
-  await writeFile(runbook, [
-    'apiVersion: drbook/v1', 'kind: Runbook', 'metadata: { name: nodes-ready }',
-    'params: { kubeconfig: { type: path, required: true } }', 'targets: local', 'steps:',
-    '  - id: verify-nodes', '    name: Verify the nodes are Ready', '    uses: k8s.nodes-ready', '    with: { kubeconfig: "{{ params.kubeconfig }}", timeout: 5m }', '',
-  ].join('\n'));
+  await writeFile(
+    runbook,
+    [
+      'apiVersion: drbook/v1',
+      'kind: Runbook',
+      'metadata: { name: nodes-ready }',
+      'params: { kubeconfig: { type: path, required: true } }',
+      'targets: local',
+      'steps:',
+      '  - id: verify-nodes',
+      '    name: Verify the nodes are Ready',
+      '    uses: k8s.nodes-ready',
+      '    with: { kubeconfig: "{{ params.kubeconfig }}", timeout: 5m }',
+      '',
+    ].join('\n'),
+  );
   const put = await etcdctl(node, ['put', '/registry/minions/zz-unreadable', 'k8s:enc:aescbc:v1:key1:not-for-us']);
   assert.equal(put.exitCode, 0, put.stderr);
   const started = Date.now();
@@ -103,7 +118,10 @@ test('a default sandbox stores protobuf as a real API server does; kubectl shows
   const elapsed = Date.now() - started;
   const out = failed.stdout + failed.stderr;
   assert.equal(failed.code, 1, out);
-  assert.match(out, /the API server cannot decode what etcd holds, waiting cannot help \(kubectl get nodes: Error from server \(InternalError\): Internal error occurred: StorageError: corrupt object, Code: 7, Key: \/registry\/minions\/zz-unreadable, .*encrypted at rest \(provider aescbc, key key1\)/);
+  assert.match(
+    out,
+    /the API server cannot decode what etcd holds, waiting cannot help \(kubectl get nodes: Error from server \(InternalError\): Internal error occurred: StorageError: corrupt object, Code: 7, Key: \/registry\/minions\/zz-unreadable, .*encrypted at rest \(provider aescbc, key key1\)/,
+  );
   assert.ok(elapsed < 20_000, `nodes-ready gave up after ${elapsed} ms (its timeout is 5m)`);
   const keptDir = await mkdtemp(join(tmpdir(), 'drbook-e2e-unreadable-'));
   keptFiles.push(keptDir);
@@ -128,11 +146,13 @@ test('a default sandbox stores protobuf as a real API server does; kubectl shows
   const base = await mkdtemp(join(tmpdir(), 'drbook-e2e-rehearse-pb-'));
   const dir = join(base, 'sandbox');
   t.after(() => tearDown(base, dir));
-  const rehearsal = await runCli(['rehearse', RESTORE_RUNBOOK, '--snapshot', snapshot, '--ip-prefix', '127.0.113.', '--dir', dir, '--state-dir', join(base, 'state'), '--keep', '-o', 'plain'], { env: { KUBECACHEDIR: join(base, 'kube-cache') } });
+  const rehearsal = await runCli(['rehearse', RESTORE_RUNBOOK, '--snapshot', snapshot, '--ip-prefix', '127.0.113.', '--dir', dir, '--state-dir', join(base, 'state'), '--keep', '-o', 'plain'], {
+    env: { KUBECACHEDIR: join(base, 'kube-cache') },
+  });
   const rehearsed = rehearsal.stdout + rehearsal.stderr;
   assert.equal(rehearsal.code, 0, rehearsed);
   assert.match(rehearsed, /rehearsal PASSED/);
-  assert.match(rehearsed, /Ready: .*from-the-snapshot/, 'nodes-ready saw the snapshot\'s nodes');
+  assert.match(rehearsed, /Ready: .*from-the-snapshot/, "nodes-ready saw the snapshot's nodes");
 
   // The kept rehearsal sandbox serves the snapshot's protobuf objects, decoded.
   const kept = JSON.parse(await readFile(join(dir, 'sandbox.json'), 'utf8')) as SandboxInfo;
@@ -175,7 +195,9 @@ test('rehearsing a snapshot with a value the API server cannot decode fails at v
   const dir = join(base, 'sandbox');
   t.after(() => tearDown(base, dir));
   const started = Date.now();
-  const rehearsal = await runCli(['rehearse', RESTORE_RUNBOOK, '--snapshot', unreadableSnapshot, '--ip-prefix', '127.0.114.', '--dir', dir, '--state-dir', join(base, 'state'), '-o', 'plain'], { env: { KUBECACHEDIR: join(base, 'kube-cache') } });
+  const rehearsal = await runCli(['rehearse', RESTORE_RUNBOOK, '--snapshot', unreadableSnapshot, '--ip-prefix', '127.0.114.', '--dir', dir, '--state-dir', join(base, 'state'), '-o', 'plain'], {
+    env: { KUBECACHEDIR: join(base, 'kube-cache') },
+  });
   const elapsed = Date.now() - started;
   const out = rehearsal.stdout + rehearsal.stderr;
   assert.equal(rehearsal.code, 1, out);

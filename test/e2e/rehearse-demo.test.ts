@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from '@drbook/system';
 import { runCli } from './support/cli.js';
-import {
-  PREFIX_REHEARSAL, PREFIX_SOURCE_AND_DEMO, RESTORE_RUNBOOK, processesUnder, readKeyspace, saveSnapshot, startSandbox, watchRecordedPids,
-} from './support/sandbox.js';
+import { PREFIX_REHEARSAL, PREFIX_SOURCE_AND_DEMO, RESTORE_RUNBOOK, processesUnder, readKeyspace, saveSnapshot, startSandbox, watchRecordedPids } from './support/sandbox.js';
 
 /** The runner PIDs a sandbox's `up` reported in its progress lines. */
 function runnerPids(output: string): number[] {
@@ -45,7 +43,7 @@ function assertPortFree(host: string, port: number): Promise<void> {
   });
 }
 
-test('rehearse on a sandbox snapshot passes, serves the snapshot\'s state, reports timings, and tears its sandbox down', async (t) => {
+test("rehearse on a sandbox snapshot passes, serves the snapshot's state, reports timings, and tears its sandbox down", async (t) => {
   // The snapshot: from a sandbox of its own, with a key the rehearsal sandbox's own
   // seeding does not have, so the rehearsal's verification can only pass on restored data.
   const source = await startSandbox(PREFIX_SOURCE_AND_DEMO, (fn) => t.after(fn));
@@ -68,10 +66,9 @@ test('rehearse on a sandbox snapshot passes, serves the snapshot\'s state, repor
     await runCli(['sandbox', 'down', '--dir', dir]); // only if the rehearsal could not
     await rm(base, { recursive: true, force: true });
   });
-  const result = await runCli(
-    ['rehearse', RESTORE_RUNBOOK, '--snapshot', snapshot.file, '--ip-prefix', PREFIX_REHEARSAL, '--dir', dir, '--state-dir', stateDir, '-o', 'plain'],
-    { env: { KUBECACHEDIR: join(base, 'kube-cache') } },
-  );
+  const result = await runCli(['rehearse', RESTORE_RUNBOOK, '--snapshot', snapshot.file, '--ip-prefix', PREFIX_REHEARSAL, '--dir', dir, '--state-dir', stateDir, '-o', 'plain'], {
+    env: { KUBECACHEDIR: join(base, 'kube-cache') },
+  });
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 0, out);
   assert.match(out, /rehearsal PASSED/);
@@ -107,7 +104,7 @@ function kubectlTable(output: string, command: string, from: number): string[] {
 
 const names = (rows: string[], columns: number) => rows.slice(1).map((row) => row.split(/\s+/).slice(0, columns).join(' '));
 
-test('demo: the README\'s one command shows the cluster, the disaster and the same cluster back, and leaves nothing behind', async (t) => {
+test("demo: the README's one command shows the cluster, the disaster and the same cluster back, and leaves nothing behind", async (t) => {
   // A home of its own: the demo must touch nothing outside its state dir (README), so
   // the default paths are used (no --dir, no --state-dir) and the home is checked after.
   const home = await mkdtemp(join(tmpdir(), 'drbook-e2e-home-'));
@@ -135,7 +132,10 @@ test('demo: the README\'s one command shows the cluster, the disaster and the sa
   const nodesAfter = kubectlTable(out, 'get nodes', afterRestore);
   assert.match(nodesBefore[0]!, /^NAME\s+STATUS/);
   assert.ok(nodesBefore.length >= 3, `several nodes before:\n${nodesBefore.join('\n')}`);
-  assert.ok(nodesBefore.slice(1).every((row) => /^\S+\s+Ready\s/.test(row)), nodesBefore.join('\n'));
+  assert.ok(
+    nodesBefore.slice(1).every((row) => /^\S+\s+Ready\s/.test(row)),
+    nodesBefore.join('\n'),
+  );
   assert.deepEqual(nodesAfterDisaster, ['No resources found'], 'the disaster left an empty cluster');
   assert.deepEqual(names(nodesAfter, 2), names(nodesBefore, 2), 'the same nodes, Ready, after the restore');
   assert.deepEqual(names(kubectlTable(out, 'get pods -A', afterRestore), 2), names(kubectlTable(out, 'get pods -A', 0), 2), 'the same pods after the restore');

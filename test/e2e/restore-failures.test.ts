@@ -10,8 +10,17 @@ import { fingerprintTree } from './support/tree.js';
 import { parseEvents } from './support/cli.js';
 import { writeLateFailingKubectl } from './support/late-failure.js';
 import {
-  PREFIX_FAILURES, fingerprintNode, readKeyspace, readMemberIdentity, readyNodes, runRestore, runningContainers, saveSnapshot,
-  useFileSandbox, waitForApiServer, type E2eSandbox,
+  PREFIX_FAILURES,
+  fingerprintNode,
+  readKeyspace,
+  readMemberIdentity,
+  readyNodes,
+  runRestore,
+  runningContainers,
+  saveSnapshot,
+  useFileSandbox,
+  waitForApiServer,
+  type E2eSandbox,
 } from './support/sandbox.js';
 
 const sandbox = useFileSandbox(PREFIX_FAILURES);
@@ -34,8 +43,16 @@ async function assertRefusedBeforeAnyChange(file: string, problem: RegExp): Prom
   assert.equal(result.code, 1, out);
   assert.match(out, problem);
   const events = parseEvents(result.stdout);
-  assert.deepEqual(events.filter((e) => e.type === 'step.started').map((e) => e.stepId), ['verify-snapshot'], 'no step after the snapshot check started');
-  assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing was changed');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'step.started').map((e) => e.stepId),
+    ['verify-snapshot'],
+    'no step after the snapshot check started',
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === 'change.started'),
+    [],
+    'nothing was changed',
+  );
   const failed = events.find((e) => e.type === 'host.finished' && e.stepId === 'verify-snapshot');
   assert.equal(failed?.state, 'failed');
   assert.match(String(failed?.error), problem, 'the failure names the problem');
@@ -126,7 +143,10 @@ test('a failure after the swap rolls back: the original data dir and manifests a
   assert.deepEqual(await readKeyspace(sbx), keysBefore);
   // And the API server answers from it.
   await waitForApiServer(sbx);
-  assert.deepEqual((await readyNodes(sbx)).map((n) => n.name), sbx.info.seeded!.nodes.slice().sort());
+  assert.deepEqual(
+    (await readyNodes(sbx)).map((n) => n.name),
+    sbx.info.seeded!.nodes.slice().sort(),
+  );
 
   const journal = await readFile(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8');
   assert.match(journal, /rolled-back/);

@@ -14,7 +14,10 @@ import { PREFIX_HA_COPY, inventoryCopy, readCluster, readKeys, runHa, saveSnapsh
 
 const SSH = process.env.DRBOOK_E2E_HA_LOCAL !== '1';
 const sandbox = useHaSandbox(PREFIX_HA_COPY, { ssh: SSH });
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 test('a snapshot on one master only is copied to the others through this machine (SHA-256 checked), judged in the dry-run by its source, and restored on all three', async () => {
   const sbx = sandbox();
@@ -33,8 +36,14 @@ test('a snapshot on one master only is copied to the others through this machine
   const dry = await runHa(sbx, join(sbx.base, 'state-dry'), ['-p', 'snapshotFromHost=node1', '--dry-run', '-o', 'json'], { inventory });
   assert.equal(dry.code, 0, dry.stdout + dry.stderr);
   const dryEvents = parseEvents(dry.stdout);
-  assert.deepEqual(dryEvents.filter((e) => e.type === 'change.started'), [], 'nothing applied');
-  const copies = Object.fromEntries(dryEvents.filter((e) => e.type === 'host.planned' && e.stepId === 'copy-snapshot').map((e) => [e.host, e.changes.map((c: { description: string }) => c.description)]));
+  assert.deepEqual(
+    dryEvents.filter((e) => e.type === 'change.started'),
+    [],
+    'nothing applied',
+  );
+  const copies = Object.fromEntries(
+    dryEvents.filter((e) => e.type === 'host.planned' && e.stepId === 'copy-snapshot').map((e) => [e.host, e.changes.map((c: { description: string }) => c.description)]),
+  );
   assert.deepEqual(copies.node1, [], 'the source has nothing to do');
   for (const node of ['node2', 'node3']) {
     assert.deepEqual(copies[node], [`copy node1:${paths.node1} (${size} bytes, sha256 ${saved.sha256}) to ${node}:${paths[node]} via this machine`]);
@@ -42,7 +51,10 @@ test('a snapshot on one master only is copied to the others through this machine
   }
   const dryPreflight = dryEvents.filter((e) => e.type === 'host.finding' && e.stepId === 'preflight').map((e) => e.finding.message);
   assert.equal(dryPreflight.filter((m) => m.includes('is not there yet: an earlier step copies it from node1')).length, 2);
-  assert.ok(dryPreflight.some((m) => m.includes(`identical on node1, node2, node3 (sha256 ${saved.sha256})`)), dryPreflight.join('\n'));
+  assert.ok(
+    dryPreflight.some((m) => m.includes(`identical on node1, node2, node3 (sha256 ${saved.sha256})`)),
+    dryPreflight.join('\n'),
+  );
   assert.equal(dryEvents.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight' && e.state === 'planned').length, 3, 'a plan says planned, never done');
 
   const stateDir = join(sbx.base, 'state-run');
@@ -51,7 +63,13 @@ test('a snapshot on one master only is copied to the others through this machine
   const events = parseEvents(result.stdout);
   assert.equal(events.at(-1)!.state, 'done');
   const runId = String(events.find((e) => e.type === 'run.started')?.runId);
-  assert.deepEqual(events.filter((e) => e.type === 'change.finished' && e.stepId === 'copy-snapshot' && e.ok).map((e) => e.host).sort(), ['node2', 'node3']);
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'change.finished' && e.stepId === 'copy-snapshot' && e.ok)
+      .map((e) => e.host)
+      .sort(),
+    ['node2', 'node3'],
+  );
   for (const node of ['node2', 'node3']) assert.equal(await sha256(paths[node]!), saved.sha256, `${node} holds node1's snapshot`);
   assert.equal(existsSync(join(stateDir, 'runs', runId, 'transfers')), false, 'the download was removed after the last copy');
 

@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { isProcessAlive } from '@drbook/system';
 import { parseEvents } from './support/cli.js';
-import {
-  PREFIX_HA_REFUSALS, fingerprintNodes, inventoryCopy, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox, type HaSandbox,
-} from './support/ha-sandbox.js';
+import { PREFIX_HA_REFUSALS, fingerprintNodes, inventoryCopy, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox, type HaSandbox } from './support/ha-sandbox.js';
 
 const sandbox = useHaSandbox(PREFIX_HA_REFUSALS, { ssh: true });
 const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
@@ -32,7 +30,11 @@ async function assertRefusedBeforeAnyChange(sbx: HaSandbox, args: string[], inve
   assert.equal(result.code, 1, out);
   assert.match(out, problem);
   const events = parseEvents(result.stdout);
-  assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing was changed on any master');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'change.started'),
+    [],
+    'nothing was changed on any master',
+  );
   assert.ok(!events.some((e) => e.type === 'step.started' && e.stepId === 'stop-control-plane'), 'the control plane was never touched');
   assert.deepEqual(await fingerprintNodes(sbx), before, 'every master byte-identical');
   assert.deepEqual(await readKeys(sbx), keys, 'the old cluster serves the same data');
@@ -51,7 +53,10 @@ test('an inventory that leaves out one master is refused by the preflight: its m
   const node1 = sbx.info.nodes[0]!;
   const events = await assertRefusedBeforeAnyChange(sbx, [], inventory, /the live cluster has 3 members, the inventory covers 2/);
   const failed = events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight');
-  assert.deepEqual(failed.map((e) => `${e.host} ${e.state}`), ['node2 failed', 'node3 failed']);
+  assert.deepEqual(
+    failed.map((e) => `${e.host} ${e.state}`),
+    ['node2 failed', 'node3 failed'],
+  );
   assert.match(String(failed[0]!.error), new RegExp(`node1 \\(https://${node1.ip.replaceAll('.', '\\.')}:2380\\) is not covered .*-p dropMembers=node1`));
 });
 
@@ -77,7 +82,11 @@ test('a changed host key on one master is refused, with its fingerprint, before 
   assert.match(String(failure.error), /host key/i);
   assert.match(String(failure.error), /SHA256:[A-Za-z0-9+/]{43}/, 'the fingerprint is shown');
   const others = events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight' && e.host !== 'node2');
-  assert.deepEqual(others.map((e) => e.state), ['cancelled', 'cancelled'], 'the other masters are not blamed');
+  assert.deepEqual(
+    others.map((e) => e.state),
+    ['cancelled', 'cancelled'],
+    'the other masters are not blamed',
+  );
 });
 
 test('a master whose sshd is gone fails the preflight before anything changes', async () => {
@@ -94,6 +103,13 @@ test('a master whose sshd is gone fails the preflight before anything changes', 
   assert.equal(preflight.find((e) => e.host === 'node3')?.state, 'unreachable');
   assert.match(String(preflight.find((e) => e.host === 'node3')?.error), new RegExp(node3.ip.replaceAll('.', '\\.')));
   // The reachable masters are not blamed for node3: they were not compared without it.
-  assert.deepEqual(preflight.filter((e) => e.host !== 'node3').map((e) => e.state), ['cancelled', 'cancelled']);
-  assert.deepEqual(events.filter((e) => e.type === 'undo.started'), [], 'nothing to undo');
+  assert.deepEqual(
+    preflight.filter((e) => e.host !== 'node3').map((e) => e.state),
+    ['cancelled', 'cancelled'],
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === 'undo.started'),
+    [],
+    'nothing to undo',
+  );
 });

@@ -12,8 +12,20 @@ import { pathsOfNode } from '@drbook/sandbox';
 import { parseEvents, runCli } from './support/cli.js';
 import { writeLateFailingKubectl } from './support/late-failure.js';
 import {
-  HA_RUNBOOK, PREFIX_HA, fingerprintNodes, inventoryCopy, readCluster, readKeys, runHa, runningOn, saveSnapshot, useHaSandbox,
-  waitForApiServers, waitForEtcd, writeFailingEtcdctl, type HaSandbox,
+  HA_RUNBOOK,
+  PREFIX_HA,
+  fingerprintNodes,
+  inventoryCopy,
+  readCluster,
+  readKeys,
+  runHa,
+  runningOn,
+  saveSnapshot,
+  useHaSandbox,
+  waitForApiServers,
+  waitForEtcd,
+  writeFailingEtcdctl,
+  type HaSandbox,
 } from './support/ha-sandbox.js';
 
 // Over SSH (one sshd per master, strict host keys); DRBOOK_E2E_HA_LOCAL=1 runs the same tests on local hosts.
@@ -65,7 +77,11 @@ test('validate accepts the runbook; its plan (a dry-run) changes nothing on any 
   const out = result.stdout + result.stderr;
   assert.equal(result.code, 0, out);
   const events = parseEvents(result.stdout);
-  assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing applied');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'change.started'),
+    [],
+    'nothing applied',
+  );
 
   // The membership from facts: each row the member's name, peer URL, its host, its live id and its id in the snapshot.
   const table = events.find((e) => e.type === 'host.finding' && e.stepId === 'preflight' && /^etcd membership \(3 inventory host\(s\), 3 live member\(s\), 3 in the snapshot/.test(e.finding.message));
@@ -87,7 +103,12 @@ test('validate accepts the runbook; its plan (a dry-run) changes nothing on any 
 
   assert.deepEqual(await fingerprintNodes(sbx), before, 'every node byte-identical');
   assert.deepEqual(await readKeys(sbx), keys);
-  if (SSH) assert.deepEqual((await sshLogins(sbx)).map((n, i) => n - logins[i]!), [1, 1, 1], 'one SSH connection per host');
+  if (SSH)
+    assert.deepEqual(
+      (await sshLogins(sbx)).map((n, i) => n - logins[i]!),
+      [1, 1, 1],
+      'one SSH connection per host',
+    );
 });
 
 test('a snapshot that differs on one master is refused by the preflight, before any change', async () => {
@@ -104,7 +125,11 @@ test('a snapshot that differs on one master is refused by the preflight, before 
   assert.equal(result.code, 1, out);
   const events = parseEvents(result.stdout);
   assert.deepEqual(stepsStarted(events), ['upload-snapshot', 'copy-snapshot', 'preflight'], 'no step after the preflight started');
-  assert.deepEqual(events.filter((e) => e.type === 'change.started'), [], 'nothing was changed');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'change.started'),
+    [],
+    'nothing was changed',
+  );
   const finished = Object.fromEntries(events.filter((e) => e.type === 'host.finished' && e.stepId === 'preflight').map((e) => [e.host, e]));
   assert.equal(finished.node2?.state, 'failed');
   assert.match(String(finished.node2?.error), new RegExp(`differs between the hosts \\(node1, node3: ${snap.sha256}; node2: ${other.sha256}\\)`));
@@ -134,10 +159,19 @@ test('a restore that fails on one master rolls every master back: the old 3-memb
   assert.equal(restore.node3?.state, 'done');
   assert.ok(!stepsStarted(events).includes('swap-data-dir'), 'nothing after the failed step started');
   const undone = events.filter((e) => e.type === 'undo.finished');
-  assert.ok(undone.every((e) => e.ok), JSON.stringify(undone.filter((e) => !e.ok)));
+  assert.ok(
+    undone.every((e) => e.ok),
+    JSON.stringify(undone.filter((e) => !e.ok)),
+  );
   for (const host of ['node1', 'node2', 'node3']) {
-    assert.ok(undone.some((e) => e.host === host && e.stepId === 'restore'), `${host}: its (partial) restore undone`);
-    assert.ok(undone.some((e) => e.host === host && e.stepId === 'stop-control-plane'), `${host}: its control plane started again`);
+    assert.ok(
+      undone.some((e) => e.host === host && e.stepId === 'restore'),
+      `${host}: its (partial) restore undone`,
+    );
+    assert.ok(
+      undone.some((e) => e.host === host && e.stepId === 'stop-control-plane'),
+      `${host}: its control plane started again`,
+    );
   }
   assert.equal(events.at(-1)!.state, 'rolled-back');
 
@@ -156,7 +190,10 @@ test('a restore that fails on one master rolls every master back: the old 3-memb
     // var/lib/kubelet is the kubelet's own, beside /var/lib/etcd on every kubeadm node.
     const left = (await readdir(join(p.dataDir, '..'))).filter((name) => name !== 'etcd' && name !== 'kubelet');
     assert.deepEqual(left, [], `${sbx.info.nodes[node]!.name}: no restored or moved data dir left beside etcd`);
-    assert.deepEqual((await readdir(p.manifestsDir)).sort(), CONTROL_PLANE.map((pod) => `${pod}.yaml`));
+    assert.deepEqual(
+      (await readdir(p.manifestsDir)).sort(),
+      CONTROL_PLANE.map((pod) => `${pod}.yaml`),
+    );
   }
   await waitForApiServers(sbx);
 });
@@ -178,7 +215,10 @@ test('a failure on one master after the restored cluster ran rolls every master 
   assert.equal(done('verify-etcd'), 3);
   assert.match(String(events.find((e) => e.type === 'host.finished' && e.stepId === 'verify-nodes' && e.host === 'node2')?.error), /Unauthorized\) \(injected\)/);
   const undone = events.filter((e) => e.type === 'undo.finished');
-  assert.ok(undone.every((e) => e.ok), JSON.stringify(undone.filter((e) => !e.ok)));
+  assert.ok(
+    undone.every((e) => e.ok),
+    JSON.stringify(undone.filter((e) => !e.ok)),
+  );
   for (const step of ['start-control-plane', 'start-etcd', 'swap-data-dir', 'restore', 'stop-control-plane']) {
     assert.deepEqual([...new Set(undone.filter((e) => e.stepId === step).map((e) => e.host))].sort(), ['node1', 'node2', 'node3'], `${step} undone on every master`);
   }
@@ -197,7 +237,10 @@ test('a failure on one master after the restored cluster ran rolls every master 
     assert.deepEqual(await readKeys(sbx, node), keys, `${sbx.info.nodes[node]!.name} serves its pre-restore data again`);
     assert.deepEqual(await runningOn(sbx, node), CONTROL_PLANE);
     const p = pathsOfNode(sbx.info.nodes[node]!.root);
-    assert.deepEqual((await readdir(join(p.dataDir, '..'))).filter((name) => name !== 'etcd' && name !== 'kubelet'), []);
+    assert.deepEqual(
+      (await readdir(join(p.dataDir, '..'))).filter((name) => name !== 'etcd' && name !== 'kubelet'),
+      [],
+    );
   }
   await waitForApiServers(sbx);
 });
@@ -232,7 +275,7 @@ test('--no-rollback leaves the restored cluster for a human; `drbook rollback RU
   await waitForApiServers(sbx);
 });
 
-test('a 3-member restore of a snapshot uploaded from the operator\'s machine brings back exactly that snapshot on every member: 3 members, one leader, one new cluster, nodes Ready', async () => {
+test("a 3-member restore of a snapshot uploaded from the operator's machine brings back exactly that snapshot on every member: 3 members, one leader, one new cluster, nodes Ready", async () => {
   const sbx = sandbox();
   const snap = await snapshot(sbx);
   const oldCluster = await readCluster(sbx);
@@ -252,9 +295,18 @@ test('a 3-member restore of a snapshot uploaded from the operator\'s machine bri
   const events = parseEvents(result.stdout);
   assert.equal(events.at(-1)!.state, 'done');
   const runId = String(events.find((e) => e.type === 'run.started')?.runId);
-  assert.deepEqual(events.filter((e) => e.type === 'change.finished' && e.stepId === 'upload-snapshot' && e.ok).map((e) => e.host).sort(), ['node1', 'node2', 'node3']);
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'change.finished' && e.stepId === 'upload-snapshot' && e.ok)
+      .map((e) => e.host)
+      .sort(),
+    ['node1', 'node2', 'node3'],
+  );
   for (const { snapshot: copy } of Object.values(destinations)) assert.deepEqual(await readFile(copy), await readFile(snap.file), `${copy} is the operator's file`);
-  const preflight = events.filter((e) => e.type === 'host.finding' && e.stepId === 'preflight').map((e) => e.finding.message).join('\n');
+  const preflight = events
+    .filter((e) => e.type === 'host.finding' && e.stepId === 'preflight')
+    .map((e) => e.finding.message)
+    .join('\n');
   assert.match(preflight, new RegExp(`identical on node1, node2, node3 \\(sha256 ${snap.sha256}\\)`));
 
   await waitForEtcd(sbx);
@@ -268,7 +320,7 @@ test('a 3-member restore of a snapshot uploaded from the operator\'s machine bri
 
   // Exactly the snapshot's keys and values, on each member's own data.
   const inSnapshot = readSnapshotKeys(await readFile(snap.file)).keys;
-  assert.deepEqual(Object.keys(snap.keys).sort(), [...inSnapshot].sort(), 'the keys read when the snapshot was taken are the snapshot\'s');
+  assert.deepEqual(Object.keys(snap.keys).sort(), [...inSnapshot].sort(), "the keys read when the snapshot was taken are the snapshot's");
   for (let node = 0; node < 3; node++) {
     const keys = await readKeys(sbx, node);
     assert.deepEqual(keys, snap.keys, `${sbx.info.nodes[node]!.name} serves exactly the snapshot's keys`);
@@ -283,7 +335,15 @@ test('a 3-member restore of a snapshot uploaded from the operator\'s machine bri
     assert.equal(nodes.exitCode, 0, nodes.stderr);
     const items = (JSON.parse(nodes.stdout) as { items: Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }> } }> }).items;
     assert.deepEqual(items.map((i) => i.metadata.name).sort(), ['node1', 'node2', 'node3', 'worker1', 'worker2']);
-    assert.ok(items.every((i) => i.status.conditions.find((c) => c.type === 'Ready')?.status === 'True'), 'every node Ready');
+    assert.ok(
+      items.every((i) => i.status.conditions.find((c) => c.type === 'Ready')?.status === 'True'),
+      'every node Ready',
+    );
   }
-  if (SSH) assert.deepEqual((await sshLogins(sbx)).map((n, i) => n - logins[i]!), [1, 1, 1], 'one SSH connection per host for the whole run');
+  if (SSH)
+    assert.deepEqual(
+      (await sshLogins(sbx)).map((n, i) => n - logins[i]!),
+      [1, 1, 1],
+      'one SSH connection per host for the whole run',
+    );
 });

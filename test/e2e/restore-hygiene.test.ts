@@ -30,8 +30,16 @@ let editedManifest: Buffer;
 
 test('setup: ghosts in the cluster, a snapshot, then a manifest with a small quota and a securityContext user', async () => {
   const sbx = sandbox();
-  const node = { kind: 'Node', apiVersion: 'v1', metadata: { name: 'old-master', labels: { 'node-role.kubernetes.io/control-plane': '' } }, status: { conditions: [{ type: 'Ready', status: 'False' }] } };
-  for (const [key, value] of [[LEASE, '{"kind":"Endpoints","apiVersion":"v1"}'], [GHOST_NODE, JSON.stringify(node)]]) {
+  const node = {
+    kind: 'Node',
+    apiVersion: 'v1',
+    metadata: { name: 'old-master', labels: { 'node-role.kubernetes.io/control-plane': '' } },
+    status: { conditions: [{ type: 'Ready', status: 'False' }] },
+  };
+  for (const [key, value] of [
+    [LEASE, '{"kind":"Endpoints","apiVersion":"v1"}'],
+    [GHOST_NODE, JSON.stringify(node)],
+  ]) {
     const put = await sbx.etcdctl(['put', key!, value!]);
     assert.equal(put.exitCode, 0, put.stderr);
   }
@@ -45,7 +53,11 @@ test('setup: ghosts in the cluster, a snapshot, then a manifest with a small quo
   assert.notEqual(edited, text);
   await writeFile(manifest, edited);
   editedManifest = await readFile(manifest);
-  await retryUntilSuccess(() => sbx.etcdctl(['endpoint', 'health']), Date.now() + 60_000, (last) => `etcd did not come back: ${last.stderr}`);
+  await retryUntilSuccess(
+    () => sbx.etcdctl(['endpoint', 'health']),
+    Date.now() + 60_000,
+    (last) => `etcd did not come back: ${last.stderr}`,
+  );
 });
 
 test('the plan lists the ghosts and the quota raise before any change', async () => {
@@ -75,7 +87,11 @@ test('a restore that fails after the quota edit rolls back: the manifest byte-id
   assert.deepEqual(await readFile(join(sbx.paths.manifestsDir, 'etcd.yaml')), editedManifest, 'byte-identical after the rollback');
   // Only a wait before the retry below, which asserts and fails with what it saw.
   await waitForApiServer(sbx, 60_000).catch(() => undefined);
-  await retryUntilSuccess(() => sbx.etcdctl(['get', LEASE, '--print-value-only']).then((r) => ({ exitCode: r.stdout.includes('Endpoints') ? 0 : 1, stdout: r.stdout, stderr: r.stderr })), Date.now() + 60_000, (last) => `the ghost lease is not back: ${last.stdout}${last.stderr}`);
+  await retryUntilSuccess(
+    () => sbx.etcdctl(['get', LEASE, '--print-value-only']).then((r) => ({ exitCode: r.stdout.includes('Endpoints') ? 0 : 1, stdout: r.stdout, stderr: r.stderr })),
+    Date.now() + 60_000,
+    (last) => `the ghost lease is not back: ${last.stdout}${last.stderr}`,
+  );
 });
 
 test('a restore: the dir owned by the securityContext user with 0700, the first start with a quota that holds the db, ghosts gone, workers kept, the kubelet restarted', async () => {
@@ -100,10 +116,10 @@ test('a restore: the dir owned by the securityContext user with 0700, the first 
   assert.equal(keys.kvs[GHOST_NODE], undefined, 'the ghost Node is gone');
   for (const worker of ['worker1', 'worker2']) assert.ok(keys.kvs[`/registry/minions/${worker}`], `${worker}'s Node is kept`);
   const restartsAfter = JSON.parse(await readFile(sbx.paths.kubeletStateFile, 'utf8')).restarts as number;
-  assert.equal(restartsAfter, restartsBefore + 1, 'the master\'s kubelet restarted once');
+  assert.equal(restartsAfter, restartsBefore + 1, "the master's kubelet restarted once");
 });
 
-test('the workers\' kubelets: each restart counted in its run/kubelet.json; a worker that cannot be reached is named and nothing restored is touched', async () => {
+test("the workers' kubelets: each restart counted in its run/kubelet.json; a worker that cannot be reached is named and nothing restored is touched", async () => {
   const sbx = sandbox();
   const runbook = join(process.cwd(), 'runbooks', 'kubelet-restart.yaml');
   const inventory = parse(await readFile(sbx.info.inventory, 'utf8'));
@@ -112,7 +128,10 @@ test('the workers\' kubelets: each restart counted in its run/kubelet.json; a wo
   const ok = await runCli(['run', runbook, '-i', sbx.info.inventory, '--state-dir', join(sbx.base, 'state-workers'), '--yes', '-o', 'plain']);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   const after = await Promise.all(['worker1', 'worker2'].map(async (w) => JSON.parse(await readFile(stateOf(w), 'utf8')).restarts as number));
-  assert.deepEqual(after, before.map((n) => n + 1));
+  assert.deepEqual(
+    after,
+    before.map((n) => n + 1),
+  );
 
   // worker2 unreachable: an SSH host on an address of this prefix where nothing listens.
   inventory.hosts.worker2 = { connection: 'ssh', address: `${PREFIX}99`, port: 1, user: 'root', hostKeyChecking: 'off', vars: inventory.hosts.worker2.vars };

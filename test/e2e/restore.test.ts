@@ -9,9 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quoteArg } from '@drbook/system';
 import { parseEvents } from './support/cli.js';
-import {
-  PREFIX_RESTORE, fingerprintNode, readKeyspace, readyNodes, runRestore, runningContainers, saveSnapshot, useFileSandbox, waitForApiServer,
-} from './support/sandbox.js';
+import { PREFIX_RESTORE, fingerprintNode, readKeyspace, readyNodes, runRestore, runningContainers, saveSnapshot, useFileSandbox, waitForApiServer } from './support/sandbox.js';
 
 const sandbox = useFileSandbox(PREFIX_RESTORE);
 
@@ -62,7 +60,7 @@ test('run --dry-run and plan of the restore change nothing and show every comman
   }
 });
 
-test('a full restore brings back exactly the snapshot\'s keys, every seeded node Ready, and keeps the old data dir', async () => {
+test("a full restore brings back exactly the snapshot's keys, every seeded node Ready, and keeps the old data dir", async () => {
   const sbx = sandbox();
   const snapshot = await saveSnapshot(sbx, join(sbx.base, 'snapshot.db'));
   const atSnapshot = await readKeyspace(sbx);
@@ -108,7 +106,10 @@ test('a full restore brings back exactly the snapshot\'s keys, every seeded node
 
   // The real kubectl through the API server: every seeded node, Ready (the deleted one is back).
   await waitForApiServer(sbx);
-  assert.deepEqual(await readyNodes(sbx), seededNodes.map((name) => ({ name, ready: 'True' })));
+  assert.deepEqual(
+    await readyNodes(sbx),
+    seededNodes.map((name) => ({ name, ready: 'True' })),
+  );
   assert.deepEqual(await runningContainers(sbx), CONTROL_PLANE.slice().sort());
 
   // The old data dir is kept, the very same directory, still 0700; the new one is 0700 too.
@@ -122,7 +123,10 @@ test('a full restore brings back exactly the snapshot\'s keys, every seeded node
   assert.equal(current.mode & 0o7777, 0o700);
   const leftovers = (await readdir(join(sbx.node.root, 'var', 'lib'))).filter((name) => name.includes('-restore-'));
   assert.deepEqual(leftovers, [], 'no restore dir left behind');
-  assert.deepEqual(await readdir(sbx.paths.manifestsDir).then((names) => names.sort()), CONTROL_PLANE.map((c) => `${c}.yaml`));
+  assert.deepEqual(
+    await readdir(sbx.paths.manifestsDir).then((names) => names.sort()),
+    CONTROL_PLANE.map((c) => `${c}.yaml`),
+  );
 
   // The run's journal, ending in done.
   const journal = await readFile(join(stateDir, 'runs', runId, 'journal.jsonl'), 'utf8');

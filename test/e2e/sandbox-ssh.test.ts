@@ -38,7 +38,11 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
   assert.ok(printed, `an ssh command line in:\n${up.stdout}`);
   const info = (await readSandboxInfo(dir))!;
   const every = [...info.nodes, ...info.workers!];
-  assert.deepEqual(info.workers!.map((n) => n.ip), ['127.0.56.21', '127.0.56.22'], 'the seeded cluster\'s two workers, each its own node');
+  assert.deepEqual(
+    info.workers!.map((n) => n.ip),
+    ['127.0.56.21', '127.0.56.22'],
+    "the seeded cluster's two workers, each its own node",
+  );
   const pids = [...info.pids, ...every.map((n) => n.sshd!.pid!)];
 
   // The printed command, as printed (only the node's address changes), runs a command on each node, workers too.
@@ -53,7 +57,10 @@ test('sandbox up --nodes 3 --ssh prints a working ssh command per node; status s
   const status = await runCli(['sandbox', 'status', '--dir', dir, '--json']);
   assert.equal(status.code, 0, status.stderr);
   const nodes = (JSON.parse(status.stdout) as { nodes: Array<{ sshd: { address: string; port: number; pid: number; alive: boolean } }> }).nodes;
-  assert.deepEqual(nodes.map((n) => `${n.sshd.address}:${n.sshd.port} ${n.sshd.alive}`), every.map((n) => `${n.ip}:${printed[2]} true`));
+  assert.deepEqual(
+    nodes.map((n) => `${n.sshd.address}:${n.sshd.port} ${n.sshd.alive}`),
+    every.map((n) => `${n.ip}:${printed[2]} true`),
+  );
   const human = await runCli(['sandbox', 'status', '--dir', dir]);
   assert.match(human.stdout, new RegExp(`node2 127\\.0\\.56\\.12 \\(master\\): kubelet pid \\d+; sshd 127\\.0\\.56\\.12:${printed[2]} pid ${info.nodes[1]!.sshd!.pid}`));
   assert.match(human.stdout, new RegExp(`worker1 127\\.0\\.56\\.21 \\(worker\\): kubelet pid \\d+; sshd 127\\.0\\.56\\.21:${printed[2]} pid ${info.workers![0]!.sshd!.pid}`));
@@ -101,7 +108,23 @@ test('rehearse --nodes 3 of the multi-master runbook goes over SSH (one connecti
   assert.equal((await runCli(['sandbox', 'down', '--dir', source])).code, 0);
 
   const result = await runCli(
-    ['rehearse', join(REPO, 'runbooks/etcd-restore-ha.yaml'), '--snapshot', snapshot, '--nodes', '3', '--ip-prefix', PREFIX, '--dir', rehearsal, '--state-dir', join(base, 'state'), '--keep', '-o', 'plain'],
+    [
+      'rehearse',
+      join(REPO, 'runbooks/etcd-restore-ha.yaml'),
+      '--snapshot',
+      snapshot,
+      '--nodes',
+      '3',
+      '--ip-prefix',
+      PREFIX,
+      '--dir',
+      rehearsal,
+      '--state-dir',
+      join(base, 'state'),
+      '--keep',
+      '-o',
+      'plain',
+    ],
     { env },
   );
   const out = result.stdout + result.stderr;

@@ -34,7 +34,17 @@ before(async () => {
   inventory = join(base, 'inventory.yaml');
   await writeFile(
     inventory,
-    ['apiVersion: drbook/v1', 'kind: Inventory', 'groups:', '  nodes: { hosts: [r1, r2, box] }', 'hosts:', `  r1: ${ssh('')}`, `  r2: ${ssh(', become: true')}`, '  box: { connection: local }', ''].join('\n'),
+    [
+      'apiVersion: drbook/v1',
+      'kind: Inventory',
+      'groups:',
+      '  nodes: { hosts: [r1, r2, box] }',
+      'hosts:',
+      `  r1: ${ssh('')}`,
+      `  r2: ${ssh(', become: true')}`,
+      '  box: { connection: local }',
+      '',
+    ].join('\n'),
   );
 });
 
@@ -82,9 +92,15 @@ for (const [mode, fail] of [
     assert.equal(finder.find(result.stdout + result.stderr), undefined, 'a piece of a secret in the output');
     if (mode === 'json') {
       const events = parseEvents(result.stdout);
-      const shown = events.filter((e) => e.type === 'output').map((e) => e.text).join('');
+      const shown = events
+        .filter((e) => e.type === 'output')
+        .map((e) => e.text)
+        .join('');
       assert.match(shown, /used on r2: \*\*\*/);
-      assert.ok(events.some((e) => e.type === 'undo.finished' && e.stepId === 'split' && e.ok), 'the rollback ran the undo that prints the secret');
+      assert.ok(
+        events.some((e) => e.type === 'undo.finished' && e.stepId === 'split' && e.ok),
+        'the rollback ran the undo that prints the secret',
+      );
     } else {
       assert.match(result.stdout + result.stderr, /used on box: \*\*\*/);
     }
@@ -103,7 +119,7 @@ for (const [mode, fail] of [
   });
 }
 
-test('the plan says where a secret still reaches a program\'s argv: the step, the param, the program', async () => {
+test("the plan says where a secret still reaches a program's argv: the step, the param, the program", async () => {
   const dir = await mkdtemp(join(base, 'plan-'));
   const runbook = join(dir, 'argv.yaml');
   await writeFile(
@@ -155,7 +171,10 @@ test('drbook rollback without a secret its undos need refuses before any change,
 
   const refused = await runCli(['rollback', runId, '-o', 'plain'], { stateDir });
   assert.equal(refused.code, 2, refused.stdout + refused.stderr);
-  assert.match(refused.stderr, /the undo of step `use` on box, step `split` on box needs the secret param `token`, which is never journaled: give it again with -p token=\.\.\. or in the environment as DRBOOK_PARAM_TOKEN/);
+  assert.match(
+    refused.stderr,
+    /the undo of step `use` on box, step `split` on box needs the secret param `token`, which is never journaled: give it again with -p token=\.\.\. or in the environment as DRBOOK_PARAM_TOKEN/,
+  );
   assert.match(refused.stderr, /nothing was changed/);
   assert.doesNotMatch(refused.stderr, /at .*\.js:\d+/, 'no stack trace');
   assert.equal(await readFile(journalFile, 'utf8'), journalBefore, 'the refused rollback wrote nothing');
@@ -166,7 +185,7 @@ test('drbook rollback without a secret its undos need refuses before any change,
   assert.equal(finder.find(done.stdout + done.stderr + (await readFile(journalFile, 'utf8'))), undefined);
 });
 
-test('a secret inside an action\'s path: journaled by name, so the rollback (in the run, and drbook rollback later) puts the file back where it was', async () => {
+test("a secret inside an action's path: journaled by name, so the rollback (in the run, and drbook rollback later) puts the file back where it was", async () => {
   const dir = await mkdtemp(join(base, 'path-'));
   const token = randomBytes(12).toString('hex');
   const finder = new FragmentFinder([token]);

@@ -6,7 +6,15 @@ import { readVerdict } from '../../src/engine/change-check.js';
 import { parseFaults } from '../../src/engine/faults.js';
 import type { ExecResult } from '../../src/core/transport.js';
 
-const result = (stdout: string, exitCode: number | null = 0, extra: Partial<ExecResult> = {}): ExecResult => ({ exitCode, stdout, stderr: '', durationMs: 1, timedOut: false, cancelled: false, ...extra });
+const result = (stdout: string, exitCode: number | null = 0, extra: Partial<ExecResult> = {}): ExecResult => ({
+  exitCode,
+  stdout,
+  stderr: '',
+  durationMs: 1,
+  timedOut: false,
+  cancelled: false,
+  ...extra,
+});
 
 test('the first word of the first line is the verdict; the rest says why', () => {
   assert.deepEqual(readVerdict(result('applied\n')), { verdict: 'applied', detail: 'applied' });

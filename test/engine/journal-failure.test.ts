@@ -29,7 +29,11 @@ test('after a failed write: intents are refused, other entries kept in memory, a
   const stateDir = await tempDir(t);
   const real = await JournalWriter.create(stateDir, header('r1', ['m1']));
   let failing = false;
-  const writer = { path: real.path, write: (e: JournalEntry) => (failing ? Promise.reject(new DrbookError('journal', 'cannot write the journal: ENOSPC')) : real.write(e)), close: () => real.close() } as unknown as JournalWriter;
+  const writer = {
+    path: real.path,
+    write: (e: JournalEntry) => (failing ? Promise.reject(new DrbookError('journal', 'cannot write the journal: ENOSPC')) : real.write(e)),
+    close: () => real.close(),
+  } as unknown as JournalWriter;
   const recorder = new RunRecorder(writer, new EventBus(), new Masker(), [header('r1', ['m1'])]);
   const failures: string[] = [];
   recorder.onJournalFailure((e) => failures.push(e.message));
@@ -44,7 +48,11 @@ test('after a failed write: intents are refused, other entries kept in memory, a
   failing = false;
   assert.equal(await recorder.appendMissing(stateDir, 'r1'), undefined);
   const onDisk = await readJournal(stateDir, 'r1');
-  assert.deepEqual(onDisk.map((e) => e.t), ['run', 'plan', 'step', 'end'], 'the refused intent never existed; everything else is there, in order');
+  assert.deepEqual(
+    onDisk.map((e) => e.t),
+    ['run', 'plan', 'step', 'end'],
+    'the refused intent never existed; everything else is there, in order',
+  );
 });
 
 test('a run whose journal fails after a change rolls back from memory, verifies, exits 1, and says the file is incomplete; without rollback it exits 3', async (t) => {

@@ -52,7 +52,10 @@ test('an unreachable host during the cross-host phase fails as unreachable; the 
   };
   const outcome = await runStep(compiled, env, () => false);
   assert.equal(compared, false, 'hosts are not compared without one of them');
-  assert.deepEqual(outcome.hosts.map((h) => `${h.host} ${h.state}`), ['a cancelled', 'b unreachable', 'c cancelled']);
+  assert.deepEqual(
+    outcome.hosts.map((h) => `${h.host} ${h.state}`),
+    ['a cancelled', 'b unreachable', 'c cancelled'],
+  );
   assert.match(String(outcome.hosts[1]!.error?.message), /cannot connect to b:22/);
   assert.equal(outcome.hosts[0]!.error, undefined, 'a is not blamed for b');
 });

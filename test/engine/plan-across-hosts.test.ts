@@ -68,6 +68,9 @@ test('an error on one host found across hosts stops the step on every host', asy
   assert.equal(outcome.state, 'failed');
   assert.equal(seen.size, 0, 'no host was planned');
   assert.equal(events.filter((e) => e.type === 'change.started').length, 0);
-  assert.deepEqual(outcome.hosts.map((h) => h.state), ['cancelled', 'failed', 'cancelled']);
+  assert.deepEqual(
+    outcome.hosts.map((h) => h.state),
+    ['cancelled', 'failed', 'cancelled'],
+  );
   assert.match(String(outcome.hosts[1]!.error?.message), /duplicate member m1/);
 });

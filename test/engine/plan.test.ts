@@ -66,7 +66,11 @@ test('a sound plan: every host-step and step is `planned`, never `done`; nothing
   assert.equal(events.filter((e) => e.type === 'change.started').length, 0);
   for (const f of ['one-a', 'one-b', 'two-a', 'two-b']) assert.equal(existsSync(join(dir, f)), false, `${f}: nothing applied`);
   assert.equal(existsSync(join(dir, 'state', 'runs')), false, 'no journal');
-  assert.deepEqual(outcome.irreversible.map((l) => l.split(':').slice(0, 2).join(':')), ['a: step two', 'b: step two'], 'only step two has no undo');
+  assert.deepEqual(
+    outcome.irreversible.map((l) => l.split(':').slice(0, 2).join(':')),
+    ['a: step two', 'b: step two'],
+    'only step two has no undo',
+  );
   assert.equal(closed(), 1);
   assert.deepEqual(events.at(-1) && [events.at(-1)!.type, (events.at(-1) as { state: string }).state], ['run.finished', 'planned']);
 });
@@ -91,7 +95,7 @@ test('a host whose plan fails is `failed` with its problem; the other hosts stay
   assert.equal(warned.length, 1, 'the missing source is a warning in a plan');
 });
 
-test('a plan runs its probes under the step\'s timeout: a probe slower than the step is killed and the host fails with the timeout', async (t) => {
+test("a plan runs its probes under the step's timeout: a probe slower than the step is killed and the host fails with the timeout", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-plan-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const slowProbe: ActionDefinition<Record<string, never>> = {
@@ -108,10 +112,17 @@ test('a plan runs its probes under the step\'s timeout: a probe slower than the 
   const step = { id: 'slow', name: 'Slow', uses: slowProbe.name, with: {}, retries: 0, retryDelayMs: 0, timeoutMs: 200 };
   const compiled: CompiledStep = { step, hosts: hosts.map((h) => ({ step, host: h, action: slowProbe, args: {}, enabled: true })) };
   const recorder = new RunRecorder(undefined, new EventBus(), new Masker());
-  const env = { run: { id: 'r', startedAt: '', dryRun: true, stateDir: dir }, pool: await openTransportPool(hosts), recorder, signal: new AbortController().signal, confirm: async () => true, nextIndex: new Map() };
+  const env = {
+    run: { id: 'r', startedAt: '', dryRun: true, stateDir: dir },
+    pool: await openTransportPool(hosts),
+    recorder,
+    signal: new AbortController().signal,
+    confirm: async () => true,
+    nextIndex: new Map(),
+  };
   const started = Date.now();
   const outcome = await runStep(compiled, env, () => false, 'plan');
-  assert.ok(Date.now() - started < 3000, 'killed at the step timeout, not after the probe\'s 5 s');
+  assert.ok(Date.now() - started < 3000, "killed at the step timeout, not after the probe's 5 s");
   assert.equal(outcome.state, 'failed');
   assert.equal(outcome.hosts[0]!.error?.kind, 'timeout');
   assert.match(outcome.hosts[0]!.problems?.[0] ?? '', /ran past its timeout of 200ms/);
@@ -145,15 +156,28 @@ test('plan mode keeps the cross-host phase and its refusals, but still plans eve
   const memberOf: Record<string, string> = { a: 'm1', b: 'm1', c: 'm3' };
   const step = { id: 'members', name: 'Members', uses: members.name, with: {}, retries: 0, retryDelayMs: 0 };
   const compiled: CompiledStep = { step, hosts: hosts.map((h) => ({ step, host: h, action: members, args: { member: memberOf[h.name]! }, enabled: true })) };
-  const env = { run: { id: 'r', startedAt: '', dryRun: true, stateDir: dir }, pool: await openTransportPool(hosts), recorder: new RunRecorder(undefined, new EventBus(), new Masker()), signal: new AbortController().signal, confirm: async () => true, nextIndex: new Map() };
+  const env = {
+    run: { id: 'r', startedAt: '', dryRun: true, stateDir: dir },
+    pool: await openTransportPool(hosts),
+    recorder: new RunRecorder(undefined, new EventBus(), new Masker()),
+    signal: new AbortController().signal,
+    confirm: async () => true,
+    nextIndex: new Map(),
+  };
   const outcome = await runStep(compiled, env, () => false, 'plan');
   assert.equal(outcome.state, 'failed');
-  assert.deepEqual(outcome.hosts.map((h) => h.state), ['planned', 'failed', 'planned']);
+  assert.deepEqual(
+    outcome.hosts.map((h) => h.state),
+    ['planned', 'failed', 'planned'],
+  );
   assert.deepEqual(outcome.hosts[1]!.problems, ['duplicate member m1']);
   assert.deepEqual(planned.sort(), ['a:m1,m3', 'b:m1,m3', 'c:m1,m3']);
   // The same step in apply mode refuses before planning anyone.
   planned.length = 0;
   const applied = await runStep(compiled, { ...env, run: { ...env.run, dryRun: false } }, () => false);
-  assert.deepEqual(applied.hosts.map((h) => h.state), ['cancelled', 'failed', 'cancelled']);
+  assert.deepEqual(
+    applied.hosts.map((h) => h.state),
+    ['cancelled', 'failed', 'cancelled'],
+  );
   assert.deepEqual(planned, []);
 });

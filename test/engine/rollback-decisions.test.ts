@@ -60,9 +60,20 @@ let clock = 0;
 const at = () => new Date(Date.UTC(2026, 10, 23, 12, 0, 0, clock++)).toISOString();
 const lit = (v: string) => [{ t: 'lit' as const, v }];
 /** The intent of change `name` (step/host/index), with a check unless `check: false`. */
-function intent(name: string, stepId: string, host: string, index: number, options: { check?: boolean; undo?: boolean; subjects?: string[]; readOnly?: boolean; undoOnFailure?: boolean } = {}): JournalEntry {
+function intent(
+  name: string,
+  stepId: string,
+  host: string,
+  index: number,
+  options: { check?: boolean; undo?: boolean; subjects?: string[]; readOnly?: boolean; undoOnFailure?: boolean } = {},
+): JournalEntry {
   return {
-    t: 'intent', at: at(), stepId, host, index, description: name,
+    t: 'intent',
+    at: at(),
+    stepId,
+    host,
+    index,
+    description: name,
     undo: options.undo === false ? null : { description: `undo ${name}`, command: lit(`undo ${name}`) },
     undoOnFailure: options.undoOnFailure ?? false,
     readOnly: options.readOnly ?? false,
@@ -76,10 +87,25 @@ async function rollback(entries: JournalEntry[], hosts: FakeHost[], hostHeld?: (
   const bus = new EventBus();
   const events: TimedEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const recorder = new RunRecorder(undefined, bus, new Masker(), [header('r1', hosts.map((h) => h.hostName)), ...entries]);
+  const recorder = new RunRecorder(undefined, bus, new Masker(), [
+    header(
+      'r1',
+      hosts.map((h) => h.hostName),
+    ),
+    ...entries,
+  ]);
   const pool: TransportPool = { get: async (name) => hosts.find((h) => h.hostName === name)!, closeAll: async () => undefined };
   const inventory = new Map<string, Host>(hosts.map((h) => [h.hostName, { name: h.hostName, connection: 'ssh', ssh: {}, vars: {}, groups: [] }]));
-  const outcome = await rollbackRun({ recorder, pool, hosts: inventory, run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' }, secretsByHost: new Map(), signal: new AbortController().signal, reason: 'test', hostHeld });
+  const outcome = await rollbackRun({
+    recorder,
+    pool,
+    hosts: inventory,
+    run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' },
+    secretsByHost: new Map(),
+    signal: new AbortController().signal,
+    reason: 'test',
+    hostHeld,
+  });
   return { outcome, events, recorder, history: replayJournal(recorder.entries) };
 }
 
@@ -111,9 +137,16 @@ test('cannot tell: left and named; the host stops there (older undos depend on i
   const m1 = new FakeHost('m1', new Set(['keep-old', 'restore']), new Map([['move-in', () => 'cannot tell: the test says so']]));
   const m2 = new FakeHost('m2', new Set(['keep-old', 'restore', 'move-in']));
   const entries = [
-    intent('restore', 'restore', 'm1', 0), result('restore', 'm1', 0), intent('restore', 'restore', 'm2', 0), result('restore', 'm2', 0),
-    intent('keep-old', 'swap', 'm1', 0), result('swap', 'm1', 0), intent('keep-old', 'swap', 'm2', 0), result('swap', 'm2', 0),
-    intent('move-in', 'swap', 'm1', 1), intent('move-in', 'swap', 'm2', 1),
+    intent('restore', 'restore', 'm1', 0),
+    result('restore', 'm1', 0),
+    intent('restore', 'restore', 'm2', 0),
+    result('restore', 'm2', 0),
+    intent('keep-old', 'swap', 'm1', 0),
+    result('swap', 'm1', 0),
+    intent('keep-old', 'swap', 'm2', 0),
+    result('swap', 'm2', 0),
+    intent('move-in', 'swap', 'm1', 1),
+    intent('move-in', 'swap', 'm2', 1),
   ];
   const { outcome } = await rollback(entries, [m1, m2]);
   assert.equal(outcome.ok, false);
@@ -133,7 +166,7 @@ test('a `run:` step without a check cut off in flight may or may not have happen
   assert.equal(history.rollbackNeed(history.changes[0]!), 'undo', 'a, not undone: left for the next rollback');
 });
 
-test('without a check, a completed change is undone on the journal\'s word and reported as such', async () => {
+test("without a check, a completed change is undone on the journal's word and reported as such", async () => {
   const m1 = new FakeHost('m1', new Set(['a']));
   const { outcome } = await rollback([intent('a', 'one', 'm1', 0, { check: false }), result('one', 'm1', 0)], [m1]);
   assert.equal(outcome.ok, true);
@@ -170,25 +203,37 @@ test('the final probe checks the first change on each subject: a start undone be
   // the start's "applied" and the stop's "reverted": only the stop, first on the subject, counts.
   const m1 = new FakeHost('m1', new Set(['stop', 'start']), new Map(), new Set(), (name, host) => {
     if (name === 'start') host.applied.delete('start'); // pods stopped again
-    if (name === 'stop') { host.applied.delete('stop'); host.applied.add('start'); } // pods running again
+    if (name === 'stop') {
+      host.applied.delete('stop');
+      host.applied.add('start');
+    } // pods running again
   });
   const entries = [intent('stop', 'stop', 'm1', 0, { subjects: ['pod:etcd'] }), result('stop', 'm1', 0), intent('start', 'start', 'm1', 0, { subjects: ['pod:etcd'] }), result('start', 'm1', 0)];
   const { outcome, history } = await rollback(entries, [m1]);
   assert.equal(outcome.ok, true, outcome.left.join('\n'));
-  assert.deepEqual(history.changes.map((c) => c.probes.map((p) => p.phase).join(',')), ['before-undo,after-undo,final', 'before-undo,after-undo']);
+  assert.deepEqual(
+    history.changes.map((c) => c.probes.map((p) => p.phase).join(',')),
+    ['before-undo,after-undo,final', 'before-undo,after-undo'],
+  );
 });
 
 test('a failed change without a check nor undoOnFailure changed nothing; with undoOnFailure it is undone; read-only ones are skipped', async () => {
   const m1 = new FakeHost('m1', new Set(['restore']));
   const entries = [
-    intent('verify', 'verify', 'm1', 0, { check: false, undo: false, readOnly: true }), result('verify', 'm1', 0),
-    intent('restore', 'restore', 'm1', 0, { check: false, undoOnFailure: true }), result('restore', 'm1', 0, false),
-    intent('later', 'late', 'm1', 0, { check: false }), result('late', 'm1', 0, false),
+    intent('verify', 'verify', 'm1', 0, { check: false, undo: false, readOnly: true }),
+    result('verify', 'm1', 0),
+    intent('restore', 'restore', 'm1', 0, { check: false, undoOnFailure: true }),
+    result('restore', 'm1', 0, false),
+    intent('later', 'late', 'm1', 0, { check: false }),
+    result('late', 'm1', 0, false),
   ];
   const { outcome } = await rollback(entries, [m1]);
   assert.equal(outcome.ok, true);
   assert.deepEqual(undosRun(m1), ['restore']);
-  assert.deepEqual(m1.commands.filter((c) => c.startsWith('check')), []);
+  assert.deepEqual(
+    m1.commands.filter((c) => c.startsWith('check')),
+    [],
+  );
 });
 
 test('no check can run (the host is gone from the inventory, a check fails): cannot tell, never reverted', async () => {
@@ -202,22 +247,31 @@ test('resume resolves each change cut off in flight by its check: applied → re
   const m1 = new FakeHost('m1', new Set(['applied-one']), new Map([['doubt', () => 'cannot tell: the test says so']]));
   const entries: JournalEntry[] = [
     header('r1', ['m1']),
-    intent('applied-one', 'a', 'm1', 0), intent('never-ran', 'b', 'm1', 0), intent('doubt', 'c', 'm1', 0), intent('no-check', 'd', 'm1', 0, { check: false }),
+    intent('applied-one', 'a', 'm1', 0),
+    intent('never-ran', 'b', 'm1', 0),
+    intent('doubt', 'c', 'm1', 0),
+    intent('no-check', 'd', 'm1', 0, { check: false }),
   ];
   const recorder = new RunRecorder(undefined, new EventBus(), new Masker(), entries);
   const pool: TransportPool = { get: async () => m1, closeAll: async () => undefined };
   const failure = await resolveInFlight(recorder, { recorder, pool, secretsByHost: new Map(), signal: new AbortController().signal, knownHosts: new Set(['m1']) });
   assert.match(failure ?? '', /\[host m1, step c\] change #0 \(doubt\): cut off in flight, and its check cannot tell whether it happened: the test says so/);
   const history = replayJournal(recorder.entries);
-  assert.deepEqual(history.changes.map((c) => [c.description, c.status, c.result?.resolved]), [
-    ['applied-one', 'ok', 'applied'],
-    ['never-ran', 'failed', 'reverted'],
-    ['doubt', 'failed', 'unknown'],
-    ['no-check', 'in-flight', undefined],
-  ]);
+  assert.deepEqual(
+    history.changes.map((c) => [c.description, c.status, c.result?.resolved]),
+    [
+      ['applied-one', 'ok', 'applied'],
+      ['never-ran', 'failed', 'reverted'],
+      ['doubt', 'failed', 'unknown'],
+      ['no-check', 'in-flight', undefined],
+    ],
+  );
   assert.equal(history.hostStep('c', 'm1')?.state, 'failed');
   // A later rollback undoes the one that happened, looks again at the doubt, and lists the unchecked one.
-  assert.deepEqual(history.changesToRollBack().map((c) => c.description), ['no-check', 'doubt', 'never-ran', 'applied-one']);
+  assert.deepEqual(
+    history.changesToRollBack().map((c) => c.description),
+    ['no-check', 'doubt', 'never-ran', 'applied-one'],
+  );
 });
 
 test('the host locks cover the probes: on a host whose lock the run does not hold, no check runs and nothing is undone (cannot tell); the other hosts roll back', async () => {

@@ -52,7 +52,18 @@ const at = () => new Date(Date.UTC(2026, 10, 23, 12, 0, 0, clock++)).toISOString
 const lit = (v: string) => [{ t: 'lit' as const, v }];
 /** Change `name` applied (intent + ok result) at step/host/index; `inFlight`: no result (kill -9). */
 function change(name: string, stepId: string, host: string, index: number, options: { inFlight?: boolean } = {}): JournalEntry[] {
-  const intent: JournalEntry = { t: 'intent', at: at(), stepId, host, index, description: name, undo: { description: `undo ${name}`, command: lit(`undo ${name}`) }, undoOnFailure: false, readOnly: false, check: lit(`check ${name}`) };
+  const intent: JournalEntry = {
+    t: 'intent',
+    at: at(),
+    stepId,
+    host,
+    index,
+    description: name,
+    undo: { description: `undo ${name}`, command: lit(`undo ${name}`) },
+    undoOnFailure: false,
+    readOnly: false,
+    check: lit(`check ${name}`),
+  };
   return options.inFlight ? [intent] : [intent, { t: 'result', at: at(), stepId, host, index, ok: true, durationMs: 1 }];
 }
 
@@ -60,7 +71,13 @@ async function rollback(entries: JournalEntry[], hosts: FakeHost[], signal = new
   const bus = new EventBus();
   const events: TimedEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const recorder = new RunRecorder(undefined, bus, new Masker(), [header('r1', hosts.map((h) => h.hostName)), ...entries]);
+  const recorder = new RunRecorder(undefined, bus, new Masker(), [
+    header(
+      'r1',
+      hosts.map((h) => h.hostName),
+    ),
+    ...entries,
+  ]);
   const pool: TransportPool = { get: async (name) => hosts.find((h) => h.hostName === name)!, closeAll: async () => undefined };
   const inventory = new Map<string, Host>(hosts.map((h) => [h.hostName, { name: h.hostName, connection: 'ssh', ssh: {}, vars: {}, groups: [] }]));
   const outcome = await rollbackRun({ recorder, pool, hosts: inventory, run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' }, secretsByHost: new Map(), signal, reason: 'test' });
@@ -68,14 +85,22 @@ async function rollback(entries: JournalEntry[], hosts: FakeHost[], signal = new
 }
 
 /** The undo commands, in the order they ran (all hosts), or one host's. */
-const undos = (log: string[], host?: string) => log.filter((l) => l.split(' ')[1] === 'undo' && (host === undefined || l.startsWith(`${host} `))).map((l) => (host ? l.split(' ')[2]! : `${l.split(' ')[0]} ${l.split(' ')[2]}`));
+const undos = (log: string[], host?: string) =>
+  log.filter((l) => l.split(' ')[1] === 'undo' && (host === undefined || l.startsWith(`${host} `))).map((l) => (host ? l.split(' ')[2]! : `${l.split(' ')[0]} ${l.split(' ')[2]}`));
 
-test('completed steps are undone newest first, each host\'s changes in reverse, with a barrier per step across hosts', async () => {
+test("completed steps are undone newest first, each host's changes in reverse, with a barrier per step across hosts", async () => {
   const log: string[] = [];
   // m1 is slow: without a barrier m2 would start step one's undos before m1 finished step two's.
   const m1 = new FakeHost('m1', new Set(['a1', 'a2', 'b1', 'b2']), log, 15);
   const m2 = new FakeHost('m2', new Set(['a3', 'b3']), log, 0);
-  const entries = [...change('a1', 'one', 'm1', 0), ...change('a3', 'one', 'm2', 0), ...change('a2', 'one', 'm1', 1), ...change('b1', 'two', 'm1', 0), ...change('b3', 'two', 'm2', 0), ...change('b2', 'two', 'm1', 1)];
+  const entries = [
+    ...change('a1', 'one', 'm1', 0),
+    ...change('a3', 'one', 'm2', 0),
+    ...change('a2', 'one', 'm1', 1),
+    ...change('b1', 'two', 'm1', 0),
+    ...change('b3', 'two', 'm2', 0),
+    ...change('b2', 'two', 'm1', 1),
+  ];
   const { outcome, events } = await rollback(entries, [m1, m2]);
   assert.equal(outcome.ok, true, outcome.left.join('\n'));
   assert.equal(outcome.undone, 6);
@@ -99,7 +124,10 @@ test('hosts are undone in parallel within a step, also a step that ran `serial: 
   assert.equal(outcome.ok, true, outcome.left.join('\n'));
   for (const h of hosts) assert.deepEqual(undos(log, h.hostName), [`t-${h.hostName}`, `s-${h.hostName}`]);
   const firstEnd = events.findIndex((e) => e.type === 'undo.finished');
-  const startedBefore = events.slice(0, firstEnd).filter((e) => e.type === 'undo.started').map((e) => (e as { host: string }).host);
+  const startedBefore = events
+    .slice(0, firstEnd)
+    .filter((e) => e.type === 'undo.started')
+    .map((e) => (e as { host: string }).host);
   assert.deepEqual(startedBefore.sort(), ['m1', 'm2', 'm3'], 'every host began its undo before any finished');
 });
 
@@ -118,8 +146,15 @@ test('a failing undo stops that host (its older undos are not run, across steps 
     'm1: step one: a1 (not undone: an earlier undo on this host failed or could not tell)',
   ]);
   assert.equal(outcome.undone, 2);
-  assert.deepEqual(history.changesToRollBack().map((c) => `${c.host}:${c.description}`), ['m1:b2', 'm1:b1', 'm1:a1']);
-  assert.deepEqual(log.filter((l) => l.startsWith('m1 ') && l.includes('check')).map((l) => l.split(' ')[2]), ['b2', 'b2'], 'no final check on a host that stopped');
+  assert.deepEqual(
+    history.changesToRollBack().map((c) => `${c.host}:${c.description}`),
+    ['m1:b2', 'm1:b1', 'm1:a1'],
+  );
+  assert.deepEqual(
+    log.filter((l) => l.startsWith('m1 ') && l.includes('check')).map((l) => l.split(' ')[2]),
+    ['b2', 'b2'],
+    'no final check on a host that stopped',
+  );
 });
 
 test('a change cut off in flight is probed first: its check runs before any undo on its host; applied → undone, reverted → left alone', async () => {
@@ -134,7 +169,10 @@ test('a change cut off in flight is probed first: its check runs before any undo
     const beforeFinal = log.slice(0, log.length - 1); // the last line is the final postcondition probe of c1 (the first change on its subject)
     assert.deepEqual(beforeFinal.slice(0, expected.length), expected);
     assert.deepEqual([outcome.undone, outcome.foundReverted], applied ? [2, 0] : [1, 1]);
-    assert.deepEqual(history.changes.map((c) => c.probes.map((p) => `${p.phase}:${p.verdict}`)[0]), ['before-undo:applied', `before-undo:${applied ? 'applied' : 'reverted'}`]);
+    assert.deepEqual(
+      history.changes.map((c) => c.probes.map((p) => `${p.phase}:${p.verdict}`)[0]),
+      ['before-undo:applied', `before-undo:${applied ? 'applied' : 'reverted'}`],
+    );
   }
 });
 

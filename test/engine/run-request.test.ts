@@ -32,7 +32,7 @@ test('a new run: rollback on failure and on interrupt by default, a fresh run id
   assert.deepEqual([given.runId, given.rollbackOnFailure, given.onInterrupt, given.ignoreRuns], ['r-given', false, 'stop', ['x']]);
 });
 
-test('a resume keeps the run\'s id and start from the journal, and lays the secrets given now over its journaled parameters', () => {
+test("a resume keeps the run's id and start from the journal, and lays the secrets given now over its journaled parameters", () => {
   const journal = [{ ...header('r-old'), cliParams: { target: '/tmp/x', mode: 'fast' } }];
   const request = buildRunRequest(input({ cliParams: { token: 's3cret', mode: 'slow' }, resumeFrom: journal, runId: 'ignored' }));
   assert.equal(request.runId, 'r-old');

@@ -30,7 +30,10 @@ function countingPool() {
 test('withTransportPool closes the pool after the work returns and after it throws, and passes the result or error on', async () => {
   const { count, openPool } = countingPool();
   assert.equal(await withTransportPool({ hosts: [], openPool }, async () => 42), 42);
-  await assert.rejects(withTransportPool({ hosts: [], openPool }, async () => Promise.reject(new Error('boom'))), /boom/);
+  await assert.rejects(
+    withTransportPool({ hosts: [], openPool }, async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   assert.deepEqual(count, { opened: 2, closed: 2 });
 });
 

@@ -18,10 +18,19 @@ test('every undo still to run has its secrets, per host; those already undone ne
     { t: 'undo-result', at, stepId: 'b', host: 'm1', index: 0, ok: true, durationMs: 1 },
     intent('c', 'm1', 0),
   ];
-  checkUndoSecrets(entries, new Map([['m1', { token: 'abcd-1' }], ['m2', { token: 'abcd-2' }]]));
+  checkUndoSecrets(
+    entries,
+    new Map([
+      ['m1', { token: 'abcd-1' }],
+      ['m2', { token: 'abcd-2' }],
+    ]),
+  );
   assert.throws(
     () => checkUndoSecrets(entries, new Map([['m1', { token: 'abcd-1' }]])),
-    (error: Error) => error instanceof InputError && /the undo of step `a` on m2 needs the secret param `token`.*-p token=\.\.\. or in the environment as DRBOOK_PARAM_TOKEN/.test(error.message) && !/other/.test(error.message),
+    (error: Error) =>
+      error instanceof InputError &&
+      /the undo of step `a` on m2 needs the secret param `token`.*-p token=\.\.\. or in the environment as DRBOOK_PARAM_TOKEN/.test(error.message) &&
+      !/other/.test(error.message),
   );
 });
 
@@ -31,8 +40,14 @@ test('many places are summed up; a secret too short to be masked is refused too'
   assert.throws(() => checkUndoSecrets(entries, new Map([['m1', { pw: 'ab' }]])), /secret param `pw` is refused: a secret must have at least 4/);
 });
 
-test('a change\'s check, where the journal has one, needs its secrets too', () => {
-  const entry = { ...intent('a', 'm1', 0), check: [{ t: 'lit', v: 'test -e ' }, { t: 'secret', name: 'pw' }] } as unknown as JournalEntry;
+test("a change's check, where the journal has one, needs its secrets too", () => {
+  const entry = {
+    ...intent('a', 'm1', 0),
+    check: [
+      { t: 'lit', v: 'test -e ' },
+      { t: 'secret', name: 'pw' },
+    ],
+  } as unknown as JournalEntry;
   assert.throws(() => checkUndoSecrets([entry], new Map()), /the undo of step `a` on m1 needs the secret param `pw`/);
   checkUndoSecrets([entry], new Map([['m1', { pw: 'long-enough' }]]));
 });

@@ -54,7 +54,14 @@ async function runMove(t: { after: (fn: () => Promise<void>) => void }, staysDow
   const bus = new EventBus();
   const events: TimedEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const env = { run: { id: 'r', startedAt: '', dryRun: false, stateDir: dir }, pool, recorder: new RunRecorder(undefined, bus, new Masker()), signal: new AbortController().signal, confirm: async () => true, nextIndex: new Map() };
+  const env = {
+    run: { id: 'r', startedAt: '', dryRun: false, stateDir: dir },
+    pool,
+    recorder: new RunRecorder(undefined, bus, new Masker()),
+    signal: new AbortController().signal,
+    confirm: async () => true,
+    nextIndex: new Map(),
+  };
   const outcome = await runStep(compiled, env, () => false);
   return { outcome, events, dir };
 }

@@ -15,7 +15,7 @@ test('kubeadm defaults: localhost endpoint, healthcheck-client pair', async () =
   assert.equal(plan.sources.endpoints, 'kubeadm default');
 });
 
-test('without a healthcheck pair, the API server\'s etcd client pair is used', async () => {
+test("without a healthcheck pair, the API server's etcd client pair is used", async () => {
   const transport = new FakeTransport(files('/etc/kubernetes/pki/apiserver-etcd-client.crt'));
   const plan = await resolveEtcdCredentials(transport, {}, {}, {});
   assert.equal(plan.certFile, '/etc/kubernetes/pki/apiserver-etcd-client.crt');

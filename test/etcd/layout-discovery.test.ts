@@ -36,7 +36,10 @@ test('RKE2: the pod manifest under agent/pod-manifests and the config file read 
   assert.equal(f.hostDataDir, '/var/lib/rancher/rke2/server/db/etcd');
   const missing = await discoverEtcdMember(fakeHost({ '/var/lib/rancher/rke2/agent/pod-manifests/etcd.yaml': 'manifests/rke2-etcd.yaml' }));
   assert.equal(missing.ok, false);
-  assert.match((missing as { problem: string }).problem, /^unsupported layout: etcd is configured by \S+etcd\.yaml with --config-file=\S+ \(\/var\/lib\/rancher\/rke2\/server\/db\/etcd\/config does not exist on fake\)/);
+  assert.match(
+    (missing as { problem: string }).problem,
+    /^unsupported layout: etcd is configured by \S+etcd\.yaml with --config-file=\S+ \(\/var\/lib\/rancher\/rke2\/server\/db\/etcd\/config does not exist on fake\)/,
+  );
 });
 
 test('kubespray: etcd.service + /etc/etcd.env; the version from the binary (an ELF), the owner ids from `id`', async () => {
@@ -60,7 +63,12 @@ test('kubespray: etcd.service + /etc/etcd.env; the version from the binary (an E
   assert.deepEqual({ user: f.owner.user, uid: f.owner.uid, gid: f.owner.gid }, { user: 'root', uid: 0, gid: 0 });
   assert.deepEqual(f.version, { version: '3.6.14', from: '/usr/local/bin/etcd --version' });
   assert.equal(f.binary, '/usr/local/bin/etcd');
-  assert.deepEqual(f.client, { caFile: '/etc/ssl/etcd/ssl/ca.pem', certFile: '/etc/ssl/etcd/ssl/admin-node2.pem', keyFile: '/etc/ssl/etcd/ssl/admin-node2-key.pem', from: 'ETCDCTL_CACERT/CERT/KEY in /etc/etcd.env' });
+  assert.deepEqual(f.client, {
+    caFile: '/etc/ssl/etcd/ssl/ca.pem',
+    certFile: '/etc/ssl/etcd/ssl/admin-node2.pem',
+    keyFile: '/etc/ssl/etcd/ssl/admin-node2-key.pem',
+    from: 'ETCDCTL_CACERT/CERT/KEY in /etc/etcd.env',
+  });
 });
 
 test("kubespray's docker mode: the unit starts a wrapper script; it is never run to ask its version", async () => {
@@ -70,7 +78,10 @@ test("kubespray's docker mode: the unit starts a wrapper script; it is never run
   );
   const f = ok(await discoverEtcdMember(host));
   assert.equal(f.version, undefined);
-  assert.ok(f.notes.some((n) => /not an ELF executable/.test(n)), f.notes.join('\n'));
+  assert.ok(
+    f.notes.some((n) => /not an ELF executable/.test(n)),
+    f.notes.join('\n'),
+  );
   assert.ok(!host.commands.some((c) => c.includes('--version')), host.commands.join('\n'));
   // The env file as found on a real host: a later duplicate wins, the 8 GiB quota is read.
   assert.equal(f.quota.bytes, 8589934592);
@@ -97,7 +108,9 @@ test('a drop-in overrides the main unit (ExecStart reset, then set; a later Envi
     {
       '/lib/systemd/system/etcd.service': 'etcd-config/debian-etcd.service',
       '/etc/systemd/system/etcd.service.d': 'dir',
-      '/etc/systemd/system/etcd.service.d/10-cluster.conf': { text: '[Service]\nEnvironment="ETCD_DATA_DIR=/srv/etcd"\nExecStart=\nExecStart=/usr/bin/etcd --name=${NODE} --initial-advertise-peer-urls https://10.1.0.5:2380 $DAEMON_ARGS\nEnvironment=NODE=n5 DAEMON_ARGS="--advertise-client-urls=https://10.1.0.5:2379"\n' },
+      '/etc/systemd/system/etcd.service.d/10-cluster.conf': {
+        text: '[Service]\nEnvironment="ETCD_DATA_DIR=/srv/etcd"\nExecStart=\nExecStart=/usr/bin/etcd --name=${NODE} --initial-advertise-peer-urls https://10.1.0.5:2380 $DAEMON_ARGS\nEnvironment=NODE=n5 DAEMON_ARGS="--advertise-client-urls=https://10.1.0.5:2379"\n',
+      },
       '/usr/bin/etcd': ELF,
     },
     { 'uname -n': { stdout: 'h\n' }, '/usr/bin/etcd --version': { stdout: 'etcd Version: 3.4.23\n' }, 'id -u': { stdout: '106\n112\n' } },
@@ -136,7 +149,9 @@ test('systemd syntax: words and quotes, env files (comments, quotes, later wins)
   assert.equal(env.ETCD_AUTO_COMPACTION_RETENTION, '1');
   assert.equal(env.ETCD_QUOTA_BACKEND_BYTES, '8589934592');
   assert.equal(parseEnvironmentFile('A="x y"\n; c\n# d\nB=\'z\'\n').A, 'x y');
-  const service = parseServiceUnit([{ file: 'u', text: '[Service]\nEnvironment=A=1 "B=two words"\nEnvironmentFile=-/etc/default/%p\nExecStart=-/usr/bin/etcd $ARGS --x=${B}\n' }], { unit: 'etcd.service' });
+  const service = parseServiceUnit([{ file: 'u', text: '[Service]\nEnvironment=A=1 "B=two words"\nEnvironmentFile=-/etc/default/%p\nExecStart=-/usr/bin/etcd $ARGS --x=${B}\n' }], {
+    unit: 'etcd.service',
+  });
   assert.deepEqual(service.environmentFiles, [{ path: '/etc/default/etcd', optional: true }]);
   const merged = mergeServiceEnvironment(service, [{ path: '/etc/default/etcd', env: { A: 'from-file', ARGS: '--a=1 --b=2' } }]);
   assert.equal(merged.env.A, 'from-file', 'EnvironmentFile= overrides Environment=');

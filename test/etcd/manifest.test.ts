@@ -43,10 +43,7 @@ test('broken YAML is reported with file:line:col', () => {
 
 test('a manifest without containers or command says what was expected, and where', () => {
   assert.throws(() => parseEtcdManifest('kind: Pod\nspec: {}\n', '/m/etcd.yaml'), /etcd manifest \/m\/etcd\.yaml: expected a pod with spec\.containers/);
-  assert.throws(
-    () => parseEtcdManifest('spec:\n  containers:\n  - name: etcd\n    image: x\n', '/m/etcd.yaml'),
-    /etcd manifest \/m\/etcd\.yaml:3:5: spec\.containers\[0\] has no command/,
-  );
+  assert.throws(() => parseEtcdManifest('spec:\n  containers:\n  - name: etcd\n    image: x\n', '/m/etcd.yaml'), /etcd manifest \/m\/etcd\.yaml:3:5: spec\.containers\[0\] has no command/);
   assert.throws(() => parseEtcdManifest('spec:\n  containers:\n  - command: etcd --name=x\n', '/m/etcd.yaml'), /\/m\/etcd\.yaml:3:14: expected spec\.containers\[0\]\.command\/args to be a list/);
 });
 

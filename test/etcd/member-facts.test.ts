@@ -44,7 +44,12 @@ test('kubeadm init master: its own member, the host dir behind --data-dir, root,
   assert.equal(f.tls.peerKeyFile, '/etc/kubernetes/pki/etcd/peer.key');
   assert.equal(f.tls.clientCertAuth, true);
   assert.equal(f.origin.name, `--name in ${KUBEADM}`);
-  assert.deepEqual(f.client, { caFile: '/etc/kubernetes/pki/etcd/ca.crt', certFile: '/etc/kubernetes/pki/etcd/healthcheck-client.crt', keyFile: '/etc/kubernetes/pki/etcd/healthcheck-client.key', from: "kubeadm's healthcheck-client pair beside the CA" });
+  assert.deepEqual(f.client, {
+    caFile: '/etc/kubernetes/pki/etcd/ca.crt',
+    certFile: '/etc/kubernetes/pki/etcd/healthcheck-client.crt',
+    keyFile: '/etc/kubernetes/pki/etcd/healthcheck-client.key',
+    from: "kubeadm's healthcheck-client pair beside the CA",
+  });
   assert.deepEqual(f.notes, []);
 });
 
@@ -52,7 +57,10 @@ test('kubeadm join master: state existing, the members that existed when it join
   const f = facts(staticPod('manifests/kubeadm-join-etcd.yaml'));
   assert.equal(f.name, 'kube-master3');
   assert.equal(f.initialClusterState, 'existing');
-  assert.deepEqual(parseInitialCluster(f.initialCluster!).map((m) => m.name), ['kube-master3', 'kube-master1', 'kube-master2']);
+  assert.deepEqual(
+    parseInitialCluster(f.initialCluster!).map((m) => m.name),
+    ['kube-master3', 'kube-master1', 'kube-master2'],
+  );
   assert.deepEqual(f.peerUrls, ['https://X.X.X.223:2380']);
   assert.equal(f.version?.version, '3.5.7');
 });
@@ -100,7 +108,10 @@ test('RKE2: only --config-file on the command line; the member comes from the co
   assert.equal(f.quota.from, `quota-backend-bytes in ${RKE2_CONFIG}`);
   assert.equal(f.tls.trustedCaFile, '/var/lib/rancher/rke2/server/tls/etcd/server-ca.crt');
   assert.equal(f.version?.version, '3.5.26');
-  assert.ok(f.notes.some((n) => /lives inside the data dir \/var\/lib\/rancher\/rke2\/server\/db\/etcd/.test(n)), f.notes.join('\n'));
+  assert.ok(
+    f.notes.some((n) => /lives inside the data dir \/var\/lib\/rancher\/rke2\/server\/db\/etcd/.test(n)),
+    f.notes.join('\n'),
+  );
   assert.deepEqual(f.files, [RKE2, RKE2_CONFIG]);
   assert.equal(f.seLinuxType, 'rke2_service_db_t');
   assert.equal(f.client?.certFile, '/var/lib/rancher/rke2/server/tls/etcd/client.crt');
@@ -118,7 +129,10 @@ test('RKE2 with a config that has no initial-* keys: the peer URL comes from the
 test('a --config-file that was not read is a refusal naming the layout, never an empty member name', () => {
   const result = staticPod('manifests/rke2-etcd.yaml', RKE2);
   assert.equal(result.ok, false);
-  assert.match((result as { problem: string }).problem, /^unsupported layout: etcd is configured by \/var\/lib\/rancher\/rke2\/agent\/pod-manifests\/etcd\.yaml with --config-file=\/var\/lib\/rancher\/rke2\/server\/db\/etcd\/config/);
+  assert.match(
+    (result as { problem: string }).problem,
+    /^unsupported layout: etcd is configured by \/var\/lib\/rancher\/rke2\/agent\/pod-manifests\/etcd\.yaml with --config-file=\/var\/lib\/rancher\/rke2\/server\/db\/etcd\/config/,
+  );
 });
 
 test('a data dir on no hostPath volume, or a manifest without --name, is refused with the reason', () => {
@@ -130,11 +144,13 @@ test('a data dir on no hostPath volume, or a manifest without --name, is refused
 });
 
 test('hostPathOf takes the longest mount, keeps the rest of the path, and ignores non-hostPath volumes', () => {
-  const pod = { mounts: [
-    { name: 'a', mountPath: '/var/lib', hostPath: '/srv/lib', readOnly: false },
-    { name: 'b', mountPath: '/var/lib/etcd/', hostPath: '/mnt/disk1/etcd', readOnly: false },
-    { name: 'c', mountPath: '/scratch', readOnly: false },
-  ] };
+  const pod = {
+    mounts: [
+      { name: 'a', mountPath: '/var/lib', hostPath: '/srv/lib', readOnly: false },
+      { name: 'b', mountPath: '/var/lib/etcd/', hostPath: '/mnt/disk1/etcd', readOnly: false },
+      { name: 'c', mountPath: '/scratch', readOnly: false },
+    ],
+  };
   assert.equal(hostPathOf(pod, '/var/lib/etcd')?.hostPath, '/mnt/disk1/etcd');
   assert.equal(hostPathOf(pod, '/var/lib/etcd/member/snap')?.hostPath, '/mnt/disk1/etcd/member/snap');
   assert.equal(hostPathOf(pod, '/var/lib/etcd2')?.hostPath, '/srv/lib/etcd2');

@@ -22,7 +22,7 @@ test('a real kubeadm cluster: the init member id and the cluster id follow from 
   assert.equal(computeMemberId([row[2]!]), row[1]);
   assert.equal(computeMemberId([row[2]!], 'etcd-cluster'), '4b6caaf9b0c02dc8');
   const clusterId = /added to cluster (\w+)/.exec(table)![1];
-  assert.equal(computeClusterId([row[1]!]), clusterId, 'the cluster id is the 1-member bootstrap\'s, however many joined since');
+  assert.equal(computeClusterId([row[1]!]), clusterId, "the cluster id is the 1-member bootstrap's, however many joined since");
   // The joined members' ids mix in the time of `member add`: not derivable.
   const joined = /\| (\w+) \| started \| cp-2-dev \| (\S+) \|/.exec(table)!;
   assert.notEqual(computeMemberId([joined[2]!]), joined[1]);
@@ -38,7 +38,13 @@ test('ids are hex without leading zeros, peer URLs are sorted, the token changes
   // Order of the member ids does not matter to the cluster id.
   assert.equal(computeClusterId(['a', 'b', 'c']), computeClusterId(['c', 'a', 'b']));
   const predicted = predictRestoredCluster('n1=https://10.0.0.1:2380,n2=https://10.0.0.2:2380,n1=https://10.0.0.9:2380', 'tok');
-  assert.deepEqual(predicted.members.map((m) => [m.name, m.peerUrls]), [['n1', ['https://10.0.0.1:2380', 'https://10.0.0.9:2380']], ['n2', ['https://10.0.0.2:2380']]]);
+  assert.deepEqual(
+    predicted.members.map((m) => [m.name, m.peerUrls]),
+    [
+      ['n1', ['https://10.0.0.1:2380', 'https://10.0.0.9:2380']],
+      ['n2', ['https://10.0.0.2:2380']],
+    ],
+  );
   assert.throws(() => predictRestoredCluster('n1=https://a:2380,n2=https://a:2380'), /two members the same id/);
   assert.throws(() => predictRestoredCluster('n1'), /has no peer URL/);
 });
@@ -68,27 +74,43 @@ test('a real snapshot restore into 3 members: the ids and the cluster id etcd re
   const token = 'drbook-r-20261201';
   const predicted = predictRestoredCluster(initialCluster, token);
   for (const [i, name] of names.entries()) {
-    await execa('etcdctl', ['snapshot', 'restore', snapshot, '--name', name, '--initial-cluster', initialCluster, '--initial-cluster-token', token,
-      '--initial-advertise-peer-urls', peers[i]!, '--data-dir', join(dir, `${name}.etcd`)], { env: { ETCDCTL_API: '3' } });
+    await execa(
+      'etcdctl',
+      [
+        'snapshot',
+        'restore',
+        snapshot,
+        '--name',
+        name,
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-token',
+        token,
+        '--initial-advertise-peer-urls',
+        peers[i]!,
+        '--data-dir',
+        join(dir, `${name}.etcd`),
+      ],
+      { env: { ETCDCTL_API: '3' } },
+    );
   }
   // etcd 3.4's restore leaves the snapshot's members in the restored backend's members
   // bucket (its saveDB deletes them through the key space, not the bucket): the restored
   // dir's db is no evidence of the new membership; the live cluster is.
   const restoredDb = readSnapshotMembershipFromBuffer(await readFile(join(dir, 'r1.etcd/member/snap/db')));
-  assert.deepEqual(restoredDb.members.map((m) => m.name), ['old']);
+  assert.deepEqual(
+    restoredDb.members.map((m) => m.name),
+    ['old'],
+  );
 
   // The members need each other for a quorum: start them together.
-  const restored = await Promise.all(names.map((name, i) =>
-    startMember({ dir, pki, name, ip: ips[i]!, peerUrl: peers[i]!, initialCluster, state: 'new', token, dataDir: join(dir, `${name}.etcd`) })));
+  const restored = await Promise.all(names.map((name, i) => startMember({ dir, pki, name, ip: ips[i]!, peerUrl: peers[i]!, initialCluster, state: 'new', token, dataDir: join(dir, `${name}.etcd`) })));
   started.push(...restored);
   const live = await probeLiveMembership({ endpoints: restored.map((m) => m.clientUrl), ca: await readFile(pki.ca), cert: await readFile(pki.clientCert), key: await readFile(pki.clientKey) });
   assert.equal(live.answered, true);
   assert.equal(live.clusterId, predicted.clusterId);
   assert.deepEqual(live.clusterIds, [predicted.clusterId], 'every member runs the restored cluster');
-  assert.deepEqual(
-    live.members.map((m) => [m.name, m.id]).sort(),
-    predicted.members.map((m) => [m.name, m.id]).sort(),
-  );
+  assert.deepEqual(live.members.map((m) => [m.name, m.id]).sort(), predicted.members.map((m) => [m.name, m.id]).sort());
   assert.deepEqual(live.endpoints.map((e) => e.memberId).sort(), predicted.members.map((m) => m.id).sort());
   // The old cluster's id is not the new one: a restore makes a new cluster.
   assert.notEqual(predicted.clusterId, computeClusterId([computeMemberId([oldPeer], 'etcd-cluster')]));

@@ -18,7 +18,10 @@ test('classifySnapshotSize: hashed, raw, truncated', () => {
   assert.equal(classifySnapshotSize(0), 'truncated');
 });
 
-for (const [label, transport] of [['node crypto (local)', new LocalTransport()], ['coreutils through the transport (remote)', remoteLooking()]] as const) {
+for (const [label, transport] of [
+  ['node crypto (local)', new LocalTransport()],
+  ['coreutils through the transport (remote)', remoteLooking()],
+] as const) {
   test(`checkSnapshotFile with ${label}: good, flipped byte, truncated, raw, missing`, async (t) => {
     const dir = await cleanups(t).tempDir();
     const good = hashedSnapshot(20); // 80 KiB: several read chunks

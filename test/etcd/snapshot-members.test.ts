@@ -19,14 +19,23 @@ import { formatMembership } from '../../src/etcd/membership-format.js';
 import { startKubeadmLikeCluster, type TestCluster } from './helpers/etcd-cluster.js';
 import { remoteLooking } from './helpers/context.js';
 
-interface ListedMember { id: string; name: string; peerUrls: string[]; clientUrls: string[] }
+interface ListedMember {
+  id: string;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+}
 
 /** `etcdctl member list` (table form: hex ids) as records. */
 async function listMembers(cluster: TestCluster): Promise<ListedMember[]> {
-  return (await cluster.etcdctl(['member', 'list'])).trim().split('\n').map((line) => {
-    const [id, , name, peer, client] = line.split(', ');
-    return { id: id!, name: name!, peerUrls: peer!.split(','), clientUrls: client!.split(',') };
-  }).sort((a, b) => a.id.localeCompare(b.id));
+  return (await cluster.etcdctl(['member', 'list']))
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [id, , name, peer, client] = line.split(', ');
+      return { id: id!, name: name!, peerUrls: peer!.split(','), clientUrls: client!.split(',') };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live members and ids', async (t) => {
@@ -38,7 +47,10 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
   });
   cluster = await startKubeadmLikeCluster({ dir, ips: ['127.0.120.1', '127.0.120.2', '127.0.120.3', '127.0.120.4'] });
   const removedTable = await cluster.etcdctl(['member', 'list']);
-  const m2Id = removedTable.split('\n').find((l) => l.includes(', m2, '))!.split(', ')[0]!;
+  const m2Id = removedTable
+    .split('\n')
+    .find((l) => l.includes(', m2, '))!
+    .split(', ')[0]!;
   await cluster.remove('m2');
   const running = cluster.members.filter((m) => m.name !== 'm2');
   // Enough data that the snapshot is several MB: the membership must not need the whole file.
@@ -81,7 +93,9 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
   await t.test('the live member list, the leader and the cluster id, from every endpoint at once', async () => {
     const live = await probeLiveMembership({
       endpoints: [...cluster!.members.map((m) => m.clientUrl)],
-      ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey),
+      ca: await readFile(cluster!.pki.ca),
+      cert: await readFile(cluster!.pki.clientCert),
+      key: await readFile(cluster!.pki.clientKey),
     });
     assert.equal(live.answered, true);
     const members = live.members.map((m) => ({ id: m.id, name: m.name, peerUrls: m.peerUrls, clientUrls: m.clientUrls })).sort((a, b) => a.id.localeCompare(b.id));
@@ -101,7 +115,12 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     assert.equal(live.endpoints.filter((e) => e.ok).length, 3);
     assert.ok(live.endpoints.filter((e) => e.ok).every((e) => e.version === '3.4.23' && e.memberCount === 3));
     // The same through a host: credentials resolved as etcd.health does, cert files read over the transport.
-    const via = await probeLiveMembershipVia(remoteLooking(), { endpoints: running.map((m) => m.clientUrl), caFile: cluster!.pki.ca, certFile: cluster!.pki.clientCert, keyFile: cluster!.pki.clientKey });
+    const via = await probeLiveMembershipVia(remoteLooking(), {
+      endpoints: running.map((m) => m.clientUrl),
+      caFile: cluster!.pki.ca,
+      certFile: cluster!.pki.clientCert,
+      keyFile: cluster!.pki.clientKey,
+    });
     assert.equal(via.clusterId, clusterId);
     assert.equal(via.members.length, 3);
   });
@@ -109,7 +128,12 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
   await t.test("ids: the bootstrap member's id is sha1(peer URL + token); the cluster id is fixed at bootstrap; joined members' ids are not derivable", async () => {
     const m1 = listed.find((m) => m.name === 'm1')!;
     assert.equal(computeMemberId(m1.peerUrls, cluster!.token), m1.id);
-    const live = await probeLiveMembership({ endpoints: [cluster!.members[0]!.clientUrl], ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey) });
+    const live = await probeLiveMembership({
+      endpoints: [cluster!.members[0]!.clientUrl],
+      ca: await readFile(cluster!.pki.ca),
+      cert: await readFile(cluster!.pki.clientCert),
+      key: await readFile(cluster!.pki.clientKey),
+    });
     assert.equal(live.clusterId, computeClusterId([m1.id]), 'adding members does not change the cluster id');
     const m3 = listed.find((m) => m.name === 'm3')!;
     assert.notEqual(computeMemberId(m3.peerUrls, cluster!.token), m3.id, '`member add` mixes the time into the id');
@@ -124,10 +148,20 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
       own: { name: m.name, peerUrls: [m.peerUrl], clientUrls: [m.clientUrl], dataDir: m.dataDir, hostDataDir: m.dataDir, layout: 'static-pod', initialCluster: m.initialCluster },
     }));
     const facts = combineMembership({ hosts, live, snapshot: snapshotMembers });
-    assert.deepEqual(facts.disagreements.map((d) => [d.level, d.code, d.hosts]), [['info', 'history-only', ['host-m3', 'host-m4']]]);
+    assert.deepEqual(
+      facts.disagreements.map((d) => [d.level, d.code, d.hosts]),
+      [['info', 'history-only', ['host-m3', 'host-m4']]],
+    );
     const m2 = cluster!.members[1]!;
     assert.equal(facts.disagreements[0]!.message, `the manifests of host-m3, host-m4 list m2 (${m2.peerUrl}), which is neither a live member nor in the snapshot: history (a removed member?)`);
-    assert.deepEqual(facts.rows.filter((r) => r.host).map((r) => [r.name, r.live?.id === r.snapshot?.id && r.live !== undefined]), [['m1', true], ['m3', true], ['m4', true]]);
+    assert.deepEqual(
+      facts.rows.filter((r) => r.host).map((r) => [r.name, r.live?.id === r.snapshot?.id && r.live !== undefined]),
+      [
+        ['m1', true],
+        ['m3', true],
+        ['m4', true],
+      ],
+    );
     assert.equal(facts.restore.initialCluster, running.map((m) => `${m.name}=${m.peerUrl}`).join(','));
     assert.equal(facts.leader, live.leader);
     for (const line of formatMembership(facts)) t.diagnostic(line);
@@ -138,13 +172,19 @@ test('a real 3.4 cluster built like kubeadm builds it: snapshot members, live me
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => sockets.add(socket)); // accepts the TCP connection, never answers the TLS handshake
     await new Promise<void>((resolve) => silent.listen(0, '127.0.120.5', resolve));
-    t.after(() => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      silent.close(() => resolve());
-    }));
+    t.after(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
     const port = (silent.address() as { port: number }).port;
     const endpoints = [...running.map((m) => m.clientUrl), `https://127.0.120.5:${port}`];
-    const live = await probeLiveMembership({ endpoints, ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey) }, { timeoutMs: 2_000 });
+    const live = await probeLiveMembership(
+      { endpoints, ca: await readFile(cluster!.pki.ca), cert: await readFile(cluster!.pki.clientCert), key: await readFile(cluster!.pki.clientKey) },
+      { timeoutMs: 2_000 },
+    );
     assert.equal(live.answered, false);
     assert.ok(live.elapsedMs < 3_500, `took ${live.elapsedMs} ms`);
     t.diagnostic(`no member answered: told after ${live.elapsedMs} ms`);
@@ -169,8 +209,25 @@ test('a snapshot of a cluster that was itself restored (etcd 3.4) records each m
   await etcdctl(first, 'put', '/registry/a', '1');
   await etcdctl(first, 'snapshot', 'save', join(dir, 'first.db'));
   await first.stop();
-  await execa('etcdctl', ['snapshot', 'restore', join(dir, 'first.db'), '--name', 'm1', '--initial-cluster', `m1=${first.peerUrl}`,
-    '--initial-advertise-peer-urls', first.peerUrl, '--initial-cluster-token', 'drbook-restored', '--data-dir', join(dir, 'restored')], { env: { ETCDCTL_API: '3' } });
+  await execa(
+    'etcdctl',
+    [
+      'snapshot',
+      'restore',
+      join(dir, 'first.db'),
+      '--name',
+      'm1',
+      '--initial-cluster',
+      `m1=${first.peerUrl}`,
+      '--initial-advertise-peer-urls',
+      first.peerUrl,
+      '--initial-cluster-token',
+      'drbook-restored',
+      '--data-dir',
+      join(dir, 'restored'),
+    ],
+    { env: { ETCDCTL_API: '3' } },
+  );
   const restored = await startEtcd({ dataDir: join(dir, 'restored'), name: 'm1', peerUrl: first.peerUrl });
   stops.push(restored.stop);
   await etcdctl(restored, 'snapshot', 'save', join(dir, 'second.db'));
@@ -179,9 +236,15 @@ test('a snapshot of a cluster that was itself restored (etcd 3.4) records each m
   assert.equal(recorded.members.length, 2, 'etcd 3.4 keeps the pre-restore record beside the new one');
   assert.deepEqual(new Set(recorded.members.map((m) => m.peerUrls.join())), new Set([first.peerUrl]));
 
-  const host: HostMember = { host: 'm1', own: { name: 'm1', peerUrls: [first.peerUrl], clientUrls: [restored.endpoint], dataDir: join(dir, 'restored'), initialCluster: `m1=${first.peerUrl}` } } as HostMember;
+  const host: HostMember = {
+    host: 'm1',
+    own: { name: 'm1', peerUrls: [first.peerUrl], clientUrls: [restored.endpoint], dataDir: join(dir, 'restored'), initialCluster: `m1=${first.peerUrl}` },
+  } as HostMember;
   const facts = combineMembership({ hosts: [host], live: null, snapshot: recorded });
   assert.equal(facts.counts.snapshot, 1);
-  assert.ok(facts.disagreements.some((d) => d.code === 'restore-leftover-records' && d.level === 'info'), JSON.stringify(facts.disagreements));
+  assert.ok(
+    facts.disagreements.some((d) => d.code === 'restore-leftover-records' && d.level === 'info'),
+    JSON.stringify(facts.disagreements),
+  );
   assert.equal(facts.disagreements.filter((d) => d.level === 'error').length, 0, JSON.stringify(facts.disagreements));
 });

@@ -36,7 +36,10 @@ test('3.4: etcdctl with ETCDCTL_API=3, skip-hash-check only', async () => {
   assert.equal(detection.tool?.name, 'etcdctl');
   assert.equal(detection.tool?.version, '3.4.23');
   assert.deepEqual(detection.tool?.flags, { bumpRevision: false, markCompacted: false, skipHashCheck: true });
-  assert.ok(transport.commands.some((c) => c === 'ETCDCTL_API=3 /usr/local/bin/etcdctl snapshot restore --help'), transport.commands.join('\n'));
+  assert.ok(
+    transport.commands.some((c) => c === 'ETCDCTL_API=3 /usr/local/bin/etcdctl snapshot restore --help'),
+    transport.commands.join('\n'),
+  );
 });
 
 test('3.5: etcdutl preferred over etcdctl, with the bump flags it advertises', async () => {

@@ -18,9 +18,15 @@ test('a restore tool across minor versions is named, with the version to use; sa
   assert.equal(skew.length, 1);
   assert.equal(skew[0]!.level, 'warn');
   assert.equal(skew[0]!.kind, 'minor');
-  assert.equal(skew[0]!.message, "version skew: etcdctl 3.4.23 restores for etcd 3.5.10 (from the image tag of registry.k8s.io/etcd:3.5.10-0), across minor versions: the data dir is written in 3.4's format; use the 3.5 tool (etcdutl/etcdctl 3.5.10)");
+  assert.equal(
+    skew[0]!.message,
+    "version skew: etcdctl 3.4.23 restores for etcd 3.5.10 (from the image tag of registry.k8s.io/etcd:3.5.10-0), across minor versions: the data dir is written in 3.4's format; use the 3.5 tool (etcdutl/etcdctl 3.5.10)",
+  );
   const same = compareRestoreVersions({ tool: { name: 'etcdutl', version: '3.5.9' }, running: { version: '3.5.10', from: 'x' } });
-  assert.deepEqual(same.map((s) => [s.kind, s.level]), [['patch', 'ok']]);
+  assert.deepEqual(
+    same.map((s) => [s.kind, s.level]),
+    [['patch', 'ok']],
+  );
   assert.match(compareRestoreVersions({ tool: { name: 'etcdctl', version: '3.4.23' } })[0]!.message, /the etcd version that runs is unknown/);
 });
 

@@ -52,9 +52,13 @@ async function signalled(name: string, first: NodeJS.Signals, at: (e: Record<str
   return problems;
 }
 
-test('SIGINT while the stop waits for the pods: the rollback is verified, exit 130, the hosts as before', { skip: !FULL && 'sampled run (the second-signal case starts with the same SIGINT; DRBOOK_FAULTS=full runs it)' }, async () => {
-  assert.deepEqual(await signalled('SIGINT mid-stop', 'SIGINT', changeStarted('stop-control-plane', /wait/i)), []);
-});
+test(
+  'SIGINT while the stop waits for the pods: the rollback is verified, exit 130, the hosts as before',
+  { skip: !FULL && 'sampled run (the second-signal case starts with the same SIGINT; DRBOOK_FAULTS=full runs it)' },
+  async () => {
+    assert.deepEqual(await signalled('SIGINT mid-stop', 'SIGINT', changeStarted('stop-control-plane', /wait/i)), []);
+  },
+);
 
 test('SIGTERM while the restore runs: exit 130, the hosts as before', { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' }, async () => {
   assert.deepEqual(await signalled('SIGTERM mid-restore', 'SIGTERM', changeStarted('restore')), []);
@@ -89,35 +93,39 @@ for (const leave of FULL ? [8 * 1024, 24 * 1024, 40 * 1024] : [24 * 1024]) {
   });
 }
 
-test('a full disk during the restore (the sandbox on a small tmpfs, filled before the run): the restore fails, the rollback is verified, exit 1', { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' }, async (t) => {
-  const skip = mountSkipReason();
-  if (skip) {
-    console.log(`faults: full disk: ${skip}`);
-    return t.skip(skip);
-  }
-  const base = await mkdtemp(join(tmpdir(), 'drbook-faults-disk-'));
-  const dir = join(base, 'sbx');
-  await mkdir(dir);
-  await mountTmpfs(dir, '400m');
-  let sbx: Target | undefined;
-  t.after(async () => {
-    // Cleanup: the test may have stopped the target already.
-    if (sbx) await stopTarget(sbx).catch(() => undefined);
-    await unmount(dir);
-    await rm(base, { recursive: true, force: true });
-  });
-  sbx = await startTarget('127.0.183.', false, { base, dir });
-  const put = await sbx.etcdctl(['put', BEFORE_KEY, 'in the snapshot']);
-  assert.equal(put.exitCode, 0, put.stderr);
-  const snap = await saveSnapshot(sbx, join(base, 'good.db')); // outside the tmpfs
-  const figures = newFigures(`full-disk ${sbx.label}`);
-  const b = await observeBefore(sbx, 'full-disk');
-  // The live etcd writes into its preallocated WAL segment; a restore needs a new 64 MiB one.
-  await fillLeaving(dir, join(dir, 'filler'), 8 * 1024 * 1024);
-  const stateDir = join(base, 'state');
-  const run = watchRun(sbx.runArgs(stateDir, snap), sbx.env);
-  const result = await run.done;
-  const problems = await settle(sbx, figures, 'full disk during the restore', b, stateDir, result, { fix: () => rm(join(dir, 'filler'), { force: true }), expect: [1] });
-  printFigures(figures);
-  assert.deepEqual(problems, []);
-});
+test(
+  'a full disk during the restore (the sandbox on a small tmpfs, filled before the run): the restore fails, the rollback is verified, exit 1',
+  { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' },
+  async (t) => {
+    const skip = mountSkipReason();
+    if (skip) {
+      console.log(`faults: full disk: ${skip}`);
+      return t.skip(skip);
+    }
+    const base = await mkdtemp(join(tmpdir(), 'drbook-faults-disk-'));
+    const dir = join(base, 'sbx');
+    await mkdir(dir);
+    await mountTmpfs(dir, '400m');
+    let sbx: Target | undefined;
+    t.after(async () => {
+      // Cleanup: the test may have stopped the target already.
+      if (sbx) await stopTarget(sbx).catch(() => undefined);
+      await unmount(dir);
+      await rm(base, { recursive: true, force: true });
+    });
+    sbx = await startTarget('127.0.183.', false, { base, dir });
+    const put = await sbx.etcdctl(['put', BEFORE_KEY, 'in the snapshot']);
+    assert.equal(put.exitCode, 0, put.stderr);
+    const snap = await saveSnapshot(sbx, join(base, 'good.db')); // outside the tmpfs
+    const figures = newFigures(`full-disk ${sbx.label}`);
+    const b = await observeBefore(sbx, 'full-disk');
+    // The live etcd writes into its preallocated WAL segment; a restore needs a new 64 MiB one.
+    await fillLeaving(dir, join(dir, 'filler'), 8 * 1024 * 1024);
+    const stateDir = join(base, 'state');
+    const run = watchRun(sbx.runArgs(stateDir, snap), sbx.env);
+    const result = await run.done;
+    const problems = await settle(sbx, figures, 'full disk during the restore', b, stateDir, result, { fix: () => rm(join(dir, 'filler'), { force: true }), expect: [1] });
+    printFigures(figures);
+    assert.deepEqual(problems, []);
+  },
+);

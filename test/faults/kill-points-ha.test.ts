@@ -18,14 +18,16 @@ after(async () => {
   if (ctx) await stopTarget(ctx.target);
 });
 
-test(`kill -9 after ${FULL ? 'every' : 'sampled'} journal entries, then rollback or resume: the hosts are back or restored, truthfully`, { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' }, async (t) => {
-  assertClean(await sweep(ctx!, 'kill-after-entry', entryPoints(ctx!.clean, []), PREFIX, t));
-});
+test(
+  `kill -9 after ${FULL ? 'every' : 'sampled'} journal entries, then rollback or resume: the hosts are back or restored, truthfully`,
+  { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' },
+  async (t) => {
+    assertClean(await sweep(ctx!, 'kill-after-entry', entryPoints(ctx!.clean, []), PREFIX, t));
+  },
+);
 
 test(`kill -9 inside ${FULL ? 'every' : 'sampled'} changes, before their results, then rollback or resume`, async (t) => {
-  const points = changePoints(ctx!.clean, [
-    { stepId: 'restore', recovery: 'resume' },
-  ]);
+  const points = changePoints(ctx!.clean, [{ stepId: 'restore', recovery: 'resume' }]);
   assertClean(await sweep(ctx!, 'kill-before-result', points, PREFIX, t));
 });
 

@@ -22,9 +22,7 @@ test(`kill -9 after ${FULL ? 'every' : 'sampled'} journal entries, then rollback
 });
 
 test(`kill -9 inside ${FULL ? 'every' : 'sampled'} changes, before their results, then rollback or resume`, async (t) => {
-  const points = changePoints(ctx!.clean, [
-    { stepId: 'start-control-plane', recovery: 'resume' },
-  ]);
+  const points = changePoints(ctx!.clean, [{ stepId: 'start-control-plane', recovery: 'resume' }]);
   assertClean(await sweep(ctx!, 'kill-before-result', points, PREFIX, t));
 });
 

@@ -34,36 +34,39 @@ after(async () => {
   for (const pid of started) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
-test("node2's sshd killed while the stop waits on it: the exit code says what the hosts are in; with sshd back, `drbook rollback` recovers every master", { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' }, async () => {
-  const sbx = target!;
-  assert.ok(await healthy(sbx), 'the cluster is healthy before the case');
-  const figures = newFigures(`sshd-killed ${sbx.label}`);
-  const b = await observeBefore(sbx, 'sshd-killed');
-  const node = sbx.info.nodes[1]!;
-  const sshd = node.sshd!;
-  const stateDir = join(sbx.base, 'state-sshd-killed');
-  const run = watchRun(sbx.runArgs(stateDir, snapshot), sbx.env);
-  await run.event((e) => e.type === 'change.started' && e.stepId === 'stop-control-plane' && e.host === node.name && /wait/i.test(String(e.description)));
-  // The listener AND its per-connection sessions (killing only the listener leaves
-  // drbook's established connection up: the first sweep saw the run finish, exit 0).
-  const sessions = findProcesses(() => true).filter((pid) => parentOf(pid) === sshd.pid);
-  process.kill(sshd.pid!, 'SIGKILL');
-  for (const pid of sessions) process.kill(pid, 'SIGKILL');
-  const result = await run.done;
-  const problems = await settle(sbx, figures, 'sshd killed mid-run', b, stateDir, result, {
-    expect: [0, 1, 3], // 0 only if the hosts are restored (settle checks): drbook may reconnect once sshd is back
-    fix: async () => {
-      const relaunched = await launchSshd({ configFile: sshd.configFile, logFile: sshd.logFile, detached: true, label: node.name });
-      started.push(relaunched.pid);
-      // The sandbox's own record follows, so its teardown (and the stray check) know the new sshd.
-      sshd.pid = relaunched.pid;
-      const file = join(sbx.dir, 'sandbox.json');
-      const info = JSON.parse(await readFile(file, 'utf8'));
-      info.nodes[1].sshd.pid = relaunched.pid;
-      await writeFile(file, JSON.stringify(info, null, 2));
-    },
-  });
-  printFigures(figures);
-  assert.deepEqual(problems, []);
-});
-
+test(
+  "node2's sshd killed while the stop waits on it: the exit code says what the hosts are in; with sshd back, `drbook rollback` recovers every master",
+  { skip: !FULL && 'sampled run (DRBOOK_FAULTS=full runs it)' },
+  async () => {
+    const sbx = target!;
+    assert.ok(await healthy(sbx), 'the cluster is healthy before the case');
+    const figures = newFigures(`sshd-killed ${sbx.label}`);
+    const b = await observeBefore(sbx, 'sshd-killed');
+    const node = sbx.info.nodes[1]!;
+    const sshd = node.sshd!;
+    const stateDir = join(sbx.base, 'state-sshd-killed');
+    const run = watchRun(sbx.runArgs(stateDir, snapshot), sbx.env);
+    await run.event((e) => e.type === 'change.started' && e.stepId === 'stop-control-plane' && e.host === node.name && /wait/i.test(String(e.description)));
+    // The listener AND its per-connection sessions (killing only the listener leaves
+    // drbook's established connection up: the first sweep saw the run finish, exit 0).
+    const sessions = findProcesses(() => true).filter((pid) => parentOf(pid) === sshd.pid);
+    process.kill(sshd.pid!, 'SIGKILL');
+    for (const pid of sessions) process.kill(pid, 'SIGKILL');
+    const result = await run.done;
+    const problems = await settle(sbx, figures, 'sshd killed mid-run', b, stateDir, result, {
+      expect: [0, 1, 3], // 0 only if the hosts are restored (settle checks): drbook may reconnect once sshd is back
+      fix: async () => {
+        const relaunched = await launchSshd({ configFile: sshd.configFile, logFile: sshd.logFile, detached: true, label: node.name });
+        started.push(relaunched.pid);
+        // The sandbox's own record follows, so its teardown (and the stray check) know the new sshd.
+        sshd.pid = relaunched.pid;
+        const file = join(sbx.dir, 'sandbox.json');
+        const info = JSON.parse(await readFile(file, 'utf8'));
+        info.nodes[1].sshd.pid = relaunched.pid;
+        await writeFile(file, JSON.stringify(info, null, 2));
+      },
+    });
+    printFigures(figures);
+    assert.deepEqual(problems, []);
+  },
+);

@@ -103,7 +103,10 @@ test('stopping the holder process alone frees the lock at once; the run takes it
   process.kill(holderPid, 'SIGKILL');
   for (let i = 0; i < 50 && !w.notices.some((n) => /the lock of node1 ended/.test(n.message)); i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), true, 'the kernel released the flock');
-  assert.ok(w.notices.some((n) => n.level === 'warn' && /the lock of node1 ended/.test(n.message)), JSON.stringify(w.notices));
+  assert.ok(
+    w.notices.some((n) => n.level === 'warn' && /the lock of node1 ended/.test(n.message)),
+    JSON.stringify(w.notices),
+  );
   await locks.markChanged('node1');
   assert.equal(await isFree(join(w.dirOf('node1'), 'lock')), false, 'held again');
   assert.ok(w.notices.some((n) => /took the lock of node1 again/.test(n.message)));
@@ -184,8 +187,16 @@ test('--ignore-run goes ahead, and marks the overridden run at the first change:
 test('a marker its journal shows harmless is removed with a notice and journaled', async (t) => {
   const w = await world(t);
   await mkdir(join(w.dirOf('node1'), 'runs'), { recursive: true });
-  await writeFile(join(w.dirOf('node1'), 'runs/early.json'), JSON.stringify({ runId: 'early', runbook: 'b', machine: 'm', user: 'u', pid: 1, stateDir: '/s', startedAt: 't', at: 't', hosts: ['node1'] }));
-  const lookupRun = async () => ({ readable: true as const, stateDir: '/s', changedHosts: [], summary: { runId: 'early', hosts: ['node1'], state: 'crashed' as const, dryRun: false, canResume: true, canRollback: false } });
+  await writeFile(
+    join(w.dirOf('node1'), 'runs/early.json'),
+    JSON.stringify({ runId: 'early', runbook: 'b', machine: 'm', user: 'u', pid: 1, stateDir: '/s', startedAt: 't', at: 't', hosts: ['node1'] }),
+  );
+  const lookupRun = async () => ({
+    readable: true as const,
+    stateDir: '/s',
+    changedHosts: [],
+    summary: { runId: 'early', hosts: ['node1'], state: 'crashed' as const, dryRun: false, canResume: true, canRollback: false },
+  });
   const locks = await acquireHostLocks(w.request('run-b', { lookupRun }));
   await locks.release();
   assert.equal(existsSync(join(w.dirOf('node1'), 'runs/early.json')), false);
@@ -241,7 +252,10 @@ test('two inventory names for one place share its lock', async (t) => {
   const w = await world(t, ['a', 'b']);
   const same = w.hosts.map((h) => ({ ...h, hostStateDir: w.dirOf('a') }));
   const locks = await acquireHostLocks({ ...w.request('run-a'), hosts: same });
-  assert.deepEqual(locks.journalEntry().hosts.map((h) => h.host), ['a', 'b']);
+  assert.deepEqual(
+    locks.journalEntry().hosts.map((h) => h.host),
+    ['a', 'b'],
+  );
   await locks.markChanged('b');
   await locks.release();
 });
@@ -263,7 +277,7 @@ test('a host that cannot be reached at the start is not refused there: nothing r
   assert.ok(existsSync(join(w.dirOf('node2'), 'runs/run-a.json')));
 });
 
-test('a host reached late is decided on as at the start: another run\'s marker there refuses the change', async (t) => {
+test("a host reached late is decided on as at the start: another run's marker there refuses the change", async (t) => {
   const w = await world(t, ['node1', 'node2']);
   const other = await acquireHostLocks({ ...w.request('run-x'), hosts: [w.hosts[1]!] });
   await other.markChanged('node2');

@@ -19,7 +19,7 @@ async function folder(t: { after: (fn: () => Promise<void>) => void }) {
 }
 const exclusiveFree = async (file: string) => (await execa('flock', ['-n', '-x', file, 'true'], { reject: false })).exitCode === 0;
 
-test('a guarded command holds its run\'s in-flight lock exactly while it runs; status, stdin and output pass through', async (t) => {
+test("a guarded command holds its run's in-flight lock exactly while it runs; status, stdin and output pass through", async (t) => {
   const { dir, inflight } = await folder(t);
   const local = new LocalTransport('node1');
   const running = local.exec({ command: guardCommand(dir, 'r1', sh`read x; sleep 0.5; echo "got $x"; exit 7`), stdin: 'hello\n' });
@@ -35,12 +35,18 @@ test('a daemon the command leaves behind does not keep the lock; a shell script 
   const { dir, inflight } = await folder(t);
   const local = new LocalTransport('node1');
   const pidFile = join(dir, 'daemon.pid');
-  const result = await local.exec({ command: guardCommand(dir, 'r1', sh`sleep 5 >/dev/null 2>&1 & echo $! > ${pidFile}
+  const result = await local.exec({
+    command: guardCommand(
+      dir,
+      'r1',
+      sh`sleep 5 >/dev/null 2>&1 & echo $! > ${pidFile}
 case x in x) echo case-ok;; esac
 cat <<EOF2
 here )
 EOF2
-# a trailing comment`) });
+# a trailing comment`,
+    ),
+  });
   t.after(async () => {
     const pid = Number((await execa('cat', [pidFile], { reject: false })).stdout);
     if (pid > 0) process.kill(pid, 'SIGKILL');
@@ -50,7 +56,7 @@ EOF2
   assert.equal(await exclusiveFree(inflight), true, 'the daemon does not hold the in-flight lock');
 });
 
-test('the guard keeps a command\'s secret parts as secret parts: masked on display, never pasted elsewhere', () => {
+test("the guard keeps a command's secret parts as secret parts: masked on display, never pasted elsewhere", () => {
   const guarded = guardCommand('/var/lib/drbook', 'r1', sh`curl -H ${new Secret('token', 's3cr3t')} https://x`);
   assert.deepEqual(guarded.secrets, ['s3cr3t']);
   assert.doesNotMatch(guarded.toDisplay(), /s3cr3t/);
@@ -58,7 +64,7 @@ test('the guard keeps a command\'s secret parts as secret parts: masked on displ
   assert.match(guarded.toDisplay(), /8>>\/var\/lib\/drbook\/runs\/r1\.inflight$/);
 });
 
-test('the holder\'s report lines: markers by run id (a damaged one says why), in-flight runs, the lock; anything else is ignored', () => {
+test("the holder's report lines: markers by run id (a damaged one says why), in-flight runs, the lock; anything else is ignored", () => {
   assert.deepEqual(parseHolderLine('DRBOOK_HOSTLOCK locked 4242'), { kind: 'locked', holderPid: 4242 });
   assert.deepEqual(parseHolderLine('DRBOOK_HOSTLOCK inflight 20261123T091530Z-3fa9'), { kind: 'inflight', runId: '20261123T091530Z-3fa9' });
   const good = parseHolderLine('DRBOOK_HOSTLOCK marker r1 {"runId":"r1","runbook":"b","machine":"m","user":"u","pid":1,"stateDir":"/s","startedAt":"t","at":"t","hosts":["h"]}');

@@ -12,18 +12,34 @@ const here = { machine: 'laptop-b', stateDir: '/home/bob/.local/state/drbook' };
 const self = (ignore: string[] = [], runId = 'new-run') => ({ runId, ignoreRuns: new Set(ignore) });
 
 function marker(runId: string, extra: Partial<MarkerRecord> = {}): MarkerRecord {
-  return { runId, runbook: 'etcd-restore', machine: 'laptop-a', user: 'alice', pid: 4242, stateDir: '/home/alice/.local/state/drbook', startedAt: '2026-11-23T09:15:30Z', at: '2026-11-23T09:15:31Z', hosts: ['node1', 'node2'], ...extra };
+  return {
+    runId,
+    runbook: 'etcd-restore',
+    machine: 'laptop-a',
+    user: 'alice',
+    pid: 4242,
+    stateDir: '/home/alice/.local/state/drbook',
+    startedAt: '2026-11-23T09:15:30Z',
+    at: '2026-11-23T09:15:31Z',
+    hosts: ['node1', 'node2'],
+    ...extra,
+  };
 }
 
 function summary(runId: string, state: RunSummary['state'], extra: Partial<RunSummary> = {}): RunSummary {
   return { runId, hosts: ['node1'], state, dryRun: false, canResume: state === 'crashed', canRollback: state === 'crashed', ...extra };
 }
 
-const journalHere = (runId: string, state: RunSummary['state'], changedHosts: string[], stateDir = here.stateDir): RunLookup => ({ readable: true, stateDir, summary: summary(runId, state), changedHosts });
+const journalHere = (runId: string, state: RunSummary['state'], changedHosts: string[], stateDir = here.stateDir): RunLookup => ({
+  readable: true,
+  stateDir,
+  summary: summary(runId, state),
+  changedHosts,
+});
 const notHere: RunLookup = { readable: false, why: 'its journal is on laptop-a' };
 const host = (name: string, markers: MarkerRecord[], inflight: string[] = []): HostFindings => ({ host: name, markers: markers.map((m) => ({ runId: m.runId, record: m })), inflight });
 
-test('another run\'s marker whose journal is elsewhere refuses, naming the run, its machine and state dir, and how to finish it there', () => {
+test("another run's marker whose journal is elsewhere refuses, naming the run, its machine and state dir, and how to finish it there", () => {
   const decision = decideHosts([host('node1', [marker('old-run')]), host('node2', [marker('old-run')])], self(), new Map([['old-run', notHere]]));
   assert.equal(decision.refusals.length, 1, 'one refusal per run, listing its hosts');
   const [refusal] = decision.refusals;
@@ -35,7 +51,7 @@ test('another run\'s marker whose journal is elsewhere refuses, naming the run, 
   assert.match(text, /--ignore-run old-run \(journaled\)/);
 });
 
-test('with its journal here, the refusal says the run\'s state and the commands its journal offers', () => {
+test("with its journal here, the refusal says the run's state and the commands its journal offers", () => {
   const decision = decideHosts([host('node1', [marker('old-run', { machine: 'laptop-b' })])], self(), new Map([['old-run', journalHere('old-run', 'crashed', ['node1'])]]));
   const text = describeRefusal(decision.refusals[0]!, here);
   assert.match(text, /its journal here says: crashed/);
@@ -78,11 +94,17 @@ test('--ignore-run overrides the named run only', () => {
     ['b', notHere],
   ]);
   const decision = decideHosts([host('node1', [marker('a'), marker('b')])], self(['a']), lookups);
-  assert.deepEqual(decision.override.map((o) => o.runId), ['a']);
-  assert.deepEqual(decision.refusals.map((r) => r.runId), ['b']);
+  assert.deepEqual(
+    decision.override.map((o) => o.runId),
+    ['a'],
+  );
+  assert.deepEqual(
+    decision.refusals.map((r) => r.runId),
+    ['b'],
+  );
 });
 
-test('a run\'s own marker is its own (resume, rollback), unless another run went ahead over it since', () => {
+test("a run's own marker is its own (resume, rollback), unless another run went ahead over it since", () => {
   const own = decideHosts([host('node1', [marker('me')])], self([], 'me'), new Map());
   assert.deepEqual(own.refusals, []);
   const by = { runId: 'later', machine: 'laptop-b', user: 'bob', at: '2026-11-23T10:00:00Z' };
@@ -92,7 +114,7 @@ test('a run\'s own marker is its own (resume, rollback), unless another run went
   assert.deepEqual(decideHosts([host('node1', [marker('me', { overriddenBy: by })])], self(['later'], 'me'), new Map()).refusals, []);
 });
 
-test('another run\'s overridden marker refuses nothing (the overriding run answers for the host now)', () => {
+test("another run's overridden marker refuses nothing (the overriding run answers for the host now)", () => {
   const by = { runId: 'later', machine: 'laptop-b', user: 'bob', at: '2026-11-23T10:00:00Z' };
   const decision = decideHosts([host('node1', [marker('old', { overriddenBy: by })])], self(), new Map());
   assert.deepEqual(decision.refusals, []);
@@ -120,7 +142,10 @@ test('whether the run behind a marker changed this host is asked by what the hos
   // The same name for another host (another cluster's node1): the run did not change this one.
   const elsewhere = { ...journalHere('crashed-run', 'crashed', ['node1']), changedKeys: ['ssh-10.0.1.11-22'] } as RunLookup;
   const other = decideHosts([{ ...host('node1', [marker('crashed-run')]), key: 'ssh-10.0.0.11-22' }], self(), new Map([['crashed-run', elsewhere]]));
-  assert.deepEqual(other.clear.map((c) => c.why), ['its journal (crashed) shows no change begun on node1']);
+  assert.deepEqual(
+    other.clear.map((c) => c.why),
+    ['its journal (crashed) shows no change begun on node1'],
+  );
   // A journal from before host keys: by name, as before.
   const old = decideHosts([{ ...host('node1', [marker('crashed-run')]), key: 'ssh-10.0.0.11-22' }], self(), new Map([['crashed-run', journalHere('crashed-run', 'crashed', ['node1'])]]));
   assert.equal(old.refusals[0]?.kind, 'unfinished');

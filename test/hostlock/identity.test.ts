@@ -15,7 +15,7 @@ test('an SSH host is its address and port: readable key, name kept for messages'
   assert.equal(hostIdentityOf(ssh('M1.Example.COM'), '/d').key, 'ssh-m1.example.com-22', 'DNS names are case-insensitive');
 });
 
-test('two clusters\' node1 are two hosts; two names for one address are one', () => {
+test("two clusters' node1 are two hosts; two names for one address are one", () => {
   const a = hostIdentityOf(ssh('node1', { address: '127.0.230.11' }), '/var/lib/drbook');
   const b = hostIdentityOf(ssh('node1', { address: '127.0.231.11' }), '/var/lib/drbook');
   assert.notEqual(a.key, b.key);
@@ -41,7 +41,7 @@ test('behind a jump host the same address is another machine; odd addresses get 
   }
 });
 
-test('a local host is this machine and its state folder: a local sandbox\'s nodes are folders', () => {
+test("a local host is this machine and its state folder: a local sandbox's nodes are folders", () => {
   const n1 = hostIdentityOf(local('node1'), '/tmp/a/node1/var/lib/drbook', 'box');
   const other = hostIdentityOf(local('node1'), '/tmp/b/node1/var/lib/drbook', 'box');
   assert.match(n1.key, /^local-box-[0-9a-f]{8}$/);
@@ -52,7 +52,7 @@ test('a local host is this machine and its state folder: a local sandbox\'s node
   assert.match(hostIdentityOf(local('x'), '/d', 'my box/€').key, /^local-my_box_-[0-9a-f]{8}-[0-9a-f]{8}$/);
 });
 
-test('lockTargetsOf: the state dir\'s run lock of each host, as hostStateDirOf places it', () => {
+test("lockTargetsOf: the state dir's run lock of each host, as hostStateDirOf places it", () => {
   const targets = lockTargetsOf([ssh('node1', { address: '127.0.230.11' }), local('node2', '/srv/n2')], '/home/op/.local/state/drbook');
   assert.deepEqual(targets[0], { name: 'node1', key: 'ssh-127.0.230.11-22', where: '127.0.230.11:22' });
   assert.equal(targets[1]!.name, 'node2');

@@ -6,7 +6,7 @@ import type { Host } from '../../src/core/inventory.js';
 const local: Host = { name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [] };
 const remote: Host = { name: 'm1', connection: 'ssh', ssh: { address: '10.0.0.11' }, vars: {}, groups: [] };
 
-test('where a host keeps its lock and markers: the inventory\'s hostStateDir, else /var/lib/drbook, else (local, not root) beside the journals', () => {
+test("where a host keeps its lock and markers: the inventory's hostStateDir, else /var/lib/drbook, else (local, not root) beside the journals", () => {
   const context = { stateDir: '/home/op/.local/state/drbook', env: {} };
   assert.equal(hostStateDirOf({ ...remote, hostStateDir: '/srv/x' }, context), '/srv/x');
   assert.equal(hostStateDirOf(remote, { ...context, isRoot: false }), '/var/lib/drbook');

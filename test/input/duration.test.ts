@@ -28,7 +28,7 @@ function issuesOf(load: () => unknown): string {
   assert.fail('expected an InputError');
 }
 
-test('the limit is the timer\'s', () => {
+test("the limit is the timer's", () => {
   assert.equal(MAX_TIMER_MS, 2147483647);
   assert.equal(durationTooLong(parseDuration('596h')!), undefined);
   assert.match(durationTooLong(parseDuration('597h')!)!, /at most 596h31m23s/);
@@ -47,13 +47,20 @@ test('every duration that reaches a timer is refused above it at load, with its 
   assert.match(message, /^long\.yaml:7:.*steps\[2\]\.with\.timeout: expected a duration of at most/m);
   assert.doesNotMatch(message, /steps\[3\]/);
   const inventory = 'apiVersion: drbook/v1\nkind: Inventory\nhosts:\n  m1: { address: 10.0.0.1, connectTimeout: 9000h }\n';
-  assert.match(issuesOf(() => parseInventory(inventory, 'inv.yaml')), /inv\.yaml:4:.*connectTimeout: expected a duration of at most 596h31m23s/);
+  assert.match(
+    issuesOf(() => parseInventory(inventory, 'inv.yaml')),
+    /inv\.yaml:4:.*connectTimeout: expected a duration of at most 596h31m23s/,
+  );
 });
 
 test('the longest timeout allowed does not cut a step short', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-long-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const runbook = parseRunbook(`${HEADER}  - { id: a, name: A, run: "sleep 0.3", timeout: 596h }\n  - { id: b, name: B, uses: wait, with: { command: "sleep 0.2", timeout: 596h } }\n`, join(dir, 'r.yaml'), builtinActions);
+  const runbook = parseRunbook(
+    `${HEADER}  - { id: a, name: A, run: "sleep 0.3", timeout: 596h }\n  - { id: b, name: B, uses: wait, with: { command: "sleep 0.2", timeout: 596h } }\n`,
+    join(dir, 'r.yaml'),
+    builtinActions,
+  );
   assert.equal(runbook.steps[0]!.timeoutMs, 596 * 3_600_000);
   // The host lock and run markers go in the test's folder (as root the default would be /var/lib/drbook).
   const hosts: Host[] = [{ name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [], hostStateDir: join(dir, 'host-state') }];

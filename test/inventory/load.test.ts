@@ -103,7 +103,10 @@ hosts:
 `,
     'inv.yaml',
   );
-  assert.deepEqual(['m1', 'm2', 'm3', 'local'].map((h) => inventory.hosts[h]!.hostStateDir), ['/var/lib/drbook-all', '/srv/drbook', '/opt/drbook', undefined]);
+  assert.deepEqual(
+    ['m1', 'm2', 'm3', 'local'].map((h) => inventory.hosts[h]!.hostStateDir),
+    ['/var/lib/drbook-all', '/srv/drbook', '/opt/drbook', undefined],
+  );
   const issues = issuesOf('apiVersion: drbook/v1\nkind: Inventory\nhosts:\n  m1: { hostStateDir: var/lib/drbook }\n');
   assert.match(show(issues), /^4:\d+ hosts\.m1\.hostStateDir expected an absolute path/);
 });

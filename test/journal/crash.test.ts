@@ -60,7 +60,11 @@ test('kill -9 mid-run leaves a journal that reads back in order and accepts a re
   const entries = await readJournal(stateDir, runId);
   assert.ok(entries.length > 200, `read ${entries.length} entries`);
   const indexes = entries.slice(1).map((e) => (e.t === 'intent' ? e.index : -1));
-  assert.deepEqual(indexes, indexes.map((_, i) => i), 'entries are a gap-free prefix in write order');
+  assert.deepEqual(
+    indexes,
+    indexes.map((_, i) => i),
+    'entries are a gap-free prefix in write order',
+  );
 
   const writer = await JournalWriter.append(stateDir, runId);
   await writer.write({ t: 'resumed', at: new Date().toISOString(), pid: process.pid });

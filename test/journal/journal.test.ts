@@ -79,7 +79,10 @@ test('append reopens a run and adds to it', async (t) => {
   await again.write({ t: 'resumed', at: '2026-11-23T10:00:00.000Z', pid: 4242 });
   await again.close();
   const entries = await readJournal(stateDir, '20261123T091530Z-0006');
-  assert.deepEqual(entries.map((e) => e.t), ['run', 'host', 'resumed']);
+  assert.deepEqual(
+    entries.map((e) => e.t),
+    ['run', 'host', 'resumed'],
+  );
 });
 
 test('readJournal ignores the torn last line of a crashed run', async (t) => {

@@ -11,12 +11,14 @@ import { deadPid, tempStateDir } from './helpers.js';
 
 const lockFile = (stateDir: string, host: string) => join(stateDir, 'locks', `${encodeURIComponent(host)}.lock`);
 const readLock = async (stateDir: string, host: string) => JSON.parse(await readFile(lockFile(stateDir, host), 'utf8'));
-const isLocked = (...patterns: RegExp[]) => (e: unknown) => {
-  assert.ok(e instanceof DrbookError, String(e));
-  assert.equal(e.kind, 'locked');
-  for (const p of patterns) assert.match(`${e.message}\n${e.hint ?? ''}`, p);
-  return true;
-};
+const isLocked =
+  (...patterns: RegExp[]) =>
+  (e: unknown) => {
+    assert.ok(e instanceof DrbookError, String(e));
+    assert.equal(e.kind, 'locked');
+    for (const p of patterns) assert.match(`${e.message}\n${e.hint ?? ''}`, p);
+    return true;
+  };
 
 async function writeStaleLock(stateDir: string, host: string, holder: Record<string, unknown>): Promise<void> {
   await mkdir(join(stateDir, 'locks'), { recursive: true });
@@ -142,7 +144,7 @@ test('host names cannot escape the locks folder', async (t) => {
   assert.deepEqual((await readdir(stateDir)).sort(), ['locks']);
 });
 
-test('keyed by what the host is: two clusters\' node1 do not lock each other out; two names for one host do', async (t) => {
+test("keyed by what the host is: two clusters' node1 do not lock each other out; two names for one host do", async (t) => {
   const stateDir = await tempStateDir(t);
   const clusterA = await acquireLock(stateDir, [{ name: 'node1', key: 'ssh-127.0.230.11-22', where: '127.0.230.11:22' }], 'run-a');
   t.after(() => clusterA.release());
@@ -161,7 +163,14 @@ test('keyed by what the host is: two clusters\' node1 do not lock each other out
 
 test('one run naming one host twice takes its lock once', async (t) => {
   const stateDir = await tempStateDir(t);
-  const lock = await acquireLock(stateDir, [{ name: 'node1', key: 'ssh-10.0.0.1-22' }, { name: '10.0.0.1', key: 'ssh-10.0.0.1-22' }], 'run-a');
+  const lock = await acquireLock(
+    stateDir,
+    [
+      { name: 'node1', key: 'ssh-10.0.0.1-22' },
+      { name: '10.0.0.1', key: 'ssh-10.0.0.1-22' },
+    ],
+    'run-a',
+  );
   t.after(() => lock.release());
   assert.deepEqual(lock.hosts, ['node1']);
   assert.deepEqual(await readdir(join(stateDir, 'locks')), ['ssh-10.0.0.1-22.lock']);
@@ -178,6 +187,9 @@ test('a lock by host name left by an earlier drbook: taken over when its holder 
   await lock.release();
 
   await writeStaleLock(stateDir, 'node1', { pid: process.pid, runId: 'old-live' }); // an old drbook running now
-  await assert.rejects(acquireLock(stateDir, [target], 'run-new'), isLocked(/host node1 \(127\.0\.230\.11:22\) is locked by run old-live/, /earlier drbook's lock by host name only, which may be another cluster's node1/));
+  await assert.rejects(
+    acquireLock(stateDir, [target], 'run-new'),
+    isLocked(/host node1 \(127\.0\.230\.11:22\) is locked by run old-live/, /earlier drbook's lock by host name only, which may be another cluster's node1/),
+  );
   assert.deepEqual(await readdir(join(stateDir, 'locks')), ['node1.lock'], 'the keyed lock taken meanwhile is released');
 });

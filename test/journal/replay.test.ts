@@ -10,13 +10,29 @@ const keys = (changes: ChangeHistory[]) => changes.map((c) => `${c.stepId}/${c.h
 test('clean run: every step done, ended, nothing in flight; undo list newest first without read-only probes', () => {
   const history = replayJournal(fixtureEntries('clean-run'));
   assert.equal(history.header.runId, '20261123T091530Z-3fa9');
-  assert.deepEqual(history.plan?.steps.map((s) => s.id), ['prepare', 'swap', 'verify']);
-  assert.deepEqual(history.steps.map((s) => [s.id, s.state]), [['prepare', 'done'], ['swap', 'done'], ['verify', 'done']]);
-  assert.deepEqual(history.steps.flatMap((s) => s.hosts.map((h) => h.state)), ['done', 'done', 'done']);
+  assert.deepEqual(
+    history.plan?.steps.map((s) => s.id),
+    ['prepare', 'swap', 'verify'],
+  );
+  assert.deepEqual(
+    history.steps.map((s) => [s.id, s.state]),
+    [
+      ['prepare', 'done'],
+      ['swap', 'done'],
+      ['verify', 'done'],
+    ],
+  );
+  assert.deepEqual(
+    history.steps.flatMap((s) => s.hosts.map((h) => h.state)),
+    ['done', 'done', 'done'],
+  );
   assert.equal(history.ended, true);
   assert.equal(history.end?.state, 'done');
   assert.deepEqual(history.inFlight(), []);
-  assert.deepEqual(history.changes.map((c) => c.status), ['ok', 'ok', 'ok']);
+  assert.deepEqual(
+    history.changes.map((c) => c.status),
+    ['ok', 'ok', 'ok'],
+  );
   assert.deepEqual(keys(history.changesToRollBack()), ['swap/local#0', 'prepare/local#0']);
   assert.equal(history.hostStep('verify', 'local')?.changes[0]?.result?.durationMs, 1480);
 });
@@ -26,8 +42,14 @@ test('crashed run: the step in flight, its change without result, and what a rol
   assert.equal(history.ended, false);
   assert.equal(history.lastAt, '2026-11-23T10:00:10.000Z');
   const inFlight = history.inFlight();
-  assert.deepEqual(inFlight.map((h) => `${h.stepId}/${h.host}`), ['restore/m1']);
-  assert.deepEqual(inFlight[0]!.changes.map((c) => c.status), ['in-flight']);
+  assert.deepEqual(
+    inFlight.map((h) => `${h.stepId}/${h.host}`),
+    ['restore/m1'],
+  );
+  assert.deepEqual(
+    inFlight[0]!.changes.map((c) => c.status),
+    ['in-flight'],
+  );
   assert.equal(history.step('restore')?.state, 'running');
   assert.equal(history.step('swap')?.state, 'pending', 'a planned step never started');
   // In flight with undoOnFailure: undone too (a partial restore dir); the read-only probe is not.
@@ -41,14 +63,20 @@ test('rolled-back run: every change undone, including the failed one marked undo
   assert.equal(history.rollbacks.length, 1);
   assert.equal(history.rollback?.ok, true);
   assert.match(history.rollback?.reason ?? '', /host m2, step restore/);
-  assert.deepEqual(history.rollback?.undos.map((u) => `${u.stepId}/${u.host}:${u.ok}`), ['restore/m2:true', 'restore/m1:true', 'stop-pods/m1:true', 'stop-pods/m2:true']);
+  assert.deepEqual(
+    history.rollback?.undos.map((u) => `${u.stepId}/${u.host}:${u.ok}`),
+    ['restore/m2:true', 'restore/m1:true', 'stop-pods/m1:true', 'stop-pods/m2:true'],
+  );
   const failed = history.hostStep('restore', 'm2')!;
   assert.equal(failed.state, 'failed');
   assert.match(failed.error ?? '', /exit code 1/);
   assert.equal(failed.changes[0]!.status, 'failed');
   assert.equal(failed.changes[0]!.result?.exitCode, 1);
   assert.match(failed.changes[0]!.result?.outputTail ?? '', /integrity check failed/);
-  assert.ok(history.changes.every((c) => c.undone), 'every change undone');
+  assert.ok(
+    history.changes.every((c) => c.undone),
+    'every change undone',
+  );
   assert.deepEqual(history.changesToRollBack(), []);
   assert.deepEqual(history.stillApplied(), []);
 });
@@ -70,7 +98,16 @@ test('rollback-failed run: what is left is exactly the host whose undo failed, n
 let clock = 0;
 const at = () => new Date(Date.UTC(2026, 10, 23, 12, 0, 0, clock++)).toISOString();
 const intent = (stepId: string, host: string, index: number, extra: Partial<Extract<JournalEntry, { t: 'intent' }>> = {}): JournalEntry => ({
-  t: 'intent', at: at(), stepId, host, index, description: `${stepId} ${index}`, undo: { description: `undo ${stepId} ${index}`, command: [{ t: 'lit', v: 'true' }] }, undoOnFailure: false, readOnly: false, ...extra,
+  t: 'intent',
+  at: at(),
+  stepId,
+  host,
+  index,
+  description: `${stepId} ${index}`,
+  undo: { description: `undo ${stepId} ${index}`, command: [{ t: 'lit', v: 'true' }] },
+  undoOnFailure: false,
+  readOnly: false,
+  ...extra,
 });
 const result = (stepId: string, host: string, index: number, ok = true): JournalEntry => ({ t: 'result', at: at(), stepId, host, index, ok, durationMs: 5 });
 const undoIntent = (stepId: string, host: string, index: number): JournalEntry => ({ t: 'undo-intent', at: at(), stepId, host, index, description: 'undo' });
@@ -82,7 +119,11 @@ test('in flight without a check nor undoOnFailure may or may not have happened: 
   assert.equal(history.rollbackNeed(history.changes[1]!), 'maybe');
   assert.equal(history.rollbackNeed(history.changes[0]!), 'undo');
   assert.deepEqual(keys(history.stillApplied()), ['a/m1#0', 'b/m1#0']);
-  assert.deepEqual(history.inFlight().map((h) => h.stepId), ['b'], 'an intent alone marks its host-step running');
+  assert.deepEqual(
+    history.inFlight().map((h) => h.stepId),
+    ['b'],
+    'an intent alone marks its host-step running',
+  );
 });
 
 test('a failed change without undoOnFailure changed nothing; a change without undo is still listed for the rollback to report', () => {
@@ -93,7 +134,19 @@ test('a failed change without undoOnFailure changed nothing; a change without un
 });
 
 test('undo order is reverse execution per host, with hosts interleaved as parallel steps write them', () => {
-  const entries = [header('r1'), intent('s1', 'm1', 0), intent('s1', 'm2', 0), result('s1', 'm2', 0), result('s1', 'm1', 0), intent('s1', 'm1', 1), result('s1', 'm1', 1), intent('s2', 'm2', 0), intent('s2', 'm1', 0), result('s2', 'm1', 0), result('s2', 'm2', 0)];
+  const entries = [
+    header('r1'),
+    intent('s1', 'm1', 0),
+    intent('s1', 'm2', 0),
+    result('s1', 'm2', 0),
+    result('s1', 'm1', 0),
+    intent('s1', 'm1', 1),
+    result('s1', 'm1', 1),
+    intent('s2', 'm2', 0),
+    intent('s2', 'm1', 0),
+    result('s2', 'm1', 0),
+    result('s2', 'm2', 0),
+  ];
   const items = replayJournal(entries).changesToRollBack();
   assert.deepEqual(keys(items.filter((c) => c.host === 'm1')), ['s2/m1#0', 's1/m1#1', 's1/m1#0']);
   assert.deepEqual(keys(items.filter((c) => c.host === 'm2')), ['s2/m2#0', 's1/m2#0']);
@@ -102,7 +155,13 @@ test('undo order is reverse execution per host, with hosts interleaved as parall
 
 test('a retried change (same index again) is undone once, the attempt that succeeded', () => {
   const history = replayJournal([header('r1'), intent('a', 'm1', 0), result('a', 'm1', 0, false), intent('a', 'm1', 0), result('a', 'm1', 0), undoIntent('a', 'm1', 0), undoResult('a', 'm1', 0)]);
-  assert.deepEqual(history.changes.map((c) => [c.status, c.undone]), [['failed', false], ['ok', true]]);
+  assert.deepEqual(
+    history.changes.map((c) => [c.status, c.undone]),
+    [
+      ['failed', false],
+      ['ok', true],
+    ],
+  );
   assert.deepEqual(history.changesToRollBack(), []);
 });
 
@@ -125,7 +184,7 @@ test('a later `drbook rollback` finishes what a failed rollback left', () => {
   assert.equal(history.hostStep('swap', 'm2')!.changes[0]!.undoAttempts.length, 2);
 });
 
-test('a resume updates the live pid; steps without step entries take their hosts\' state', () => {
+test("a resume updates the live pid; steps without step entries take their hosts' state", () => {
   const entries: JournalEntry[] = [
     header('r1'),
     { t: 'host', at: at(), stepId: 'a', host: 'm1', state: 'running' },
@@ -136,14 +195,24 @@ test('a resume updates the live pid; steps without step entries take their hosts
   ];
   const history = replayJournal(entries);
   assert.equal(history.pid, 777);
-  assert.deepEqual(history.steps.map((s) => s.state), ['done', 'failed']);
+  assert.deepEqual(
+    history.steps.map((s) => s.state),
+    ['done', 'failed'],
+  );
   assert.equal(history.hostStep('b', 'm1')?.error, 'boom');
 });
 
 test('a host-step whose last change finished but whose end was never written is still in flight', () => {
   const history = replayJournal([header('r1'), intent('a', 'm1', 0), result('a', 'm1', 0)]);
-  assert.deepEqual(history.inFlight().map((h) => `${h.stepId}/${h.host}`), ['a/m1'], 'resume must re-probe it: more changes may have followed');
-  assert.deepEqual(history.inFlight()[0]!.changes.map((c) => c.status), ['ok']);
+  assert.deepEqual(
+    history.inFlight().map((h) => `${h.stepId}/${h.host}`),
+    ['a/m1'],
+    'resume must re-probe it: more changes may have followed',
+  );
+  assert.deepEqual(
+    history.inFlight()[0]!.changes.map((c) => c.status),
+    ['ok'],
+  );
 });
 
 // ---- Every state a journal can hold, replayed (issue 9): each record kind, each host
@@ -153,7 +222,14 @@ test('a host-step whose last change finished but whose end was never written is 
 test('every record kind a journal holds is replayed into its place in the history', () => {
   const entries: JournalEntry[] = [
     header('r1'),
-    { t: 'plan', at: at(), steps: [{ id: 'a', name: 'Step A', hosts: ['m1', 'm2'] }, { id: 'b', name: 'Step B', hosts: ['m1'] }] },
+    {
+      t: 'plan',
+      at: at(),
+      steps: [
+        { id: 'a', name: 'Step A', hosts: ['m1', 'm2'] },
+        { id: 'b', name: 'Step B', hosts: ['m1'] },
+      ],
+    },
     { t: 'hosts-locked', at: at(), hosts: [{ host: 'm1', dir: '/var/lib/drbook' }], overridden: [], cleared: [], waited: [], staleLocalLocks: [] },
     { t: 'step', at: at(), stepId: 'a', state: 'running' },
     intent('a', 'm1', 0, { check: [{ t: 'lit', v: 'check' }] }),
@@ -172,14 +248,24 @@ test('every record kind a journal holds is replayed into its place in the histor
   assert.equal(new Set(entries.map((e) => e.t)).size, 13, 'all 13 kinds: run plan hosts-locked step intent result host resumed rollback probe undo-intent undo-result end');
   const history = replayJournal(entries);
   assert.equal(history.header.runId, 'r1');
-  assert.deepEqual(history.steps.map((s) => [s.id, s.name, s.plannedHosts, s.state, s.stateRecorded]), [
-    ['a', 'Step A', ['m1', 'm2'], 'failed', true],
-    ['b', 'Step B', ['m1'], 'pending', false],
-  ]);
+  assert.deepEqual(
+    history.steps.map((s) => [s.id, s.name, s.plannedHosts, s.state, s.stateRecorded]),
+    [
+      ['a', 'Step A', ['m1', 'm2'], 'failed', true],
+      ['b', 'Step B', ['m1'], 'pending', false],
+    ],
+  );
   assert.equal(history.hostStep('b', 'm1')?.state, 'pending', 'planned, never started');
-  assert.deepEqual(history.hostStep('a', 'm1')?.transitions.map((t) => t.state), ['running', 'done'], 'an intent starts the host-step');
+  assert.deepEqual(
+    history.hostStep('a', 'm1')?.transitions.map((t) => t.state),
+    ['running', 'done'],
+    'an intent starts the host-step',
+  );
   assert.equal(history.hostStep('a', 'm2')?.error, 'boom');
-  assert.deepEqual(history.resumes.map((r) => r.pid), [4242]);
+  assert.deepEqual(
+    history.resumes.map((r) => r.pid),
+    [4242],
+  );
   assert.equal(history.pid, 4242);
   const [change] = history.changes;
   assert.deepEqual([change?.status, change?.undone, change?.foundReverted, change?.probes.map((p) => `${p.phase}:${p.verdict}`)], ['ok', true, false, ['before-undo:applied']]);
@@ -212,7 +298,10 @@ test('every host state a journal can hold: the host-step takes it, and a step wi
     assert.equal(history.step('a')?.state, want.derived, `a step whose only host is ${state}`);
     assert.equal(hostStep.endedAt !== undefined, want.ended, `${state}: ended`);
     assert.equal(hostStep.startedAt !== undefined, state === 'running', `${state}: started`);
-    assert.deepEqual(history.inFlight().map((h) => h.host), state === 'running' ? ['m1'] : []);
+    assert.deepEqual(
+      history.inFlight().map((h) => h.host),
+      state === 'running' ? ['m1'] : [],
+    );
   }
   // Derivation across hosts: the worst wins; done and skipped together are done.
   const mixed = (states: string[]) =>
@@ -257,7 +346,13 @@ test('every change state: what the history says and what a rollback must do with
     },
     {
       name: 'undone, then disturbed (final probe applied)',
-      entries: [intent('a', 'm1', 0, check), result('a', 'm1', 0), undoIntent('a', 'm1', 0), undoResult('a', 'm1', 0), { t: 'probe', at: at(), stepId: 'a', host: 'm1', index: 0, phase: 'final', verdict: 'applied', detail: '' }],
+      entries: [
+        intent('a', 'm1', 0, check),
+        result('a', 'm1', 0),
+        undoIntent('a', 'm1', 0),
+        undoResult('a', 'm1', 0),
+        { t: 'probe', at: at(), stepId: 'a', host: 'm1', index: 0, phase: 'final', verdict: 'applied', detail: '' },
+      ],
       status: 'ok',
       need: 'probe',
       undone: false,
@@ -273,7 +368,10 @@ test('every change state: what the history says and what a rollback must do with
   }
   // An intent without result redone to completion later (a resume ran it again): the later one's undo covers both.
   const redone = replayJournal([header('r1'), intent('a', 'm1', 0), intent('a', 'm1', 1, { description: 'a 0' }), result('a', 'm1', 1)]);
-  assert.deepEqual(redone.changes.map((c) => redone.rollbackNeed(c)), ['none', 'undo']);
+  assert.deepEqual(
+    redone.changes.map((c) => redone.rollbackNeed(c)),
+    ['none', 'undo'],
+  );
 });
 
 test('a torn last line (kill -9 mid-write) is dropped: the change it would have finished replays as in flight', () => {
@@ -282,14 +380,20 @@ test('a torn last line (kill -9 mid-write) is dropped: the change it would have 
   const parsed = parseJournal(`${lines.join('\n')}\n${torn}`, 'journal.jsonl');
   assert.deepEqual(parsed.tornLine, { lineNo: 5, text: torn });
   const history = replayJournal(parsed.entries);
-  assert.deepEqual(history.changes.map((c) => `${c.stepId}:${c.status}`), ['a:ok', 'b:in-flight']);
+  assert.deepEqual(
+    history.changes.map((c) => `${c.stepId}:${c.status}`),
+    ['a:ok', 'b:in-flight'],
+  );
   assert.deepEqual(keys(history.inFlightChanges()), ['b/m1#0']);
   assert.deepEqual(keys(history.changesToRollBack()), ['b/m1#0', 'a/m1#0'], 'newest first, the one cut off included');
   assert.equal(history.ended, false);
   // A complete last line that only lacks its newline is kept.
   const whole = parseJournal(`${lines.join('\n')}\n${JSON.stringify(result('b', 'm1', 0))}`, 'journal.jsonl');
   assert.equal(whole.missingFinalNewline, true);
-  assert.deepEqual(replayJournal(whole.entries).changes.map((c) => c.status), ['ok', 'ok']);
+  assert.deepEqual(
+    replayJournal(whole.entries).changes.map((c) => c.status),
+    ['ok', 'ok'],
+  );
 });
 
 test('rollbacks finished and unfinished: started without finish, finished not verified, a finish without a start, and a second rollback', () => {
@@ -299,7 +403,13 @@ test('rollbacks finished and unfinished: started without finish, finished not ve
   assert.deepEqual(keys(unfinished.changesToRollBack()), ['a/m1#0'], 'the one not yet undone');
   assert.deepEqual(unfinished.undoInFlight(), []);
 
-  const notVerified = replayJournal([...base, { t: 'rollback', at: at(), phase: 'started', reason: 'x' }, undoIntent('a', 'm1', 1), undoResult('a', 'm1', 1, false), { t: 'rollback', at: at(), phase: 'finished', ok: false, undone: 0, foundReverted: 0, left: ['m1: step a: a 1'] }]);
+  const notVerified = replayJournal([
+    ...base,
+    { t: 'rollback', at: at(), phase: 'started', reason: 'x' },
+    undoIntent('a', 'm1', 1),
+    undoResult('a', 'm1', 1, false),
+    { t: 'rollback', at: at(), phase: 'finished', ok: false, undone: 0, foundReverted: 0, left: ['m1: step a: a 1'] },
+  ]);
   assert.deepEqual([notVerified.rollback?.ok, notVerified.rollback?.left, notVerified.rollback?.undos.map((u) => u.ok)], [false, ['m1: step a: a 1'], [false]]);
   assert.deepEqual(keys(notVerified.changesToRollBack()), ['a/m1#1', 'a/m1#0']);
 
@@ -320,8 +430,18 @@ test('rollbacks finished and unfinished: started without finish, finished not ve
     undoResult('a', 'm1', 0),
     { t: 'rollback', at: at(), phase: 'finished', ok: true },
   ]);
-  assert.deepEqual(twice.rollbacks.map((r) => [r.reason, r.ok, r.undos.map((u) => u.ok)]), [['first', undefined, [undefined]], ['drbook rollback', true, [true, true]]]);
-  assert.deepEqual(twice.hostStep('a', 'm1')!.changes[1]!.undoAttempts.map((u) => u.ok), [undefined, true], 'the cut-off attempt stays unknown; the later one is the result');
+  assert.deepEqual(
+    twice.rollbacks.map((r) => [r.reason, r.ok, r.undos.map((u) => u.ok)]),
+    [
+      ['first', undefined, [undefined]],
+      ['drbook rollback', true, [true, true]],
+    ],
+  );
+  assert.deepEqual(
+    twice.hostStep('a', 'm1')!.changes[1]!.undoAttempts.map((u) => u.ok),
+    [undefined, true],
+    'the cut-off attempt stays unknown; the later one is the result',
+  );
   assert.deepEqual(twice.undoInFlight(), [], 'undone since: no undo in flight any more');
   assert.deepEqual(twice.changesToRollBack(), []);
 });
@@ -339,12 +459,24 @@ test('resume markers: each resume is listed, the last one writes; a resumed host
     result('a', 'm1', 1),
     { t: 'host', at: at(), stepId: 'a', host: 'm1', state: 'done' },
   ]);
-  assert.deepEqual(history.resumes.map((r) => r.pid), [100, 200]);
+  assert.deepEqual(
+    history.resumes.map((r) => r.pid),
+    [100, 200],
+  );
   assert.equal(history.pid, 200);
   const hostStep = history.hostStep('a', 'm1')!;
-  assert.deepEqual(hostStep.transitions.map((t) => t.state), ['running', 'failed', 'running', 'done']);
+  assert.deepEqual(
+    hostStep.transitions.map((t) => t.state),
+    ['running', 'failed', 'running', 'done'],
+  );
   assert.equal(hostStep.state, 'done');
-  assert.deepEqual(hostStep.changes.map((c) => [c.index, c.status, c.result?.resolved]), [[0, 'ok', 'applied'], [1, 'ok', undefined]]);
+  assert.deepEqual(
+    hostStep.changes.map((c) => [c.index, c.status, c.result?.resolved]),
+    [
+      [0, 'ok', 'applied'],
+      [1, 'ok', undefined],
+    ],
+  );
   assert.deepEqual(history.inFlight(), []);
   assert.equal(history.ended, false, 'no end yet: a run still going (or crashed after its resume)');
 });

@@ -82,7 +82,10 @@ test('rolled-back run: the failure with its exit code and output tail, every und
 test('rollback-failed run: the failed undo, and exactly the changes still applied on the host it broke', () => {
   const md = report('rollback-failed');
   assert.match(section(md, 'Summary'), /\*\*rollback-failed\*\* \(exit code 3\)/);
-  assert.match(section(md, 'Rollback'), /\| 1 \| `swap` \| m2 \| put the old \/var\/lib\/etcd back \| \*\*failed\*\*: \/var\/lib\/etcd-old-20261125T030000Z-e9d1 does not exist: nothing to put back ⏎ hint: look for the old data dir by hand \| 50 ms \|/);
+  assert.match(
+    section(md, 'Rollback'),
+    /\| 1 \| `swap` \| m2 \| put the old \/var\/lib\/etcd back \| \*\*failed\*\*: \/var\/lib\/etcd-old-20261125T030000Z-e9d1 does not exist: nothing to put back ⏎ hint: look for the old data dir by hand \| 50 ms \|/,
+  );
   assert.match(section(md, 'Rollback'), /: \*\*failed\*\*\./);
   assert.deepEqual(leftItems(md), ['m2 stop-pods#0', 'm2 restore#0', 'm2 swap#0']);
   const left = section(md, 'State left');
@@ -126,7 +129,7 @@ test('durations read like a human wrote them', () => {
   assert.equal(fenced('x'), '```text\nx\n```');
 });
 
-test('the report says what the run met on its hosts\' locks: runs it went ahead over, markers removed, commands waited for', () => {
+test("the report says what the run met on its hosts' locks: runs it went ahead over, markers removed, commands waited for", () => {
   const entries: JournalEntry[] = [
     header('20261201T000000Z-7777', ['node1']),
     {
@@ -144,5 +147,11 @@ test('the report says what the run met on its hosts\' locks: runs it went ahead 
   assert.match(text, /node1: went ahead over the unfinished changes of run `20261123T091530Z-3fa9` \(`--ignore-run`\)/);
   assert.match(text, /node1: removed the marker of run `early`: its journal says done/);
   assert.match(text, /node1: waited 4\.2 s for a command of run `gone` still running/);
-  assert.doesNotMatch(renderReport(entries.filter((e) => e.t !== 'hosts-locked'), { machine: 'ops-laptop' }), /## Host locks/);
+  assert.doesNotMatch(
+    renderReport(
+      entries.filter((e) => e.t !== 'hosts-locked'),
+      { machine: 'ops-laptop' },
+    ),
+    /## Host locks/,
+  );
 });

@@ -55,13 +55,23 @@ test('a run from another machine cannot be checked: listed as running, with a no
   assert.match(run!.note ?? '', /started on ops-laptop.*cannot be checked from other-box/);
 });
 
-test('real liveness: this process\'s run is running, a run whose process exited is crashed', async (t) => {
+test("real liveness: this process's run is running, a run whose process exited is crashed", async (t) => {
   const stateDir = await tempStateDir(t);
   const live = await JournalWriter.create(stateDir, { ...header('20261201T000000Z-1111'), machine: hostname() });
   t.after(() => live.close());
   const pid = await deadPid();
   const dead = await JournalWriter.create(stateDir, { ...header('20261201T000000Z-2222'), machine: hostname(), pid });
-  await dead.write({ t: 'intent', at: '2026-12-01T00:00:01.000Z', stepId: 's', host: 'm1', index: 0, description: 'd', undo: { description: 'u', command: [] }, undoOnFailure: false, readOnly: false });
+  await dead.write({
+    t: 'intent',
+    at: '2026-12-01T00:00:01.000Z',
+    stepId: 's',
+    host: 'm1',
+    index: 0,
+    description: 'd',
+    undo: { description: 'u', command: [] },
+    undoOnFailure: false,
+    readOnly: false,
+  });
   await dead.write({ t: 'result', at: '2026-12-01T00:00:02.000Z', stepId: 's', host: 'm1', index: 0, ok: true, durationMs: 1 });
   await dead.close();
   const runs = await listRuns(stateDir);
@@ -75,7 +85,17 @@ test('real liveness: this process\'s run is running, a run whose process exited 
 test('a run that failed without rollback can be resumed or rolled back; a dry-run neither', async (t) => {
   const stateDir = await tempStateDir(t);
   const failed = await JournalWriter.create(stateDir, { ...header('20261201T000000Z-3333'), rollbackOnFailure: false });
-  await failed.write({ t: 'intent', at: '2026-12-01T00:00:01.000Z', stepId: 's', host: 'm1', index: 0, description: 'd', undo: { description: 'u', command: [] }, undoOnFailure: false, readOnly: false });
+  await failed.write({
+    t: 'intent',
+    at: '2026-12-01T00:00:01.000Z',
+    stepId: 's',
+    host: 'm1',
+    index: 0,
+    description: 'd',
+    undo: { description: 'u', command: [] },
+    undoOnFailure: false,
+    readOnly: false,
+  });
   await failed.write({ t: 'result', at: '2026-12-01T00:00:02.000Z', stepId: 's', host: 'm1', index: 0, ok: true, durationMs: 1 });
   await failed.write({ t: 'end', at: '2026-12-01T00:00:03.000Z', state: 'failed', exitCode: 3, error: 'step t failed' });
   await failed.close();
@@ -99,7 +119,13 @@ test('an unreadable journal is listed as such and does not hide the other runs',
   await mkdir(join(stateDir, 'runs', '20261130T000000Z-bad0'), { recursive: true });
   await writeFile(join(stateDir, 'runs', '20261130T000000Z-bad0', 'journal.jsonl'), 'garbage\n{"t":"end"}\n');
   const runs = await listRuns(stateDir, onOpsLaptop);
-  assert.deepEqual(runs.map((r) => [r.runId, r.state]), [['20261123T091530Z-3fa9', 'done'], ['20261130T000000Z-bad0', 'unreadable']]);
+  assert.deepEqual(
+    runs.map((r) => [r.runId, r.state]),
+    [
+      ['20261123T091530Z-3fa9', 'done'],
+      ['20261130T000000Z-bad0', 'unreadable'],
+    ],
+  );
   assert.match(runs[1]!.error ?? '', /journal\.jsonl:1: corrupt journal entry/);
 });
 

@@ -35,6 +35,10 @@ test('the layout: runs/<runId>/journal.jsonl and locks/', () => {
 
 test('a run id that could leave runs/ is refused', () => {
   for (const bad of ['../etc', 'a/b', '', '..', '.hidden']) {
-    assert.throws(() => runDir('/s', bad), (e: unknown) => e instanceof DrbookError && e.kind === 'journal' && e.message.includes('invalid run id'), bad);
+    assert.throws(
+      () => runDir('/s', bad),
+      (e: unknown) => e instanceof DrbookError && e.kind === 'journal' && e.message.includes('invalid run id'),
+      bad,
+    );
   }
 });

@@ -73,7 +73,11 @@ test('npm pack gives a tarball that installs offline and runs --help, validate, 
   assert.ok(![...inTarball].some((path) => /(^|\/)dist\/test\//.test(path) || path.startsWith('package/src/') || path.startsWith('package/test/')), 'no tests or TypeScript sources are packed');
 
   const installed = await timed('install', () =>
-    execa('npm', ['i', '-g', '--prefix', prefix, tarball, '--offline', '--cache', join(work, 'npm-cache'), '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: work, reject: false, all: true }),
+    execa('npm', ['i', '-g', '--prefix', prefix, tarball, '--offline', '--cache', join(work, 'npm-cache'), '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: work,
+      reject: false,
+      all: true,
+    }),
   );
   assert.equal(installed.exitCode, 0, installed.all);
   const packageDir = join(prefix, 'lib', 'node_modules', 'drbook');

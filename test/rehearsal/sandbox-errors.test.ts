@@ -18,5 +18,8 @@ test('a sandbox error becomes the DrbookError the CLI prints: same kind, message
   assert.equal(timeout.cause, original);
   const other = new Error('not the sandbox');
   assert.equal(asDrbookError(other), other);
-  assert.throws(() => rethrowAsDrbookError(original), (error: unknown) => error instanceof DrbookError && error.kind === 'timeout');
+  assert.throws(
+    () => rethrowAsDrbookError(original),
+    (error: unknown) => error instanceof DrbookError && error.kind === 'timeout',
+  );
 });

@@ -7,7 +7,20 @@ import { InputError, type InputIssue } from '../../src/core/errors.js';
 import { parseRunbook } from '../../src/runbook/load.js';
 import { builtinActions } from '../../src/actions/registry.js';
 
-const head = ['apiVersion: drbook/v1', 'kind: Runbook', 'metadata:', '  name: t', 'params:', '  src:', '    type: path', '    default: /a', '  force:', '    type: boolean', '    default: false', 'steps:'];
+const head = [
+  'apiVersion: drbook/v1',
+  'kind: Runbook',
+  'metadata:',
+  '  name: t',
+  'params:',
+  '  src:',
+  '    type: path',
+  '    default: /a',
+  '  force:',
+  '    type: boolean',
+  '    default: false',
+  'steps:',
+];
 // Line numbers below count from the first step line: line 13.
 
 function issuesOf(steps: string[]): InputIssue[] {

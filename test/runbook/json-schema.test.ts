@@ -17,7 +17,10 @@ test('the JSON Schema describes the runbook format for editors', () => {
   const step = schema.properties.steps.items as Json;
   assert.equal(step.additionalProperties, false);
   assert.deepEqual(new Set(Object.keys(step.properties)), new Set(['id', 'name', 'uses', 'with', 'run', 'rollback', 'check', 'when', 'timeout', 'retries', 'retryDelay', 'serial', 'onHosts']));
-  assert.deepEqual(step.properties.uses.enum, listActions().map((a) => a.name));
+  assert.deepEqual(
+    step.properties.uses.enum,
+    listActions().map((a) => a.name),
+  );
   assert.ok(step.properties.uses.enum.includes('shell'));
   assert.equal(step.properties.with.type, 'object');
   assert.equal(step.oneOf.length, 2);

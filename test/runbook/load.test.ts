@@ -79,7 +79,14 @@ test('valid fixtures load; run: steps become uses: shell', async () => {
 
 test('targets defaults to local; when: true is dropped, when: false kept', () => {
   const runbook = parseRunbook(
-    ['apiVersion: drbook/v1', 'kind: Runbook', 'metadata: {name: t}', 'steps:', '  - {id: a, name: A, run: "true", when: true}', '  - {id: b, name: B, run: "true", when: false, timeout: 1.5, serial: 1, onHosts: [m1]}'].join('\n'),
+    [
+      'apiVersion: drbook/v1',
+      'kind: Runbook',
+      'metadata: {name: t}',
+      'steps:',
+      '  - {id: a, name: A, run: "true", when: true}',
+      '  - {id: b, name: B, run: "true", when: false, timeout: 1.5, serial: 1, onHosts: [m1]}',
+    ].join('\n'),
     'inline.yaml',
     builtinActions,
   );
@@ -118,7 +125,10 @@ test('all issues are collected at once, in reading order', () => {
   assert.match(lines.join('\n'), /^12:14 steps\[1\]\.timeout expected a duration like "500ms", "30s", "5m", "1m30s", or a number of seconds, got a string \("soon"\)$/m);
   // sorted by line then column
   const order = issues.map((i) => (i.line ?? 0) * 1000 + (i.col ?? 0));
-  assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  assert.deepEqual(
+    order,
+    [...order].sort((a, b) => a - b),
+  );
 });
 
 test('a step without uses or run, rollback without run, with without uses', () => {
@@ -129,7 +139,9 @@ test('a step without uses or run, rollback without run, with without uses', () =
 });
 
 test('check: goes with run: (an action declares its own checks); with run: it is a command template, quoted like run:', () => {
-  const issues = issuesOfText(`${head}steps:\n  - id: a\n    name: A\n    uses: confirm\n    with: {message: ok}\n    check: echo applied\n  - id: b\n    name: B\n    run: "true"\n    check: echo \`cat {{ params.nope }}\`\n`);
+  const issues = issuesOfText(
+    `${head}steps:\n  - id: a\n    name: A\n    uses: confirm\n    with: {message: ok}\n    check: echo applied\n  - id: b\n    name: B\n    run: "true"\n    check: echo \`cat {{ params.nope }}\`\n`,
+  );
   const text = issues.map((i) => `${i.line}:${i.col} ${i.message}`).join('\n');
   assert.match(text, /^10:12 `check:` goes with `run:`; an action declares its own checks/m);
   assert.match(text, /^14:\d+ .*params\.nope/m, 'its templates are checked at load like run:');
@@ -138,7 +150,9 @@ test('check: goes with run: (an action declares its own checks); with run: it is
 });
 
 test('param defaults must match their type', () => {
-  const issues = issuesOfText(`${head}params:\n  n:\n    type: number\n    default: "3"\n  p:\n    type: path\n    default: ""\n  bad-name:\n    type: string\nsteps:\n  - {id: a, name: A, run: "true"}\n`);
+  const issues = issuesOfText(
+    `${head}params:\n  n:\n    type: number\n    default: "3"\n  p:\n    type: path\n    default: ""\n  bad-name:\n    type: string\nsteps:\n  - {id: a, name: A, run: "true"}\n`,
+  );
   const text = issues.map((i) => `${i.line}:${i.col} ${i.path} ${i.message}`).join('\n');
   assert.match(text, /^8:14 params\.n\.default the default of a number param must be a number/m);
   assert.match(text, /^11:14 params\.p\.default the default of a path param must not be empty/m);
@@ -147,7 +161,10 @@ test('param defaults must match their type', () => {
 
 test('an unquoted template is named as such', () => {
   const issues = issuesOfText(`${head}steps:\n  - id: a\n    name: A\n    run: {{ params.x }}\n`);
-  assert.ok(issues.some((i) => i.line === 8 && i.col === 10 && /must be quoted in YAML/.test(i.message)), JSON.stringify(issues));
+  assert.ok(
+    issues.some((i) => i.line === 8 && i.col === 10 && /must be quoted in YAML/.test(i.message)),
+    JSON.stringify(issues),
+  );
 });
 
 test('an empty file and a non-mapping are refused with a place', () => {
@@ -160,5 +177,8 @@ test('an inventory passed as a runbook is named', () => {
 });
 
 test('a missing file is an InputError naming it', async () => {
-  await assert.rejects(loadRunbook('/nonexistent/runbook.yaml', builtinActions), (error: Error) => error instanceof InputError && /\/nonexistent\/runbook.yaml: cannot read the runbook: ENOENT/.test(error.message));
+  await assert.rejects(
+    loadRunbook('/nonexistent/runbook.yaml', builtinActions),
+    (error: Error) => error instanceof InputError && /\/nonexistent\/runbook.yaml: cannot read the runbook: ENOENT/.test(error.message),
+  );
 });

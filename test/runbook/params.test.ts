@@ -44,7 +44,14 @@ test('a secret param may come from DRBOOK_PARAM_<NAME>; -p still wins', () => {
 });
 
 test('coercion of strings to the declared type', () => {
-  for (const [text, value] of [['true', true], ['YES', true], ['1', true], ['no', false], ['0', false], ['False', false]] as const) {
+  for (const [text, value] of [
+    ['true', true],
+    ['YES', true],
+    ['1', true],
+    ['no', false],
+    ['0', false],
+    ['False', false],
+  ] as const) {
     assert.equal(resolveParams(runbook, { snapshot: '/s', force: text }, host(), {}).force, value, text);
   }
   assert.equal(resolveParams(runbook, { snapshot: '/s', members: '2.5' }, host(), {}).members, 2.5);
@@ -63,14 +70,26 @@ test('missing required, bad values and undeclared -p are InputErrors naming the 
     }
     assert.fail('expected an InputError');
   };
-  assert.match(messages(() => resolveParams(runbook, {}, host(), {})), /param `snapshot` is required on host m1 \(expected a path\); give it with -p snapshot=\.\.\./);
+  assert.match(
+    messages(() => resolveParams(runbook, {}, host(), {})),
+    /param `snapshot` is required on host m1 \(expected a path\); give it with -p snapshot=\.\.\./,
+  );
   const bad = messages(() => resolveParams(runbook, { snapshot: '', members: 'three', force: 'maybe' }, host(), {}));
   assert.match(bad, /param `snapshot` from -p snapshot: expected a non-empty path, got ""/);
   assert.match(bad, /param `members` from -p members: expected a number, got "three"/);
   assert.match(bad, /param `force` from -p force: expected a boolean: true\/false, yes\/no, 1\/0, got "maybe"/);
-  assert.match(messages(() => resolveParams(runbook, { snapshot: '/s', members: 'x' }, host(), {})), /^p\.yaml: param `members`/);
-  assert.match(messages(() => resolveParams(runbook, { snapshot: '/s' }, host({ members: [1] }), {})), /param `members` from host var `members` of host m1: expected a number, got \[1\]/);
-  assert.match(messages(() => resolveParams(runbook, { snapshot: '/s', snapshto: 'x' }, host(), {})), /-p snapshto: the runbook declares no param `snapshto` \(did you mean `snapshot`\?\); declared params: snapshot, dataDir, members, force, label, token/);
+  assert.match(
+    messages(() => resolveParams(runbook, { snapshot: '/s', members: 'x' }, host(), {})),
+    /^p\.yaml: param `members`/,
+  );
+  assert.match(
+    messages(() => resolveParams(runbook, { snapshot: '/s' }, host({ members: [1] }), {})),
+    /param `members` from host var `members` of host m1: expected a number, got \[1\]/,
+  );
+  assert.match(
+    messages(() => resolveParams(runbook, { snapshot: '/s', snapshto: 'x' }, host(), {})),
+    /-p snapshto: the runbook declares no param `snapshto` \(did you mean `snapshot`\?\); declared params: snapshot, dataDir, members, force, label, token/,
+  );
   // a secret value is never echoed in an error
   const secretRunbook = { ...runbook, params: { ...runbook.params, token: { type: 'number' as const, required: false, secret: true } } };
   const secretMessage = messages(() => resolveParams(secretRunbook, { snapshot: '/s', token: 'hunter2' }, host(), {}));
@@ -85,7 +104,11 @@ test('parseParamFlags: name=value, values may contain =', () => {
 });
 
 test('a secret too short to be masked is refused when parameters are resolved, saying why, without showing it', () => {
-  for (const [value, from] of [['ab', { cli: true }], ['xyz', { env: true }], ['  a  ', { vars: true }]] as const) {
+  for (const [value, from] of [
+    ['ab', { cli: true }],
+    ['xyz', { env: true }],
+    ['  a  ', { vars: true }],
+  ] as const) {
     const cli: Record<string, string> = 'cli' in from ? { snapshot: '/s', token: value } : { snapshot: '/s' };
     const env = 'env' in from ? { DRBOOK_PARAM_TOKEN: value } : {};
     const vars = 'vars' in from ? { token: value } : {};

@@ -43,7 +43,7 @@ function argv(template: string): string[] {
   return scanShellContexts({ text, holes }).holes.map((h) => (h.kind === 'refused' ? 'refused' : (h.argvOf ?? '-')));
 }
 
-test('where a value lands when the shell runs: a program\'s argv, or no process at all', () => {
+test("where a value lands when the shell runs: a program's argv, or no process at all", () => {
   // programs
   assert.deepEqual(argv('curl -u user:@ https://x'), ['curl']);
   assert.deepEqual(argv("etcdctl --password '@' get /"), ['etcdctl']);

@@ -21,7 +21,7 @@ const HOSTILE = [
   '"; touch X; "',
   'a\nb; touch X',
   '\n; touch X\n',
-  "it's \"quoted\" \\ back\\slash",
+  'it\'s "quoted" \\ back\\slash',
   '$HOME ${HOME} $((1+1)) *',
   "'\\''; touch X; '\\''",
   '\\"; touch X; #',
@@ -39,9 +39,9 @@ const CONTEXTS: Array<{ name: string; template: string; before: string; after: s
   { name: 'outside quotes', template: "printf '%s' {{ params.v }}", before: '', after: '' },
   { name: 'outside quotes, glued to text', template: "printf '%s' pre{{ params.v }}post", before: 'pre', after: 'post' },
   { name: "inside '...'", template: "printf '%s' 'pre {{ params.v }} post'", before: 'pre ', after: ' post' },
-  { name: 'inside "..."', template: "printf '%s' \"pre {{ params.v }} post\"", before: 'pre ', after: ' post' },
+  { name: 'inside "..."', template: 'printf \'%s\' "pre {{ params.v }} post"', before: 'pre ', after: ' post' },
   { name: 'inside "$( ... )" (plain again)', template: "printf '%s' \"$(printf '%s' {{ params.v }}; echo .)\"", before: '', after: '.' },
-  { name: 'two values in one "..."', template: "printf '%s' \"{{ params.v }}|{{ params.v }}\"", before: '', after: '' },
+  { name: 'two values in one "..."', template: 'printf \'%s\' "{{ params.v }}|{{ params.v }}"', before: '', after: '' },
 ];
 
 /** Run a script (with the environment its secrets travel in) in a fresh dir. */
@@ -124,15 +124,15 @@ const SHARPEST = ['$(touch X)', '`touch X`', "'; touch X; '", '"; touch X; "', '
 // Valid shell that a naive lexer gets wrong: each prints exactly `want(v)`.
 const TRICKY: Array<{ template: string; want: (v: string) => string }> = [
   { template: "f() { printf '%s' {{ params.v }}; }; f", want: (v) => v },
-  { template: "[ -n \"{{ params.v }}\" ] || true; printf '%s' \"{{ params.v }}\"", want: (v) => v },
-  { template: "echo \"${HOME+}\" >/dev/null; : $((1+2)); printf '%s' {{ params.v }}", want: (v) => v },
-  { template: "X=$(cat <<EOF\nabc)'\"\nEOF\n); printf '%s' \"$X\" {{ params.v }}", want: (v) => `abc)'"${v}` },
+  { template: '[ -n "{{ params.v }}" ] || true; printf \'%s\' "{{ params.v }}"', want: (v) => v },
+  { template: 'echo "${HOME+}" >/dev/null; : $((1+2)); printf \'%s\' {{ params.v }}', want: (v) => v },
+  { template: 'X=$(cat <<EOF\nabc)\'"\nEOF\n); printf \'%s\' "$X" {{ params.v }}', want: (v) => `abc)'"${v}` },
   { template: "cat <<-'EOF' >/dev/null\n\tit's\n\tEOF\nprintf '%s' {{ params.v }}", want: (v) => v },
   { template: ": \"it's\"; printf '%s' '{{ params.v }}'", want: (v) => v },
   { template: "# it's a \"comment\n printf '%s' {{ params.v }}", want: (v) => v },
   { template: "printf '%s' a#b'c' {{ params.v }}", want: (v) => `a#bc${v}` },
   { template: "case x in x) printf '%s' {{ params.v }};; esac", want: (v) => v },
-  { template: "printf '%s' \"$(printf '%s' \")\") {{ params.v }}\"", want: (v) => `) ${v}` },
+  { template: 'printf \'%s\' "$(printf \'%s\' ")") {{ params.v }}"', want: (v) => `) ${v}` },
   { template: "printf '%s' \"$(case x in x) printf '%s' {{ params.v }};; esac; echo .)\"", want: (v) => `${v}.` },
   { template: "printf '%s' \"$(printf '%s' '(')\"{{ params.v }}", want: (v) => `(${v}` },
 ];

@@ -38,10 +38,19 @@ test('renderValue reports the secrets it renders', () => {
 
 test('an unknown variable at render time is an InputError, never an empty string', () => {
   const s = scope({ a: 'x' }, [], { known: 1 });
-  assert.throws(() => renderValue('{{ params.missing }}', s), (e: Error) => e instanceof InputError && /param `missing` has no value on host m1/.test(e.message));
-  assert.throws(() => renderValue('x {{ host.vars.nope }}', s), (e: Error) => e instanceof InputError && /host var `nope` is not defined for host m1 \(its vars: known\)/.test(e.message));
+  assert.throws(
+    () => renderValue('{{ params.missing }}', s),
+    (e: Error) => e instanceof InputError && /param `missing` has no value on host m1/.test(e.message),
+  );
+  assert.throws(
+    () => renderValue('x {{ host.vars.nope }}', s),
+    (e: Error) => e instanceof InputError && /host var `nope` is not defined for host m1 \(its vars: known\)/.test(e.message),
+  );
   assert.throws(() => renderValue('{{ host.vars.known.deeper }}', s), InputError);
-  assert.throws(() => renderCommand('echo {{ nothing.here }}', s), (e: Error) => e instanceof InputError && /unknown template variable `nothing.here`/.test(e.message));
+  assert.throws(
+    () => renderCommand('echo {{ nothing.here }}', s),
+    (e: Error) => e instanceof InputError && /unknown template variable `nothing.here`/.test(e.message),
+  );
   assert.throws(() => renderValue('{{ params.a | raw }}', s), /`\| raw` only applies to shell commands/);
   const noAddress = { ...s, host: { name: 'h', vars: {} } };
   assert.throws(() => renderCommand('ping {{ host.address }}', noAddress), /host h has no address/);
@@ -82,7 +91,11 @@ test('renderCommand refuses contexts where quoting cannot be made safe', () => {
     ['echo {{ params.pw | raw }}', /secret param `pw` cannot be used with `\| raw`/],
   ];
   for (const [template, reason] of cases) {
-    assert.throws(() => renderCommand(template, s), (e: Error) => e instanceof InputError && reason.test(e.message), template);
+    assert.throws(
+      () => renderCommand(template, s),
+      (e: Error) => e instanceof InputError && reason.test(e.message),
+      template,
+    );
   }
 });
 

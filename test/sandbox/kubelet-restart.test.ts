@@ -19,7 +19,7 @@ async function containers(root: string): Promise<Record<string, number>> {
   return Object.fromEntries(list.map((c) => [c.metadata.name, c.pid]));
 }
 
-test('kubeletRestart restarts a node\'s kubelet and waits for it; the static pods keep running; the restart is counted on the node', async (t) => {
+test("kubeletRestart restarts a node's kubelet and waits for it; the static pods keep running; the restart is counted on the node", async (t) => {
   const sbx = await useSandboxDir(t);
   const info = await sandboxUp({ dir: sbx.dir, nodes: 1, workers: 1, ipPrefix: PREFIX });
   info.pids.forEach(sbx.track);
@@ -51,7 +51,10 @@ test('kubeletRestart restarts a node\'s kubelet and waits for it; the static pod
   assert.match(again.stdout, /restart 2\)/);
 
   const status = await sandboxStatus({ dir: sbx.dir });
-  assert.deepEqual(status.nodes.map((n) => `${n.name} ${n.kubelet?.restarts}`), ['node1 1', 'worker1 2']);
+  assert.deepEqual(
+    status.nodes.map((n) => `${n.name} ${n.kubelet?.restarts}`),
+    ['node1 1', 'worker1 2'],
+  );
 
   // A kubelet that is not running cannot be restarted: said, non-zero.
   process.kill(worker.runnerPid!, 'SIGKILL');

@@ -15,10 +15,19 @@ test('three masters join one etcd cluster one by one, as kubeadm does, with one 
   const sbx = await useSandboxDir(t);
   const info = await sandboxUp({ dir: sbx.dir, nodes: 3, ipPrefix: '127.0.62.' });
   info.pids.forEach(sbx.track);
-  assert.deepEqual(info.nodes.map((n) => `${n.name}@${n.ip}`), ['node1@127.0.62.11', 'node2@127.0.62.12', 'node3@127.0.62.13']);
-  assert.deepEqual(info.workers!.map((n) => `${n.name}@${n.ip}`), ['worker1@127.0.62.21', 'worker2@127.0.62.22']);
+  assert.deepEqual(
+    info.nodes.map((n) => `${n.name}@${n.ip}`),
+    ['node1@127.0.62.11', 'node2@127.0.62.12', 'node3@127.0.62.13'],
+  );
+  assert.deepEqual(
+    info.workers!.map((n) => `${n.name}@${n.ip}`),
+    ['worker1@127.0.62.21', 'worker2@127.0.62.22'],
+  );
   assert.equal(new Set(info.pids).size, 5, 'a kubelet per node, workers included');
-  assert.deepEqual([...info.nodes, ...info.workers!].map((n) => n.runnerPid), info.pids);
+  assert.deepEqual(
+    [...info.nodes, ...info.workers!].map((n) => n.runnerPid),
+    info.pids,
+  );
 
   // The manifests' history: init lists itself (state new by default); each join the members
   // of its moment, itself included, with state existing.
@@ -35,12 +44,16 @@ test('three masters join one etcd cluster one by one, as kubeadm does, with one 
   const members = await etcdctl(['member', 'list', '-w', 'json']);
   assert.equal(members.exitCode, 0, members.stderr);
   const list = (JSON.parse(members.stdout) as { members: Array<{ name: string; peerURLs: string[]; isLearner?: boolean }> }).members;
-  assert.deepEqual(list.map((m) => `${m.name} ${m.peerURLs.join(',')}`).sort(), [
-    'node1 https://127.0.62.11:2380', 'node2 https://127.0.62.12:2380', 'node3 https://127.0.62.13:2380',
-  ]);
-  assert.ok(list.every((m) => !m.isLearner), 'every learner was promoted');
+  assert.deepEqual(list.map((m) => `${m.name} ${m.peerURLs.join(',')}`).sort(), ['node1 https://127.0.62.11:2380', 'node2 https://127.0.62.12:2380', 'node3 https://127.0.62.13:2380']);
+  assert.ok(
+    list.every((m) => !m.isLearner),
+    'every learner was promoted',
+  );
 
-  const everyNode = etcdctlFor(info.nodes[0]!.root, info.nodes.map((n) => n.ip));
+  const everyNode = etcdctlFor(
+    info.nodes[0]!.root,
+    info.nodes.map((n) => n.ip),
+  );
   const status = await everyNode(['endpoint', 'status', '-w', 'json']);
   assert.equal(status.exitCode, 0, status.stderr);
   const rows = JSON.parse(status.stdout) as Array<{ Status: { header: { member_id: number; cluster_id: number }; leader: number } }>;
@@ -74,9 +87,10 @@ test('three masters join one etcd cluster one by one, as kubeadm does, with one 
 
   const up = await sandboxStatus({ dir: sbx.dir });
   assert.equal(up.healthy, true);
-  assert.deepEqual(up.nodes.map((n) => `${n.name} ${n.role} ${n.runner.alive} ${n.etcd?.ok ?? '-'}`), [
-    'node1 master true true', 'node2 master true true', 'node3 master true true', 'worker1 worker true -', 'worker2 worker true -',
-  ]);
+  assert.deepEqual(
+    up.nodes.map((n) => `${n.name} ${n.role} ${n.runner.alive} ${n.etcd?.ok ?? '-'}`),
+    ['node1 master true true', 'node2 master true true', 'node3 master true true', 'worker1 worker true -', 'worker2 worker true -'],
+  );
 
   const report = await sandboxDown({ dir: sbx.dir });
   assert.deepEqual([...report.stoppedRunners].sort(), [...info.pids].sort());

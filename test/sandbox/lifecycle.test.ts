@@ -85,7 +85,10 @@ test('one node: etcd over TLS with client certs, crictl, static pods that follow
   assert.ok(containerPids.length >= 3);
   process.kill(info.pids[0]!, 'SIGKILL');
   await until('runner dead', async () => !isProcessAlive(info.pids[0]!));
-  assert.ok(containerPids.every((pid) => isProcessAlive(pid)), 'killing the runner alone leaves its containers running');
+  assert.ok(
+    containerPids.every((pid) => isProcessAlive(pid)),
+    'killing the runner alone leaves its containers running',
+  );
 
   const report = await sandboxDown({ dir: sbx.dir });
   for (const pid of containerPids) assert.equal(isProcessAlive(pid), false, `pid ${pid} must be dead after down`);

@@ -34,7 +34,21 @@ export async function useSandboxDir(t: { after(fn: () => Promise<void>): void })
 export function etcdctlFor(root: string, ip: string | string[], withClientCert = true): (args: string[]) => Promise<{ exitCode?: number; stdout: string; stderr: string }> {
   const p = pathsOfNode(root);
   const tls = [`--cacert=${p.etcdPkiDir}/ca.crt`, ...(withClientCert ? [`--cert=${p.etcdPkiDir}/healthcheck-client.crt`, `--key=${p.etcdPkiDir}/healthcheck-client.key`] : [])];
-  return (args) => execa('etcdctl', [`--endpoints=${[ip].flat().map((a) => `https://${a}:2379`).join(',')}`, ...tls, '--dial-timeout=2s', '--command-timeout=5s', ...args], { env: { ETCDCTL_API: '3' }, reject: false });
+  return (args) =>
+    execa(
+      'etcdctl',
+      [
+        `--endpoints=${[ip]
+          .flat()
+          .map((a) => `https://${a}:2379`)
+          .join(',')}`,
+        ...tls,
+        '--dial-timeout=2s',
+        '--command-timeout=5s',
+        ...args,
+      ],
+      { env: { ETCDCTL_API: '3' }, reject: false },
+    );
 }
 
 export async function crictl(root: string, args: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }> {

@@ -14,13 +14,19 @@ test('secret parts are environment references; their values are in secretEnv() o
   assert.equal(secretVariable('odd-name'), `DRBOOK_SECRET_X${Buffer.from('odd-name').toString('hex')}`);
 });
 
-test('a secret inside an argument (an action\'s path made of a secret param) becomes a secret part by name, the argument still one word', () => {
+test("a secret inside an argument (an action's path made of a secret param) becomes a secret part by name, the argument still one word", () => {
   const command = sh`printf '<%s>' ${'/tmp/a-secret-value/x y/a-secret-value'} ${'other'}`;
   const cut = command.withSecrets({ token: 'a-secret-value', unused: 'not-there' });
   assert.equal(cut.toShell(), `printf '<%s>' /tmp/"\${DRBOOK_SECRET_token?}"'/x y/'"\${DRBOOK_SECRET_token?}" other`);
   assert.equal(run(cut.toShell(), cut.secretEnv()), run(command.toShell()));
   assert.equal(cut.toDisplay(), "printf '<%s>' /tmp/***'/x y/'*** other");
-  assert.deepEqual(cut.toRecord().filter((p) => p.t === 'secret'), [{ t: 'secret', name: 'token' }, { t: 'secret', name: 'token' }]);
+  assert.deepEqual(
+    cut.toRecord().filter((p) => p.t === 'secret'),
+    [
+      { t: 'secret', name: 'token' },
+      { t: 'secret', name: 'token' },
+    ],
+  );
   assert.equal(command.withSecrets({ token: 'absent-value' }), command, 'unchanged when no argument holds a secret');
   assert.equal(run(sh`printf '<%s>' ${'whole-secret'}`.withSecrets({ t: 'whole-secret' }).toShell(), { DRBOOK_SECRET_t: 'whole-secret' }), '<whole-secret>');
 });

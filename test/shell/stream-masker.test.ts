@@ -15,7 +15,10 @@ function leakedFragment(text: string, secret: string, size = 6): string | undefi
   return undefined;
 }
 
-const token = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const token = (n: number): string =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 
 function maskerOf(...secrets: string[]): Masker {
   const masker = new Masker();
@@ -106,6 +109,18 @@ test('stdout and stderr are masked as separate streams', () => {
   tail.push('stderr', 'err\n');
   tail.push('stdout', `${secret.slice(10)}\n`);
   tail.flush();
-  assert.equal(shown.filter(([s]) => s === 'stdout').map(([, t]) => t).join(''), `${MASK}\n`);
-  assert.equal(shown.filter(([s]) => s === 'stderr').map(([, t]) => t).join(''), 'err\n');
+  assert.equal(
+    shown
+      .filter(([s]) => s === 'stdout')
+      .map(([, t]) => t)
+      .join(''),
+    `${MASK}\n`,
+  );
+  assert.equal(
+    shown
+      .filter(([s]) => s === 'stderr')
+      .map(([, t]) => t)
+      .join(''),
+    'err\n',
+  );
 });

@@ -120,7 +120,15 @@ export async function startTestEtcd(options: TestEtcdOptions = {}): Promise<Test
     throw error;
   }
   return {
-    endpoint, caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile, dataDir, dir, root, ip, logFile,
+    endpoint,
+    caFile: certs.caFile,
+    certFile: certs.clientCertFile,
+    keyFile: certs.clientKeyFile,
+    dataDir,
+    dir,
+    root,
+    ip,
+    logFile,
     get pid() {
       return current!.pid;
     },
@@ -180,9 +188,7 @@ interface TestCerts {
 // etcd serves /health on its client port: {"health":"true"} once it has a leader.
 async function waitHealthy(input: { endpoint: string; tls: boolean; certs: TestCerts; isExited: () => boolean; logFile: string }): Promise<void> {
   const deadline = Date.now() + 20_000;
-  const tlsOptions = input.tls
-    ? { ca: readFileSync(input.certs.caFile), cert: readFileSync(input.certs.clientCertFile), key: readFileSync(input.certs.clientKeyFile) }
-    : {};
+  const tlsOptions = input.tls ? { ca: readFileSync(input.certs.caFile), cert: readFileSync(input.certs.clientCertFile), key: readFileSync(input.certs.clientKeyFile) } : {};
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (input.isExited()) throw new Error(`etcd exited during start-up:\n${tail(input.logFile)}`);

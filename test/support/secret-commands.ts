@@ -30,7 +30,7 @@ const TEMPLATE = [
   `sh -c 'sleep 0.3; printf "%s" "$X" >/dev/null'`,
   'Z=$(printf %s {{ params.token }} | tr a-z A-Z)',
   'sleep 0.3',
-  "printf '%s|%s|%s|%s' {{ params.token }} \"$X\" \"$Y\" \"$Z\" | sha256sum",
+  'printf \'%s|%s|%s|%s\' {{ params.token }} "$X" "$Y" "$Z" | sha256sum',
 ].join('\n');
 
 /** The command, and the sha256sum line it must print when every value arrived intact. */

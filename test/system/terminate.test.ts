@@ -26,7 +26,7 @@ test('a group that stops on SIGTERM is gone within the grace period, every membe
   const group = startGroup('sleep 60');
   await until(() => group.memberPid() !== undefined);
   const member = group.memberPid()!;
-  assert.equal(readProcStat(member)?.pgid, group.pid, 'the background sleep is in the shell\'s group');
+  assert.equal(readProcStat(member)?.pgid, group.pid, "the background sleep is in the shell's group");
   const started = Date.now();
   assert.equal(await terminateProcessGroup(group.pid, { graceMs: 5000 }), true);
   assert.ok(Date.now() - started < 4000, 'no wait for the grace period: SIGTERM was enough');

@@ -55,10 +55,7 @@ function membershipClientOf(existing: SandboxNode[], joining: SandboxNode): { cl
  * Joins masters[1..] to the running 1-member cluster of masters[0], one by one. The
  * deadline is shared by all joins. Each node's kubelet must already run.
  */
-export async function joinMasters(
-  masters: SandboxNode[],
-  options: ManifestOptions & { deadline: number; progress: (message: string) => void },
-): Promise<void> {
+export async function joinMasters(masters: SandboxNode[], options: ManifestOptions & { deadline: number; progress: (message: string) => void }): Promise<void> {
   for (let k = 1; k < masters.length; k++) {
     const node = masters[k]!;
     const member = { name: node.name, peerUrl: peerUrlOf(node) };

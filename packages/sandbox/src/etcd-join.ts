@@ -75,12 +75,7 @@ async function findMember(client: MembershipClient, peerUrl: string): Promise<Rp
  * waits until it is a started voting member and `healthy()` says so. Errors name the
  * member and the last answer.
  */
-export async function promoteAndWait(
-  client: MembershipClient,
-  member: EtcdMember,
-  healthy: () => Promise<{ ok: boolean; detail?: string }>,
-  timeoutMs: number,
-): Promise<void> {
+export async function promoteAndWait(client: MembershipClient, member: EtcdMember, healthy: () => Promise<{ ok: boolean; detail?: string }>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const fail = (what: string, last: string) =>
     new SandboxError('timeout', `etcd member ${member.name} (${member.peerUrl}) ${what} within ${Math.round(timeoutMs / 1000)} s: ${last}`, {

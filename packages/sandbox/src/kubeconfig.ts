@@ -82,10 +82,7 @@ export async function writeNodeKubeconfigs(node: SandboxNode, pairs: ClientPairs
   const kubelet = kubeletClient(node, pairs.kubelet).then((auth) =>
     write(p.kubeletConf, joinedThrough ? bootstrappedKubeconfigOf(apiServerUrlOf(joinedThrough), ca, auth) : kubeconfigOf(server, ca, `system:node:${node.name}`, auth)),
   );
-  const files: Array<Promise<void>> = [
-    embedded(join(p.pkiDir, 'admin')).then((auth) => write(p.kubeconfig, kubeconfigOf(server, ca, 'kubernetes-admin', auth))),
-    kubelet,
-  ];
+  const files: Array<Promise<void>> = [embedded(join(p.pkiDir, 'admin')).then((auth) => write(p.kubeconfig, kubeconfigOf(server, ca, 'kubernetes-admin', auth))), kubelet];
   if (pairs.controllerManager) {
     files.push(embedded(pairs.controllerManager).then((auth) => write(p.controllerManagerConf, kubeconfigOf(server, ca, 'system:kube-controller-manager', auth))));
   }

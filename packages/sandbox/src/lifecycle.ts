@@ -17,8 +17,19 @@ import { allNodesOf, readSandboxInfo, writeSandboxInfo, type SandboxInfo } from 
 import { detectEtcdImageTag, joinMasters, writeInitialManifests } from './control-plane.js';
 import { probeApiServerReady, probeEtcdHealth, waitForProbe, type ProbeResult } from './health.js';
 import {
-  API_SERVER_PORT, DEFAULT_IP_PREFIX, DEFAULT_WORKERS, ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT, codeDirOf, filesOfSandbox,
-  pathsOfNode, planNodes, planWorkers, runningFromSource, type SandboxNode,
+  API_SERVER_PORT,
+  DEFAULT_IP_PREFIX,
+  DEFAULT_WORKERS,
+  ETCD_CLIENT_PORT,
+  ETCD_METRICS_PORT,
+  ETCD_PEER_PORT,
+  codeDirOf,
+  filesOfSandbox,
+  pathsOfNode,
+  planNodes,
+  planWorkers,
+  runningFromSource,
+  type SandboxNode,
 } from './layout.js';
 import { apiServerUrlOf, clientUrlOf, presentCaCertDirs } from './manifests.js';
 import { createNodeFolders, writeCrictlWrapper, writeKubeletRestart, writeSandboxInventory } from './node-files.js';
@@ -66,7 +77,10 @@ function validateUpOptions(options: SandboxUpOptions): { nodes: number; workers:
   if (!Number.isInteger(workers) || workers < 0 || workers > MAX_NODES) throw new SandboxInputError(`--workers: expected a whole number from 0 to ${MAX_NODES}, got ${workers}`);
   const match = /^127\.(\d{1,3})\.(\d{1,3})\.$/.exec(ipPrefix);
   if (!match || Number(match[1]) > 255 || Number(match[2]) > 255) {
-    throw new SandboxInputError(`--ip-prefix: expected a loopback prefix with a trailing dot such as 127.0.0. or 127.0.31., got "${ipPrefix}"`, 'every node binds its own loopback address: <prefix>11, <prefix>12, ...');
+    throw new SandboxInputError(
+      `--ip-prefix: expected a loopback prefix with a trailing dot such as 127.0.0. or 127.0.31., got "${ipPrefix}"`,
+      'every node binds its own loopback address: <prefix>11, <prefix>12, ...',
+    );
   }
   return { nodes, workers, ipPrefix };
 }
@@ -143,7 +157,12 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
   const workers = planWorkers(dir, workerCount, ipPrefix);
   for (const node of nodes) for (const port of [ETCD_CLIENT_PORT, ETCD_PEER_PORT, ETCD_METRICS_PORT, API_SERVER_PORT]) await assertPortFree(node.ip, port);
   const everyNode = [...nodes, ...workers];
-  const sshPort = options.ssh ? await chooseSshPort(everyNode.map((node) => node.ip), options.sshPort) : undefined;
+  const sshPort = options.ssh
+    ? await chooseSshPort(
+        everyNode.map((node) => node.ip),
+        options.sshPort,
+      )
+    : undefined;
 
   await mkdir(dir, { recursive: true });
   // One `etcd --version`, while the folders and certificates are made.
@@ -222,7 +241,13 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<SandboxInfo>
     const firstApiServer = waitForApiServer(nodes[0]!);
     // Awaited below with the others, where its error is reported; this only keeps an early rejection from being unhandled.
     firstApiServer.catch(() => undefined);
-    if (nodes.length > 1) progress(`etcd on ${nodes[0]!.name} healthy; joining ${nodes.slice(1).map((n) => n.name).join(', ')} one by one (kubeadm join --control-plane)`);
+    if (nodes.length > 1)
+      progress(
+        `etcd on ${nodes[0]!.name} healthy; joining ${nodes
+          .slice(1)
+          .map((n) => n.name)
+          .join(', ')} one by one (kubeadm join --control-plane)`,
+      );
     await joinMasters(nodes, { ...manifestOptions, deadline, progress }).catch((error: unknown) => {
       if (error instanceof SandboxError && error.host) {
         const node = nodes.find((n) => n.name === error.host);

@@ -19,9 +19,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { API_SERVER_PORT, ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT, manifestPath, pathsOfNode, type Component, type SandboxNode } from './layout.js';
-import {
-  argumentsToCommand, componentPod, livenessProbe, readinessProbe, serializeStaticPod, startupProbe, type HostPathMount,
-} from './static-pod.js';
+import { argumentsToCommand, componentPod, livenessProbe, readinessProbe, serializeStaticPod, startupProbe, type HostPathMount } from './static-pod.js';
 import { JSON_MEDIA_TYPE, type StorageMediaType } from './cluster-state/storage-media-type.js';
 
 export const KUBERNETES_VERSION = 'v1.32.4';

@@ -120,9 +120,7 @@ export function buildSandboxInventory(masters: SandboxNode[], workers: SandboxNo
 
 export async function writeSandboxInventory(dir: string, masters: SandboxNode[], workers: SandboxNode[], ssh?: SandboxSshAccess): Promise<string> {
   const file = filesOfSandbox(dir).inventory;
-  const how = ssh
-    ? `Every node is an SSH host: its own sshd on its own address (port ${ssh.port}), host keys checked\n# strictly against ${ssh.knownHostsFile}`
-    : 'Every node is a local host';
+  const how = ssh ? `Every node is an SSH host: its own sshd on its own address (port ${ssh.port}), host keys checked\n# strictly against ${ssh.knownHostsFile}` : 'Every node is a local host';
   const header = `# drbook inventory of the sandbox in ${dir} (written by \`drbook sandbox up\`).\n# ${how}; its vars are the kubeadm paths inside the node's folder.\n`;
   await writeFile(file, header + stringify(buildSandboxInventory(masters, workers, ssh)));
   return file;

@@ -36,10 +36,23 @@ interface CertSpec {
 async function issueCertificate(spec: CertSpec): Promise<void> {
   const isCa = spec.ca === undefined;
   const args = [
-    'req', '-x509', '-config', '/dev/null', // no site config: only the extensions given here
-    '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', `${spec.base}.key`, '-out', `${spec.base}.crt`,
-    '-days', String(spec.days), '-subj', spec.subject,
+    'req',
+    '-x509',
+    '-config',
+    '/dev/null', // no site config: only the extensions given here
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${spec.base}.key`,
+    '-out',
+    `${spec.base}.crt`,
+    '-days',
+    String(spec.days),
+    '-subj',
+    spec.subject,
   ];
   if (isCa) {
     args.push('-addext', 'basicConstraints=critical,CA:TRUE');
@@ -87,9 +100,17 @@ function specsOfMaster(node: SandboxNode, cas: SharedCas): CertSpec[] {
     { base: join(etcdPkiDir, 'healthcheck-client'), subject: '/CN=kube-etcd-healthcheck-client', ca: cas.etcd, extendedKeyUsage: 'clientAuth', days },
     { base: join(pkiDir, 'apiserver-etcd-client'), subject: '/CN=kube-apiserver-etcd-client', ca: cas.etcd, extendedKeyUsage: 'clientAuth', days },
     {
-      base: join(pkiDir, 'apiserver'), subject: '/CN=kube-apiserver', ca: cas.kube, extendedKeyUsage: 'serverAuth', days,
+      base: join(pkiDir, 'apiserver'),
+      subject: '/CN=kube-apiserver',
+      ca: cas.kube,
+      extendedKeyUsage: 'serverAuth',
+      days,
       sans: [
-        `IP:${node.ip}`, `IP:${KUBERNETES_SERVICE_IP}`, 'IP:127.0.0.1', 'DNS:localhost', `DNS:${node.name}`,
+        `IP:${node.ip}`,
+        `IP:${KUBERNETES_SERVICE_IP}`,
+        'IP:127.0.0.1',
+        'DNS:localhost',
+        `DNS:${node.name}`,
         ...['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'].map((name) => `DNS:${name}`),
       ],
     },

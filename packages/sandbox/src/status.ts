@@ -58,7 +58,10 @@ export async function sandboxStatus(options: { dir: string }): Promise<SandboxSt
       const etcd = role === 'master' ? await probeEtcdHealth(node) : undefined;
       const sshd = node.sshd && { address: node.sshd.address, port: node.sshd.port, pid: node.sshd.pid, alive: sshdAlive(node.sshd) };
       return {
-        name: node.name, ip: node.ip, root: node.root, role,
+        name: node.name,
+        ip: node.ip,
+        root: node.root,
+        role,
         runner: { pid: pid ?? node.runnerPid, alive: pid !== undefined && isProcessAlive(pid) },
         ...(kubelet ? { kubelet } : {}),
         containers,

@@ -62,9 +62,7 @@ function isRunnerOf(pid: number, dir: string): boolean {
 /** Flags like --data-dir=<dir>/node1/... or --node-dir <dir>/worker1: a process of this sandbox. */
 function referencesSandbox(argv: string[], dir: string): boolean {
   const inside = [`${dir}/node`, `${dir}/worker`];
-  return argv.some(
-    (arg, i) => inside.some((prefix) => (arg.startsWith('--') && arg.includes(`=${prefix}`)) || (argv[i - 1] === '--node-dir' && arg.startsWith(prefix))),
-  );
+  return argv.some((arg, i) => inside.some((prefix) => (arg.startsWith('--') && arg.includes(`=${prefix}`)) || (argv[i - 1] === '--node-dir' && arg.startsWith(prefix))));
 }
 
 /** Stops the runners (which stop their containers), then whatever they left running. */
@@ -98,7 +96,10 @@ export async function stopSandboxProcesses(dirInput: string, info?: SandboxInfo)
   const leaders = orphans.filter((pid) => processGroupOf(pid) === pid);
   const reports = await Promise.all([
     terminateProcesses(leaders, { graceMs: CONTAINER_GRACE_MS }),
-    terminateProcesses(orphans.filter((pid) => !leaders.includes(pid)), { scope: 'process', graceMs: CONTAINER_GRACE_MS }),
+    terminateProcesses(
+      orphans.filter((pid) => !leaders.includes(pid)),
+      { scope: 'process', graceMs: CONTAINER_GRACE_MS },
+    ),
   ]);
   for (const report of reports) {
     stillAlive.push(...report.stillAlive);

@@ -40,7 +40,7 @@ function fakeCluster(script: { addErrors?: string[]; promoteErrors?: string[]; s
   return { client, calls, members };
 }
 
-test('the learner is added and --initial-cluster is the member list of that moment, in etcd\'s order, the new member named, an unstarted one named by its ID', async () => {
+test("the learner is added and --initial-cluster is the member list of that moment, in etcd's order, the new member named, an unstarted one named by its ID", async () => {
   const { client, calls } = fakeCluster();
   const cluster = await addLearner(client, joining, Date.now() + 5000);
   assert.deepEqual(calls, ['add https://127.0.100.13:2380 learner=true']);
@@ -65,9 +65,12 @@ test('a member add refused as "unhealthy cluster" is retried; a retry that finds
   assert.deepEqual((await addLearner(again.client, joining, Date.now() + 5000)).map((m) => m.name).slice(1), ['node3', 'node1']);
 });
 
-test('a member add refused until the deadline fails naming the member and etcd\'s last answer', async () => {
+test("a member add refused until the deadline fails naming the member and etcd's last answer", async () => {
   const { client } = fakeCluster({ addErrors: Array(20).fill('14 UNAVAILABLE: etcdserver: unhealthy cluster') });
-  await assert.rejects(addLearner(client, joining, Date.now() + 800), (e: unknown) => e instanceof SandboxError && e.host === 'node3' && /member add node3 .* refused until the deadline: .*unhealthy cluster/.test(e.message));
+  await assert.rejects(
+    addLearner(client, joining, Date.now() + 800),
+    (e: unknown) => e instanceof SandboxError && e.host === 'node3' && /member add node3 .* refused until the deadline: .*unhealthy cluster/.test(e.message),
+  );
 });
 
 test('the learner is promoted once in sync, then the join waits until it is started and healthy', async () => {
@@ -75,11 +78,14 @@ test('the learner is promoted once in sync, then the join waits until it is star
   await addLearner(client, joining, Date.now() + 5000);
   let probes = 0;
   await promoteAndWait(client, joining, async () => ({ ok: ++probes >= 2, detail: 'not yet' }), 10_000);
-  assert.deepEqual(calls.filter((c) => c.startsWith('promote')), ['promote 13567460527087123190', 'promote 13567460527087123190']);
+  assert.deepEqual(
+    calls.filter((c) => c.startsWith('promote')),
+    ['promote 13567460527087123190', 'promote 13567460527087123190'],
+  );
   assert.ok(probes >= 2, 'health was asked until it said yes');
 });
 
-test('a learner that never catches up fails the join within its time, with etcd\'s reason', async () => {
+test("a learner that never catches up fails the join within its time, with etcd's reason", async () => {
   const { client } = fakeCluster({ promoteErrors: Array(20).fill('etcdserver: can only promote a learner member which is in sync with leader') });
   await addLearner(client, joining, Date.now() + 5000);
   await assert.rejects(

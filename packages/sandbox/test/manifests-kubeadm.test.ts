@@ -40,7 +40,7 @@ const nodes = planNodes('/sbx', 3, '127.0.100.');
 const node1 = nodes[0]!;
 const generated = (component: Component, node = node1, options: ManifestOptions = {}) => buildManifest(component, node, { caCertDirs: ROCKY_CA_DIRS, ...options });
 
-test('etcd of the init master equals kubeadm\'s (1-member --initial-cluster, no state flag), but for host values', () => {
+test("etcd of the init master equals kubeadm's (1-member --initial-cluster, no state flag), but for host values", () => {
   const real = fixture('init-etcd.yaml');
   assert.deepEqual(generalize(generated('etcd'), ['node1'], node1.root), generalize(real, ['controlplane']));
   const command = (generated('etcd').spec as { containers: Array<{ command: string[] }> }).containers[0]!.command;
@@ -72,28 +72,36 @@ for (const component of ['kube-apiserver', 'kube-controller-manager', 'kube-sche
     const ours = generated(component);
     assert.deepEqual(generalize(ours, ['node1'], node1.root), generalize(real, ['k8s-ctr']));
     // Given the Rocky host's CA folders, the volumes are kubeadm's to the letter (paths of the machine, not of the node).
-    const volumes = (pod: Record<string, unknown>) => ((pod.spec as { volumes: Array<{ name: string; hostPath: { path: string } }> }).volumes).map((v) => `${v.name} ${v.hostPath.path.replace(node1.root, '')}`);
+    const volumes = (pod: Record<string, unknown>) =>
+      (pod.spec as { volumes: Array<{ name: string; hostPath: { path: string } }> }).volumes.map((v) => `${v.name} ${v.hostPath.path.replace(node1.root, '')}`);
     assert.deepEqual(volumes(ours), volumes(real));
   });
 }
 
-test('kube-apiserver talks to its own member only, at the node\'s address standing in for 127.0.0.1', () => {
+test("kube-apiserver talks to its own member only, at the node's address standing in for 127.0.0.1", () => {
   const command = (generated('kube-apiserver').spec as { containers: Array<{ command: string[] }> }).containers[0]!.command;
-  assert.deepEqual(command.filter((f) => f.startsWith('--etcd-servers=')), ['--etcd-servers=https://127.0.100.11:2379']);
+  assert.deepEqual(
+    command.filter((f) => f.startsWith('--etcd-servers=')),
+    ['--etcd-servers=https://127.0.100.11:2379'],
+  );
   assert.ok(command.includes('--advertise-address=127.0.100.11'));
   assert.ok(!command.some((f) => f.startsWith('--etcd-prefix')), 'kubeadm leaves the prefix at its default');
 });
 
-test('the writer reproduces kubeadm\'s file format byte for byte', () => {
+test("the writer reproduces kubeadm's file format byte for byte", () => {
   for (const name of ['init-etcd.yaml', 'joined-etcd.yaml', 'v1.32-kube-apiserver.yaml', 'v1.32-kube-controller-manager.yaml', 'v1.32-kube-scheduler.yaml']) {
     assert.equal(serializeStaticPod(fixture(name)), body(name), name);
   }
 });
 
-test('without the host\'s CA folders only /etc/ssl/certs is mounted; with Debian\'s, kubeadm\'s names and order', () => {
-  const names = (dirs: string[]) => ((buildManifest('kube-apiserver', node1, { caCertDirs: dirs }).spec as { volumes: Array<{ name: string }> }).volumes).map((v) => v.name);
+test("without the host's CA folders only /etc/ssl/certs is mounted; with Debian's, kubeadm's names and order", () => {
+  const names = (dirs: string[]) => (buildManifest('kube-apiserver', node1, { caCertDirs: dirs }).spec as { volumes: Array<{ name: string }> }).volumes.map((v) => v.name);
   assert.deepEqual(names([]), ['ca-certs', 'k8s-certs']);
   assert.deepEqual(names(['/etc/ca-certificates', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates']), [
-    'ca-certs', 'etc-ca-certificates', 'k8s-certs', 'usr-local-share-ca-certificates', 'usr-share-ca-certificates',
+    'ca-certs',
+    'etc-ca-certificates',
+    'k8s-certs',
+    'usr-local-share-ca-certificates',
+    'usr-share-ca-certificates',
   ]);
 });

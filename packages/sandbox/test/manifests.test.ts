@@ -34,7 +34,10 @@ test('written manifests are 0600, as kubeadm writes them, and read back by the r
   assert.equal(etcd.argv[0], 'etcd');
   assert.equal(flag(etcd.argv, 'data-dir'), p.dataDir);
   assert.equal(flag(etcd.argv, 'cert-file'), `${p.etcdPkiDir}/server.crt`);
-  assert.deepEqual(etcd.hostPaths.map((v) => v.path), [p.etcdPkiDir, p.dataDir]);
+  assert.deepEqual(
+    etcd.hostPaths.map((v) => v.path),
+    [p.etcdPkiDir, p.dataDir],
+  );
   const scheduler = await readManifest(manifestPath(node!.root, 'kube-scheduler'));
   assert.equal(flag(scheduler.argv, 'kubeconfig'), p.schedulerConf);
   assert.deepEqual(scheduler.hostPaths, [{ name: 'kubeconfig', path: p.schedulerConf, type: 'FileOrCreate' }]);

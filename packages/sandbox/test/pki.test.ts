@@ -26,7 +26,7 @@ function shapeOf(config: unknown): unknown {
 
 const subjectOfData = (data: string) => new X509Certificate(Buffer.from(data, 'base64')).subject.split('\n').sort().join(', ');
 
-test('generateSandboxPki writes kubeadm\'s pki and kubeconfig files for every master and worker, verifiable against shared CAs', async (t) => {
+test("generateSandboxPki writes kubeadm's pki and kubeconfig files for every master and worker, verifiable against shared CAs", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-pki-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const nodes = planNodes(dir, 2, '127.0.100.');
@@ -36,10 +36,13 @@ test('generateSandboxPki writes kubeadm\'s pki and kubeconfig files for every ma
 
   const etcdFiles = ['ca', 'server', 'peer', 'healthcheck-client'];
   const kubeFiles = ['ca', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client'];
-  const realAdmin = parse((await readFile(fixture('kubeadm', 'admin.conf'), 'utf8'))) as { users: Array<{ user: Record<string, string> }> };
+  const realAdmin = parse(await readFile(fixture('kubeadm', 'admin.conf'), 'utf8')) as { users: Array<{ user: Record<string, string> }> };
   for (const [i, node] of nodes.entries()) {
     const p = pathsOfNode(node.root);
-    for (const [folder, bases] of [[p.etcdPkiDir, etcdFiles], [p.pkiDir, kubeFiles]] as const) {
+    for (const [folder, bases] of [
+      [p.etcdPkiDir, etcdFiles],
+      [p.pkiDir, kubeFiles],
+    ] as const) {
       for (const base of bases) {
         const key = await stat(join(folder, `${base}.key`));
         assert.equal(key.mode & 0o777, 0o600, `${folder}/${base}.key must be 0600`);
@@ -48,8 +51,13 @@ test('generateSandboxPki writes kubeadm\'s pki and kubeconfig files for every ma
     }
     assert.equal((await stat(join(p.pkiDir, 'sa.key'))).mode & 0o777, 0o600);
     assert.match(await readFile(join(p.pkiDir, 'sa.pub'), 'utf8'), /BEGIN PUBLIC KEY/);
-    const verifyEtcd = await execa('openssl', ['verify', '-CAfile', join(p.etcdPkiDir, 'ca.crt'),
-      ...['server', 'peer', 'healthcheck-client'].map((b) => join(p.etcdPkiDir, `${b}.crt`)), join(p.pkiDir, 'apiserver-etcd-client.crt')]);
+    const verifyEtcd = await execa('openssl', [
+      'verify',
+      '-CAfile',
+      join(p.etcdPkiDir, 'ca.crt'),
+      ...['server', 'peer', 'healthcheck-client'].map((b) => join(p.etcdPkiDir, `${b}.crt`)),
+      join(p.pkiDir, 'apiserver-etcd-client.crt'),
+    ]);
     assert.equal(verifyEtcd.stdout.split('\n').filter((l) => l.endsWith(': OK')).length, 4);
     const verifyKube = await execa('openssl', ['verify', '-CAfile', join(p.pkiDir, 'ca.crt'), ...['apiserver', 'admin', 'apiserver-kubelet-client'].map((b) => join(p.pkiDir, `${b}.crt`))]);
     assert.equal(verifyKube.stdout.split('\n').filter((l) => l.endsWith(': OK')).length, 3);

@@ -18,8 +18,19 @@ function spawnSleeper(args: string[]): ChildProcess {
 }
 
 const record = (name: string, pid: number, argv: string[]): ContainerRecord => ({
-  id: name.padEnd(64, '0'), name, podName: `${name}-node1`, podNamespace: 'kube-system', podId: 'b'.repeat(64), pid, state: 'running',
-  createdAt: new Date().toISOString(), attempt: 0, image: 'x', argv, manifest: '', logPath: '',
+  id: name.padEnd(64, '0'),
+  name,
+  podName: `${name}-node1`,
+  podNamespace: 'kube-system',
+  podId: 'b'.repeat(64),
+  pid,
+  state: 'running',
+  createdAt: new Date().toISOString(),
+  attempt: 0,
+  image: 'x',
+  argv,
+  manifest: '',
+  logPath: '',
 });
 
 test('down on a crashed, half-created sandbox kills the recorded orphans, spares a reused PID, removes the folder', async (t) => {

@@ -23,7 +23,10 @@ export async function planMountSwap(ctx: ActionContext, current: string, replace
   const findings: Finding[] = [{ level: 'info', message: `${current} is a mount point: it stays, its contents are swapped on that mount (the old ones kept in ${keepAs})` }];
   const changes: Change[] = [];
   const plan = () => ({ simulated: true, findings, changes });
-  for (const [what, path] of [['replacement', replacement], ['keepAs', keepAs]] as const) {
+  for (const [what, path] of [
+    ['replacement', replacement],
+    ['keepAs', keepAs],
+  ] as const) {
     if (posix.dirname(path) !== current) {
       findings.push({ level: 'error', message: `${current} is a mount point: the ${what} must be a dir directly in it (on the same disk), not ${path}` });
     }

@@ -61,14 +61,15 @@ export const dirSwapAction: ActionDefinition<z.infer<typeof schema>> = {
     if (cur.type !== 'dir') return { simulated: true, changes, findings: [{ level: 'error', message: `${current} is not a directory` }] };
     if (await isMountPoint(ctx, current)) {
       if (args.mountReplacement && args.mountKeepAs) return planMountSwap(ctx, pathSubject(current), pathSubject(args.mountReplacement), pathSubject(args.mountKeepAs));
-      findings.push({ level: 'error', message: `${current} is a mount point: it cannot be renamed ("device busy"). Give mountReplacement and mountKeepAs (dirs on that mount) to swap its contents instead` });
+      findings.push({
+        level: 'error',
+        message: `${current} is a mount point: it cannot be renamed ("device busy"). Give mountReplacement and mountKeepAs (dirs on that mount) to swap its contents instead`,
+      });
       return { simulated: true, changes, findings };
     }
     if (!rep) {
       findings.push(
-        ctx.run.dryRun
-          ? { level: 'info', message: `${replacement} does not exist yet (an earlier step creates it)` }
-          : { level: 'error', message: `the replacement ${replacement} does not exist` },
+        ctx.run.dryRun ? { level: 'info', message: `${replacement} does not exist yet (an earlier step creates it)` } : { level: 'error', message: `the replacement ${replacement} does not exist` },
       );
     } else if (rep.type !== 'dir') {
       findings.push({ level: 'error', message: `the replacement ${replacement} is not a directory` });
@@ -102,7 +103,11 @@ function moveReplacementIn(current: string, replacement: string, old: FileInfo, 
     },
   ];
   if (!rep || !restored) {
-    changes.push({ description: `give ${current} the old directory's owner and mode (${old.uid}:${old.gid}, ${old.mode.toString(8)})`, command: sh`chown -R ${`${old.uid}:${old.gid}`} -- ${current} && chmod ${old.mode.toString(8)} -- ${current}`, undo: null });
+    changes.push({
+      description: `give ${current} the old directory's owner and mode (${old.uid}:${old.gid}, ${old.mode.toString(8)})`,
+      command: sh`chown -R ${`${old.uid}:${old.gid}`} -- ${current} && chmod ${old.mode.toString(8)} -- ${current}`,
+      undo: null,
+    });
     return changes;
   }
   changes.push(ownerAndMode(current, replacement, restored, old, rep));
@@ -123,4 +128,3 @@ function ownerAndMode(current: string, replacement: string, restored: string, ol
     undo: { description: `restore the replacement's own owner and mode`, command: atItem(current, replacement, restored, back) },
   };
 }
-

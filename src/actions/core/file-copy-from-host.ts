@@ -27,9 +27,20 @@ const schema = z.strictObject({
   /** The file's path on fromHost. */
   path: z.string().min(1),
   /** Where it goes on the other hosts (default: the same path). */
-  destination: z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v)),
+  destination: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v)),
   /** Mode of the copies (default: the source's). */
-  mode: z.union([z.number().int(), z.string().regex(/^[0-7]{3,4}$/).transform((m) => parseInt(m, 8))]).optional(),
+  mode: z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^[0-7]{3,4}$/)
+        .transform((m) => parseInt(m, 8)),
+    ])
+    .optional(),
   overwrite: z.boolean().default(false),
 });
 
@@ -50,15 +61,17 @@ export interface CopySource {
 }
 
 /** `size\nmode\nsha256  -`, or exit 3 (no such file) / 4 (not a regular file). */
-const probeSource = (path: string) =>
-  sh`if [ ! -e ${path} ]; then exit 3; fi; if [ ! -f ${path} ]; then exit 4; fi; wc -c < ${path} && stat -L -c %a -- ${path} && sha256sum < ${path}`;
+const probeSource = (path: string) => sh`if [ ! -e ${path} ]; then exit 3; fi; if [ ! -f ${path} ]; then exit 4; fi; wc -c < ${path} && stat -L -c %a -- ${path} && sha256sum < ${path}`;
 
 async function probeSourceFile(ctx: ActionContext, path: string): Promise<Omit<CopySource, 'transport' | 'pending'> | string> {
   const where = `${ctx.host.name}:${path}`;
   const result = await ctx.probe(probeSource(path), { timeoutMs: 30 * 60_000 });
   if (result.exitCode === 3) return `${where} does not exist: nothing to copy from ${ctx.host.name}`;
   if (result.exitCode === 4) return `${where} is not a regular file`;
-  const [size, mode, hash] = result.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/)[0] ?? '');
+  const [size, mode, hash] = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '');
   if (result.exitCode !== 0 || !/^\d+$/.test(size ?? '') || !/^[0-7]{3,4}$/.test(mode ?? '') || !/^[0-9a-f]{64}$/.test(hash ?? '')) {
     return `${where} cannot be read (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}`;
   }
@@ -145,7 +158,11 @@ export const fileCopyFromHostAction: ActionDefinition<Args> = {
       there = await sha256OnHost(ctx, target, 30 * 60_000);
       if (there === source.sha256) return { simulated: true, changes, findings: [{ level: 'ok', message: `${ctx.host.name}:${target} is already identical to ${from}` }] };
       if (!overwrite) {
-        return { simulated: true, changes, findings: [{ level: 'error', message: `${ctx.host.name}:${target} exists with another content (sha256 ${there}, ${source.host}'s is ${source.sha256}); set overwrite: true to replace it` }] };
+        return {
+          simulated: true,
+          changes,
+          findings: [{ level: 'error', message: `${ctx.host.name}:${target} exists with another content (sha256 ${there}, ${source.host}'s is ${source.sha256}); set overwrite: true to replace it` }],
+        };
       }
     }
     source.pending += 1;

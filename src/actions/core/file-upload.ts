@@ -15,7 +15,15 @@ const schema = z.strictObject({
   source: z.string().min(1),
   /** Path on the host. */
   destination: z.string().min(1),
-  mode: z.union([z.number().int(), z.string().regex(/^[0-7]{3,4}$/).transform((m) => parseInt(m, 8))]).optional(),
+  mode: z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^[0-7]{3,4}$/)
+        .transform((m) => parseInt(m, 8)),
+    ])
+    .optional(),
   overwrite: z.boolean().default(false),
 });
 
@@ -39,7 +47,12 @@ export const fileUploadAction: ActionDefinition<z.infer<typeof schema>> = {
     if (existing) {
       remote = await sha256OnHost(ctx, destination, 10 * 60_000);
       if (remote === local.sha256) return { simulated: true, changes, findings: [...findings, { level: 'ok', message: `${destination} on ${ctx.host.name} is already identical` }] };
-      if (!overwrite) return { simulated: true, changes, findings: [...findings, { level: 'error', message: `${destination} on ${ctx.host.name} exists with another content (sha256 ${remote}); set overwrite: true to replace it` }] };
+      if (!overwrite)
+        return {
+          simulated: true,
+          changes,
+          findings: [...findings, { level: 'error', message: `${destination} on ${ctx.host.name} exists with another content (sha256 ${remote}); set overwrite: true to replace it` }],
+        };
     }
     changes.push({
       description: `upload ${source} to ${ctx.host.name}:${destination} (${local.size} bytes)`,

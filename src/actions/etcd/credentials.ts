@@ -21,4 +21,3 @@ export async function planCredentials(ctx: ActionContext, args: CredentialArgs &
   if (missing.length) findings.push({ level: 'error', message: `missing on ${ctx.host.name}: ${missing.join(', ')} (give caFile/certFile/keyFile, or set ETCDCTL_CACERT/ETCDCTL_CERT/ETCDCTL_KEY)` });
   return plan;
 }
-

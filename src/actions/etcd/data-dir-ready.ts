@@ -19,9 +19,7 @@ import { askEtcdMember } from './facts.js';
 import { optionalText } from '../fields.js';
 import { isMountPoint } from '../core/mount-point.js';
 import { ID_FUNCTION, pathSubject, probeIdentity } from '../checks.js';
-import {
-  DATA_DIR_MODE, ownerState, ownerStateProbe, selinuxEnforcing, setContextCommand, setOwnerCommand, stateCheck, wantedOwner,
-} from './data-dir-state.js';
+import { DATA_DIR_MODE, ownerState, ownerStateProbe, selinuxEnforcing, setContextCommand, setOwnerCommand, stateCheck, wantedOwner } from './data-dir-state.js';
 
 const schema = z.strictObject({
   /** The live data dir (after dir.swap: the restored one). */
@@ -50,13 +48,18 @@ async function probeDir(ctx: ActionContext, dataDir: string, keptDir: string, ui
     sh`echo "state $(${ownerStateProbe(dataDir, keptDir, uid, gid)} 2>/dev/null)"; if command -v getenforce >/dev/null 2>&1; then echo "enforce $(getenforce 2>/dev/null)"; else echo "enforce absent"; fi; echo "context $(stat -c %C -- ${dataDir} 2>/dev/null)"; echo "reference $(stat -c %C -- ${keptDir} 2>/dev/null)"`,
     { timeoutMs: 5 * 60_000 },
   );
-  const line = (key: string) => result.stdout.split('\n').find((l) => l.startsWith(`${key} `))?.slice(key.length + 1).trim() || undefined;
+  const line = (key: string) =>
+    result.stdout
+      .split('\n')
+      .find((l) => l.startsWith(`${key} `))
+      ?.slice(key.length + 1)
+      .trim() || undefined;
   return { state: line('state'), enforce: line('enforce') ?? 'absent', context: line('context'), reference: line('reference') };
 }
 
 export const dataDirReadyAction: ActionDefinition<Args> = {
   name: 'etcd.data-dir-ready',
-  summary: 'Give the restored data dir the owner etcd runs as, mode 0700 and the old dir\'s SELinux context (when enforcing), then check it with stat before etcd starts.',
+  summary: "Give the restored data dir the owner etcd runs as, mode 0700 and the old dir's SELinux context (when enforcing), then check it with stat before etcd starts.",
   schema,
   canSimulate: true,
   async plan(ctx, args) {
@@ -103,7 +106,10 @@ export const dataDirReadyAction: ActionDefinition<Args> = {
         check: present ? check(ownerStateProbe(dataDir, keptDir, owner.uid, owner.gid), before, after) : undefined,
         subjects: [dataDir],
         undo: present
-          ? { description: `give ${dataDir} back its owner ${beforeOwner} and mode ${beforeMode}`, command: sh`${ID_FUNCTION}if [ "$(drbook_id ${posix.join(dataDir, 'member')})" = ${memberIdentity!} ]; then ${setOwnerCommand(dataDir, keptDir, bu!, bg!, beforeMode!)}; fi` }
+          ? {
+              description: `give ${dataDir} back its owner ${beforeOwner} and mode ${beforeMode}`,
+              command: sh`${ID_FUNCTION}if [ "$(drbook_id ${posix.join(dataDir, 'member')})" = ${memberIdentity!} ]; then ${setOwnerCommand(dataDir, keptDir, bu!, bg!, beforeMode!)}; fi`,
+            }
           : null,
       });
     } else {
@@ -118,7 +124,10 @@ export const dataDirReadyAction: ActionDefinition<Args> = {
         check: check(sh`stat -c %C -- ${dataDir}`, before, probed.reference),
         subjects: [dataDir],
         undo: present
-          ? { description: `give ${dataDir} back the context ${before}`, command: sh`${ID_FUNCTION}if [ "$(drbook_id ${posix.join(dataDir, 'member')})" = ${memberIdentity!} ]; then ${setContextCommand(dataDir, keptDir, { context: before })}; fi` }
+          ? {
+              description: `give ${dataDir} back the context ${before}`,
+              command: sh`${ID_FUNCTION}if [ "$(drbook_id ${posix.join(dataDir, 'member')})" = ${memberIdentity!} ]; then ${setContextCommand(dataDir, keptDir, { context: before })}; fi`,
+            }
           : null,
       });
     }

@@ -36,7 +36,7 @@ export function wantedOwner(given: string | undefined, facts: Pick<EtcdMemberFac
     if (!m) return { problem: `owner "${given}": expected numeric uid:gid (e.g. 0:0)` };
     return { uid: Number(m[1]), gid: Number(m[2]), from: 'given (owner)' };
   }
-  if (!facts) return { uid: 0, gid: 0, from: 'root (no etcd configuration found; kubeadm\'s etcd runs as root)' };
+  if (!facts) return { uid: 0, gid: 0, from: "root (no etcd configuration found; kubeadm's etcd runs as root)" };
   const { uid, gid, user, from } = facts.owner;
   if (uid === undefined) return { problem: `etcd runs as ${user ?? 'an unknown user'} (${from}), whose uid is unknown on this host: give owner uid:gid` };
   // A runAsUser without runAsGroup: the container's primary group is the image's (root for the etcd images).
@@ -50,9 +50,7 @@ export function wantedOwner(given: string | undefined, facts: Pick<EtcdMemberFac
  */
 function restoredEntries(dataDir: string, keptDir: string | undefined): ShellCommand {
   const kept = keptDir && posix.dirname(keptDir) === dataDir ? posix.basename(keptDir) : undefined;
-  return kept
-    ? sh`find ${dataDir} -mindepth 1 -maxdepth 1 ! -name ${kept} ! -name lost+found`
-    : sh`find ${dataDir} -mindepth 1 -maxdepth 1 ! -name lost+found`;
+  return kept ? sh`find ${dataDir} -mindepth 1 -maxdepth 1 ! -name ${kept} ! -name lost+found` : sh`find ${dataDir} -mindepth 1 -maxdepth 1 ! -name lost+found`;
 }
 
 /** `<uid>:<gid> <mode> <ok|other>`: the dir's owner and mode, and whether every restored entry below has the owner `uid:gid`. */

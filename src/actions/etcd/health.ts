@@ -21,9 +21,7 @@ import { loadEtcdCredentials, type EtcdCredentialPlan } from '../../etcd/client.
 import { booleanField, durationField, formatDuration, listField, optionalText } from '../fields.js';
 import { checkClusterHealth, describeEndpoints, hex, type ClusterHealth } from '../../etcd/health.js';
 import { pollUntil } from '../poll.js';
-import {
-  DEFAULT_PREFIX, VOLATILE_RESOURCES, compareRegistryCounts, formatCounts, formatDifferences, type RegistryCounts,
-} from '../../etcd/registry-counts.js';
+import { DEFAULT_PREFIX, VOLATILE_RESOURCES, compareRegistryCounts, formatCounts, formatDifferences, type RegistryCounts } from '../../etcd/registry-counts.js';
 import { planCredentials } from './credentials.js';
 import { snapshotCounts } from './snapshot-counts.js';
 
@@ -151,7 +149,14 @@ export const healthAction: ActionDefinition<Args> = {
     const owns = await Promise.all(hosts.map(({ ctx, args }) => readOwnMember(ctx, { manifest: args.manifest, overrides: { clientUrl: args.endpoints?.join(',') } })));
     owns.forEach((own, i) => {
       const url = clientUrlOf(own, hosts[i]!.args.endpoints);
-      if (!url) findings.push({ host: own.host, finding: { level: 'error', message: `${own.host}: no etcd client URL: the inventory gives none (etcdEndpoint) and ${own.problem ?? `${hosts[i]!.args.manifest} has no --advertise-client-urls`}` } });
+      if (!url)
+        findings.push({
+          host: own.host,
+          finding: {
+            level: 'error',
+            message: `${own.host}: no etcd client URL: the inventory gives none (etcdEndpoint) and ${own.problem ?? `${hosts[i]!.args.manifest} has no --advertise-client-urls`}`,
+          },
+        });
       else endpoints.push(url);
     });
     const initialCluster = hosts[0]!.args.restoredCluster ? owns.flatMap(peersOf).join(',') : undefined;

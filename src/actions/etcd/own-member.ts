@@ -36,7 +36,11 @@ export interface OwnMember {
 
 const norm = (url: string) => url.trim().toLowerCase().replace(/\/+$/, '');
 const trimDir = (dir: string) => posix.normalize(dir).replace(/(.)\/+$/, '$1');
-const split = (value: string) => value.split(',').map((u) => u.trim()).filter(Boolean);
+const split = (value: string) =>
+  value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
 
 /** Read one host's member: discovery (in place, or in the stash once static-pods.stop moved it), then the overrides judged. */
 export async function readOwnMember(
@@ -57,14 +61,24 @@ export function judgeOwnMember(host: string, facts: EtcdMemberFacts | undefined,
     // Without facts of its own a host can still be described wholly by the inventory (no dataDir check then).
     if (overrides.name && overrides.peerUrl) {
       findings.push({ level: 'warn', message: `${host}: ${problem ?? 'no etcd configuration found'}; the member comes from the inventory alone (${INVENTORY_VAR.name}, ${INVENTORY_VAR.peerUrl})` });
-      const own = { name: overrides.name, peerUrls: split(overrides.peerUrl), clientUrls: split(overrides.clientUrl ?? ''), dataDir: overrides.dataDir ?? '', hostDataDir: overrides.dataDir ?? '', layout: 'static-pod' as const };
+      const own = {
+        name: overrides.name,
+        peerUrls: split(overrides.peerUrl),
+        clientUrls: split(overrides.clientUrl ?? ''),
+        dataDir: overrides.dataDir ?? '',
+        hostDataDir: overrides.dataDir ?? '',
+        layout: 'static-pod' as const,
+      };
       return { host, problem, member: { host, own }, overrides, findings };
     }
     return { host, problem, member: { host, problem }, overrides, findings };
   }
   const where = facts.configuredBy;
   if (overrides.peerUrl && !split(overrides.peerUrl).every((u) => facts.peerUrls.some((p) => norm(p) === norm(u)))) {
-    findings.push({ level: 'error', message: `${host}: the inventory gives the peer URL ${overrides.peerUrl} but ${where} advertises ${facts.peerUrls.join(',')}: the members would not find each other` });
+    findings.push({
+      level: 'error',
+      message: `${host}: the inventory gives the peer URL ${overrides.peerUrl} but ${where} advertises ${facts.peerUrls.join(',')}: the members would not find each other`,
+    });
   }
   if (overrides.name && overrides.name !== facts.name) {
     findings.push({ level: 'warn', message: `${host}: the inventory names the member ${overrides.name} but ${where} starts etcd as --name ${facts.name}` });

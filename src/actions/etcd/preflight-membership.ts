@@ -56,10 +56,16 @@ export interface MembershipOutcome {
  */
 export function judgeLayout(host: string, facts: EtcdMemberFacts, manifest: string): Finding | null {
   if (facts.layout === 'systemd') {
-    return { level: 'error', message: `${host}: unsupported layout: etcd is configured by ${facts.configuredBy} (${facts.files.join(', ')}); this runbook restores kubeadm-style static pods (it stops etcd by moving ${manifest} out of its folder): stop the etcd service, restore with etcdutl into a new dir, point the unit's data dir at it, start it` };
+    return {
+      level: 'error',
+      message: `${host}: unsupported layout: etcd is configured by ${facts.configuredBy} (${facts.files.join(', ')}); this runbook restores kubeadm-style static pods (it stops etcd by moving ${manifest} out of its folder): stop the etcd service, restore with etcdutl into a new dir, point the unit's data dir at it, start it`,
+    };
   }
   if (facts.layout === 'rke2') {
-    return { level: 'error', message: `${host}: unsupported layout: etcd is configured by ${facts.configuredBy}; RKE2 rewrites its etcd manifest and config file at every rke2-server start, so moving them does not stop or restore it: restore RKE2 with \`rke2 server --cluster-reset --cluster-reset-restore-path=<snapshot>\`` };
+    return {
+      level: 'error',
+      message: `${host}: unsupported layout: etcd is configured by ${facts.configuredBy}; RKE2 rewrites its etcd manifest and config file at every rke2-server start, so moving them does not stop or restore it: restore RKE2 with \`rke2 server --cluster-reset --cluster-reset-restore-path=<snapshot>\``,
+    };
   }
   return null;
 }
@@ -106,12 +112,16 @@ export async function judgeMembership(hosts: MembershipHost[], options: Membersh
     for (const f of h.own.findings) add(host, f);
     const facts = h.own.facts;
     if (!facts) continue;
-    add(host, { level: 'info', message: `${host}: etcd member ${facts.name} (peer ${facts.peerUrls.join(',')}, clients ${facts.clientUrls.join(',')}), configured by ${facts.configuredBy}; runs as uid ${facts.owner.uid ?? '?'} (${facts.owner.from}); quota ${facts.quota.bytes ?? '?'} bytes (${facts.quota.from})` });
+    add(host, {
+      level: 'info',
+      message: `${host}: etcd member ${facts.name} (peer ${facts.peerUrls.join(',')}, clients ${facts.clientUrls.join(',')}), configured by ${facts.configuredBy}; runs as uid ${facts.owner.uid ?? '?'} (${facts.owner.from}); quota ${facts.quota.bytes ?? '?'} bytes (${facts.quota.from})`,
+    });
     const layout = judgeLayout(host, facts, h.manifest);
     if (layout) add(host, layout);
     add(host, checkDataDir(host, facts, h.dataDir));
     if (h.tool) {
-      for (const line of judgeRestoreVersions({ tool: h.tool, running: facts.version, snapshotClusterVersion: snapshot.membership?.clusterVersion })) add(host, { level: line.level, message: `${host}: ${line.message}` });
+      for (const line of judgeRestoreVersions({ tool: h.tool, running: facts.version, snapshotClusterVersion: snapshot.membership?.clusterVersion }))
+        add(host, { level: line.level, message: `${host}: ${line.message}` });
     }
   }
 
@@ -119,7 +129,12 @@ export async function judgeMembership(hosts: MembershipHost[], options: Membersh
   const decision = decideMembership({ facts, scope: options.scope, hosts: names, standalone: options.standalone });
   // A single-master restore judges by member counts: "not covered by the inventory" is the HA runbook's notion.
   const shown = options.scope === 'self' ? { ...facts, disagreements: facts.disagreements.filter((d) => !NOT_FOR_SELF.has(d.code)) } : facts;
-  add(names[0]!, { level: 'info', message: formatMembership(shown).map((line, i) => (i === 0 ? line : `    ${line}`)).join('\n') });
+  add(names[0]!, {
+    level: 'info',
+    message: formatMembership(shown)
+      .map((line, i) => (i === 0 ? line : `    ${line}`))
+      .join('\n'),
+  });
   findings.push(...decision.findings);
   return { facts, decision, findings };
 }

@@ -33,44 +33,51 @@ import type { MembershipFacts } from '../../etcd/membership-facts.js';
 import { readOwnMember, type OwnMember } from './own-member.js';
 import { judgeMembership } from './preflight-membership.js';
 
-
-const schema = z.strictObject({
-  /** The snapshot's path on every host. */
-  snapshot: z.string().min(1),
-  /** The file on the operator's machine an earlier file.upload step copies to `snapshot`: the hosts must hold exactly it. */
-  source: optionalText(),
-  /** The host (of this step) an earlier file.copy-from-host step copies `snapshot` from: the other hosts must hold exactly its file. */
-  copiedFrom: optionalText(),
-  expectedSha256: optionalText().pipe(z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').transform((v) => v.toLowerCase()).optional()),
-  skipHashCheck: booleanField(false),
-  manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
-  stashDir: optionalText(),
-  /** The member, when the inventory gives it (empty: read from the host's etcd manifest). */
-  name: optionalText(),
-  peerUrl: optionalText(),
-  clientUrl: optionalText(),
-  /** The data dir the runbook swaps: must be the one etcd runs with. */
-  dataDir: optionalText(),
-  expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number), z.literal('').transform(() => undefined)]).optional(),
-  etcdctl: optionalText(),
-  etcdutl: optionalText(),
-  /** hosts: the step's hosts are the restored cluster (HA); self: this one host alone (the single-master runbook). */
-  cluster: z.enum(['hosts', 'self']).default('hosts'),
-  /** cluster: self only: restore this master as a NEW 1-member cluster although the cluster has more members. */
-  standalone: booleanField(false),
-  /** cluster: hosts only: members (names or peer URLs) no host covers, left out of the restored cluster on purpose. */
-  dropMembers: listField().default([]),
-  /** Ask the live cluster for its member list (false: decide from the snapshot and the hosts alone). */
-  askLive: booleanField(true),
-}).superRefine((args, ctx) => {
-  if (args.source && args.copiedFrom) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['copiedFrom'],
-      message: `the snapshot comes either from this machine (source ${args.source}) or from one host (copiedFrom ${args.copiedFrom}), not both`,
-    });
-  }
-});
+const schema = z
+  .strictObject({
+    /** The snapshot's path on every host. */
+    snapshot: z.string().min(1),
+    /** The file on the operator's machine an earlier file.upload step copies to `snapshot`: the hosts must hold exactly it. */
+    source: optionalText(),
+    /** The host (of this step) an earlier file.copy-from-host step copies `snapshot` from: the other hosts must hold exactly its file. */
+    copiedFrom: optionalText(),
+    expectedSha256: optionalText().pipe(
+      z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+        .transform((v) => v.toLowerCase())
+        .optional(),
+    ),
+    skipHashCheck: booleanField(false),
+    manifest: z.string().min(1).default('/etc/kubernetes/manifests/etcd.yaml'),
+    stashDir: optionalText(),
+    /** The member, when the inventory gives it (empty: read from the host's etcd manifest). */
+    name: optionalText(),
+    peerUrl: optionalText(),
+    clientUrl: optionalText(),
+    /** The data dir the runbook swaps: must be the one etcd runs with. */
+    dataDir: optionalText(),
+    expectedMembers: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number), z.literal('').transform(() => undefined)]).optional(),
+    etcdctl: optionalText(),
+    etcdutl: optionalText(),
+    /** hosts: the step's hosts are the restored cluster (HA); self: this one host alone (the single-master runbook). */
+    cluster: z.enum(['hosts', 'self']).default('hosts'),
+    /** cluster: self only: restore this master as a NEW 1-member cluster although the cluster has more members. */
+    standalone: booleanField(false),
+    /** cluster: hosts only: members (names or peer URLs) no host covers, left out of the restored cluster on purpose. */
+    dropMembers: listField().default([]),
+    /** Ask the live cluster for its member list (false: decide from the snapshot and the hosts alone). */
+    askLive: booleanField(true),
+  })
+  .superRefine((args, ctx) => {
+    if (args.source && args.copiedFrom) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['copiedFrom'],
+        message: `the snapshot comes either from this machine (source ${args.source}) or from one host (copiedFrom ${args.copiedFrom}), not both`,
+      });
+    }
+  });
 
 type Args = z.infer<typeof schema>;
 
@@ -220,7 +227,8 @@ async function readLocalSource(path: string | undefined): Promise<{ sha256: stri
 
 export const preflightAction: ActionDefinition<Args> = {
   name: 'etcd.preflight',
-  summary: 'Before a multi-master restore changes anything: every host reachable, its restore tool, free disk, the same snapshot (SHA-256) everywhere, the dataDir etcd runs with, and the membership from facts (live member list, the snapshot\'s members, each host\'s own): split-brain refusals. Read-only.',
+  summary:
+    "Before a multi-master restore changes anything: every host reachable, its restore tool, free disk, the same snapshot (SHA-256) everywhere, the dataDir etcd runs with, and the membership from facts (live member list, the snapshot's members, each host's own): split-brain refusals. Read-only.",
   schema,
   canSimulate: true,
   async planAcrossHosts(hosts) {
@@ -245,23 +253,37 @@ export const preflightAction: ActionDefinition<Args> = {
       const check = await copySource.check;
       return check.fileSha256 ? { sha256: check.fileSha256, size: check.size, how: `copies it from ${copySource.name}` } : null;
     };
-    const facts = await Promise.all(
-      hosts.map(({ ctx, args: hostArgs }) => probeHost(ctx, hostArgs, { incoming, snapshotCheck: ctx.host.name === copySource?.name ? copySource.check : undefined })),
-    );
+    const facts = await Promise.all(hosts.map(({ ctx, args: hostArgs }) => probeHost(ctx, hostArgs, { incoming, snapshotCheck: ctx.host.name === copySource?.name ? copySource.check : undefined })));
     const own = facts.flatMap((f) => f.findings.map((finding) => ({ host: f.host, finding })));
     const { findings, sha256 } = compareHosts(facts, args, local);
     const membership = await judgeMembership(
       facts.map((f, i) => ({
-        ctx: hosts[i]!.ctx, own: f.own, tool: f.tool, dataDir: hosts[i]!.args.dataDir, manifest: hosts[i]!.args.manifest,
+        ctx: hosts[i]!.ctx,
+        own: f.own,
+        tool: f.tool,
+        dataDir: hosts[i]!.args.dataDir,
+        manifest: hosts[i]!.args.manifest,
         hasSnapshot: ['ok', 'raw', 'hash-mismatch'].includes(f.snapshot.status),
       })),
       { scope: args.cluster, snapshot: args.snapshot, standalone: args.standalone, drop: args.dropMembers, live: args.askLive },
     );
-    if (args.cluster === 'self' && args.dropMembers.length) membership.findings.push({ host: facts[0]!.host, finding: { level: 'error', message: 'dropMembers is for the multi-master runbook (cluster: hosts); a single-master restore leaves the others out with standalone: true' } });
-    if (args.cluster === 'hosts' && args.standalone) membership.findings.push({ host: facts[0]!.host, finding: { level: 'error', message: 'standalone is for the single-master runbook (cluster: self); the multi-master runbook restores the covered members (dropMembers names the others)' } });
+    if (args.cluster === 'self' && args.dropMembers.length)
+      membership.findings.push({
+        host: facts[0]!.host,
+        finding: { level: 'error', message: 'dropMembers is for the multi-master runbook (cluster: hosts); a single-master restore leaves the others out with standalone: true' },
+      });
+    if (args.cluster === 'hosts' && args.standalone)
+      membership.findings.push({
+        host: facts[0]!.host,
+        finding: { level: 'error', message: 'standalone is for the single-master runbook (cluster: self); the multi-master runbook restores the covered members (dropMembers names the others)' },
+      });
     const restored = membership.facts.restore.members.length;
     if (args.expectedMembers !== undefined && restored !== args.expectedMembers) {
-      for (const f of facts) membership.findings.push({ host: f.host, finding: { level: 'error', message: `the restored cluster would have ${restored} member(s) but ${args.expectedMembers} are expected (expectedMembers)` } });
+      for (const f of facts)
+        membership.findings.push({
+          host: f.host,
+          finding: { level: 'error', message: `the restored cluster would have ${restored} member(s) but ${args.expectedMembers} are expected (expectedMembers)` },
+        });
     }
     const shared: PreflightShared = { membership: membership.facts, decision: membership.decision, sha256 };
     return { value: shared, findings: [...own, ...findings, ...membership.findings] };
@@ -270,7 +292,12 @@ export const preflightAction: ActionDefinition<Args> = {
     const restore = (shared as PreflightShared | undefined)?.membership.restore;
     const member = restore?.members.find((m) => m.host === ctx.host.name);
     const findings: Finding[] = member
-      ? [{ level: 'info', message: `${ctx.host.name} restores member ${member.name} (peer ${member.peerUrls.join(',')}, clients ${member.clientUrls.join(',') || '?'}, data dir ${member.hostDataDir || '?'}) into a cluster of ${restore!.members.length}: --initial-cluster ${restore!.initialCluster}` }]
+      ? [
+          {
+            level: 'info',
+            message: `${ctx.host.name} restores member ${member.name} (peer ${member.peerUrls.join(',')}, clients ${member.clientUrls.join(',') || '?'}, data dir ${member.hostDataDir || '?'}) into a cluster of ${restore!.members.length}: --initial-cluster ${restore!.initialCluster}`,
+          },
+        ]
       : [];
     return { findings, changes: [], simulated: true };
   },

@@ -22,9 +22,7 @@ export function neededQuota(snapshotBytes: number): number {
   return Math.ceil((snapshotBytes + headroom) / MIB) * MIB;
 }
 
-export type QuotaDecision =
-  | { change: false; reason: string }
-  | { change: true; bytes: number; reason: string };
+export type QuotaDecision = { change: false; reason: string } | { change: true; bytes: number; reason: string };
 
 /** `current`: the quota etcd would start with (null: no quota at all, a negative flag). */
 export function decideQuota(current: { bytes: number | null; isDefault: boolean; from: string }, snapshotBytes: number): QuotaDecision {

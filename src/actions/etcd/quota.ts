@@ -42,7 +42,10 @@ export const quotaAction: ActionDefinition<Args> = {
     const result = () => ({ simulated: true, findings, changes });
     const snapshot = await ctx.transport.stat(args.snapshot);
     if (!snapshot) {
-      findings.push({ level: ctx.run.dryRun ? 'warn' : 'error', message: `${args.snapshot} does not exist on ${ctx.host.name}${ctx.run.dryRun ? ' (unless an earlier step puts it there)' : ''}: cannot size the quota` });
+      findings.push({
+        level: ctx.run.dryRun ? 'warn' : 'error',
+        message: `${args.snapshot} does not exist on ${ctx.host.name}${ctx.run.dryRun ? ' (unless an earlier step puts it there)' : ''}: cannot size the quota`,
+      });
       return result();
     }
     const discovery = await askEtcdMember(ctx, args.manifest, args.stashDir);
@@ -54,11 +57,15 @@ export const quotaAction: ActionDefinition<Args> = {
     const decision = decideQuota(facts.quota, snapshot.size);
     findings.push({ level: decision.change ? 'warn' : 'ok', message: decision.reason });
     if (!decision.change) return result();
-    if (decision.bytes > RECOMMENDED_MAX_QUOTA) findings.push({ level: 'warn', message: `${fmt(decision.bytes)} is above etcd's recommended maximum of 8 GiB: compact and defragment after the restore` });
+    if (decision.bytes > RECOMMENDED_MAX_QUOTA)
+      findings.push({ level: 'warn', message: `${fmt(decision.bytes)} is above etcd's recommended maximum of 8 GiB: compact and defragment after the restore` });
 
     const found = await ctx.facts.get(etcdManifestFact, { path: args.manifest, stashDir: args.stashDir });
     if (!found || facts.layout === 'systemd' || facts.layout === 'rke2') {
-      findings.push({ level: 'error', message: `etcd is configured by ${facts.configuredBy}: drbook edits only a kubeadm-style static pod's command; set quota-backend-bytes to ${decision.bytes} there by hand before the restore` });
+      findings.push({
+        level: 'error',
+        message: `etcd is configured by ${facts.configuredBy}: drbook edits only a kubeadm-style static pod's command; set quota-backend-bytes to ${decision.bytes} there by hand before the restore`,
+      });
       return result();
     }
     const folderFile = args.manifest;
@@ -81,7 +88,10 @@ export const quotaAction: ActionDefinition<Args> = {
     /** Write `b64` to `path` through a dot-file beside it (the kubelet ignores dot-files), with the mode `path` has. */
     const put = (b64: string, path: string) => sh`printf %s ${b64} | base64 -d > ${tmp} && chmod --reference=${path} -- ${tmp} && mv -- ${tmp} ${path}`;
     const places = [...new Set([target, folderFile])];
-    findings.push({ level: 'info', message: `the manifest keeps the raised quota after the restore (the restored db needs it); the original is kept as ${backup}. A later \`kubeadm upgrade\` rewrites etcd.yaml: give etcd.local.extraArgs quota-backend-bytes: "${decision.bytes}" in the ClusterConfiguration too` });
+    findings.push({
+      level: 'info',
+      message: `the manifest keeps the raised quota after the restore (the restored db needs it); the original is kept as ${backup}. A later \`kubeadm upgrade\` rewrites etcd.yaml: give etcd.local.extraArgs quota-backend-bytes: "${decision.bytes}" in the ClusterConfiguration too`,
+    });
     changes.push({
       description: `set --quota-backend-bytes=${decision.bytes} in ${target} for the first start (the original kept as ${backup})`,
       command: sh`${ID_FUNCTION}[ "$(drbook_id ${target})" = ${`sha256 ${origSha}`} ] || { echo "drbook: "${target}" is not the manifest the plan read" >&2; exit 1; }; cp -p -- ${target} ${backup} && ${put(Buffer.from(edited).toString('base64'), target)}`,

@@ -43,7 +43,10 @@ export async function judgeTarget(ctx: ActionContext, dataDir: string, findings:
         findings.push({ level: 'info', message: `${dataDir} is an incomplete restore of this run (its name carries the run id): it is removed and the restore done again` });
       }
     } else {
-      findings.push({ level: 'error', message: `refusing to restore into ${dataDir}: it is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}); restore into a new directory (a leftover of an earlier attempt? look at it, then remove it)` });
+      findings.push({
+        level: 'error',
+        message: `refusing to restore into ${dataDir}: it is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}); restore into a new directory (a leftover of an earlier attempt? look at it, then remove it)`,
+      });
     }
   }
   if (partial && !target.alreadyRestored) findings.push({ level: 'info', message: `${staging} is an interrupted restore of this run: it is removed and the restore done again` });

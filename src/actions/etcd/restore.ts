@@ -56,7 +56,10 @@ const schema = z.strictObject({
   /** etcd's docs suggest 1e9: larger than any revision a cluster reaches between snapshots. */
   bumpRevisionBy: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).default(1_000_000_000),
   /** user or user:group; `chown -R` of the new dir after the restore (etcd running as its own user). */
-  owner: z.string().regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/, 'expected user or user:group').optional(),
+  owner: z
+    .string()
+    .regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/, 'expected user or user:group')
+    .optional(),
   etcdctl: z.string().min(1).optional(),
   etcdutl: z.string().min(1).optional(),
 });
@@ -79,14 +82,24 @@ function clusterOf(members: OwnMember[]): RestoreCluster {
 function memberFromCluster(ctx: ActionContext, args: Args, cluster: RestoreCluster, findings: Finding[]): Member {
   const own = cluster.members.find((m) => m.host === ctx.host.name);
   const member = own?.member.own;
-  if (args.initialCluster) findings.push({ level: 'error', message: `initialCluster is given, but with cluster: ${args.cluster} it is built from ${args.cluster === 'self' ? "this host's own member" : "the step's hosts"} (${cluster.initialCluster}): give one or the other` });
+  if (args.initialCluster)
+    findings.push({
+      level: 'error',
+      message: `initialCluster is given, but with cluster: ${args.cluster} it is built from ${args.cluster === 'self' ? "this host's own member" : "the step's hosts"} (${cluster.initialCluster}): give one or the other`,
+    });
   if (own && !member) findings.push({ level: 'error', message: `${ctx.host.name}: no etcd member to restore: ${own.problem ?? 'not read'}` });
   for (const f of own?.findings ?? []) if (f.level === 'error') findings.push(f);
   const from = (field: 'name' | 'peerUrl') => (own?.overrides[field] ? 'given' : own?.facts ? `${own.facts.origin[field === 'name' ? 'name' : 'peerUrls']}` : 'missing');
   return {
     name: { value: member?.name, from: from('name') },
     initialAdvertisePeerUrls: { value: member?.peerUrls.join(',') || undefined, from: from('peerUrl') },
-    initialCluster: { value: cluster.initialCluster || undefined, from: args.cluster === 'self' ? `this member alone (a new 1-member cluster; the manifest's --initial-cluster is history)` : `every host of the step: ${cluster.members.map((m) => m.host).join(', ')}` },
+    initialCluster: {
+      value: cluster.initialCluster || undefined,
+      from:
+        args.cluster === 'self'
+          ? `this member alone (a new 1-member cluster; the manifest's --initial-cluster is history)`
+          : `every host of the step: ${cluster.members.map((m) => m.host).join(', ')}`,
+    },
     initialClusterToken: args.initialClusterToken
       ? { value: args.initialClusterToken, from: 'given' }
       : { value: `drbook-${ctx.run.id}`, from: 'new for this run, the same on every host: the restored cluster is a new logical cluster' },
@@ -165,7 +178,7 @@ function restoreFlags(tool: EtcdTool, args: Args, findings: Finding[]): ShellCom
 
 export const restoreAction: ActionDefinition<Args> = {
   name: 'etcd.restore',
-  summary: 'Restore a snapshot into a new data dir with the host\'s etcd tool, as this host\'s member (name and peer URL from its manifest); undo removes the new dir.',
+  summary: "Restore a snapshot into a new data dir with the host's etcd tool, as this host's member (name and peer URL from its manifest); undo removes the new dir.",
   schema,
   canSimulate: true,
   async planAcrossHosts(hosts): Promise<SharedPlan> {
@@ -198,7 +211,11 @@ export const restoreAction: ActionDefinition<Args> = {
     const detection = await ctx.facts.get(etcdToolFact, { etcdctl: args.etcdctl, etcdutl: args.etcdutl });
     const tool = detection.tool;
     if (!tool) findings.push({ level: 'error', message: `cannot restore on ${ctx.host.name}: ${detection.problem}` });
-    else findings.push({ level: 'info', message: `restore tool: ${describeTool(tool)}; flags: --skip-hash-check ${yesNo(tool.flags.skipHashCheck)}, --bump-revision ${yesNo(tool.flags.bumpRevision)}, --mark-compacted ${yesNo(tool.flags.markCompacted)}` });
+    else
+      findings.push({
+        level: 'info',
+        message: `restore tool: ${describeTool(tool)}; flags: --skip-hash-check ${yesNo(tool.flags.skipHashCheck)}, --bump-revision ${yesNo(tool.flags.bumpRevision)}, --mark-compacted ${yesNo(tool.flags.markCompacted)}`,
+      });
 
     const snapshot = await checkSnapshotFile(ctx.transport, args.snapshot, { hash: false });
     if (snapshot.status === 'raw' && !args.skipHashCheck) findings.push({ level: 'error', message: snapshot.message });
@@ -210,9 +227,14 @@ export const restoreAction: ActionDefinition<Args> = {
 
     const before = findings.length;
     const across = args.cluster === 'manifest' ? undefined : (shared as Map<string, RestoreCluster> | undefined)?.get(ctx.host.name);
-    if (args.cluster !== 'manifest' && !across) findings.push({ level: 'error', message: `cluster: ${args.cluster}, but the members were not read across the hosts (internal: planAcrossHosts did not run)` });
+    if (args.cluster !== 'manifest' && !across)
+      findings.push({ level: 'error', message: `cluster: ${args.cluster}, but the members were not read across the hosts (internal: planAcrossHosts did not run)` });
     const member = across ? memberFromCluster(ctx, args, across, findings) : await resolveMember(ctx, args, findings);
-    checkMember(member, findings, findings.slice(before).some((f) => f.level === 'error'));
+    checkMember(
+      member,
+      findings,
+      findings.slice(before).some((f) => f.level === 'error'),
+    );
     if (args.owner) {
       const user = args.owner.split(':')[0]!;
       const id = await ctx.probe(sh`id -u ${user}`);
@@ -220,7 +242,10 @@ export const restoreAction: ActionDefinition<Args> = {
     }
     const free = await freeBytes(ctx, posix.dirname(dataDir));
     if (free !== null && snapshot.size > 0 && free < snapshot.size + WAL_BYTES) {
-      findings.push({ level: free < snapshot.size ? 'error' : 'warn', message: `only ${free >> 20} MiB free under ${posix.dirname(dataDir)}; the restore needs about ${(snapshot.size >> 20) + 64} MiB (the db plus a 64 MiB WAL)` });
+      findings.push({
+        level: free < snapshot.size ? 'error' : 'warn',
+        message: `only ${free >> 20} MiB free under ${posix.dirname(dataDir)}; the restore needs about ${(snapshot.size >> 20) + 64} MiB (the db plus a 64 MiB WAL)`,
+      });
     }
 
     if (!tool || alreadyRestored) return { findings, changes: [], simulated: true };
@@ -260,4 +285,3 @@ export const restoreAction: ActionDefinition<Args> = {
 function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
-

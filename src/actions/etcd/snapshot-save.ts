@@ -105,7 +105,11 @@ export const snapshotSaveAction: ActionDefinition<Args> = {
     // A file named with this run's id that is an intact snapshot was saved by this run
     // (a resume after the save completed but its result was lost): nothing to do.
     if (existing?.isFile() && file.includes(ctx.run.id) && (await checkSnapshotFile(new LocalTransport(), file)).status === 'ok') {
-      return { findings: [...findings, { level: 'ok', message: `${file} is already saved by this run (its name carries the run id; an intact snapshot): nothing to do` }], changes: [], simulated: true };
+      return {
+        findings: [...findings, { level: 'ok', message: `${file} is already saved by this run (its name carries the run id; an intact snapshot): nothing to do` }],
+        changes: [],
+        simulated: true,
+      };
     }
     const before = existing?.isFile() ? `sha256 ${await sha256File(file)}` : existing ? 'present' : 'absent';
     if (existing && !args.overwrite) findings.push({ level: 'error', message: `${file} already exists: choose another name (e.g. with {{ run.startedAt }}) or set overwrite: true` });

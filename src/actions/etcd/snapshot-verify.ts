@@ -23,7 +23,11 @@ const schema = z.strictObject({
   etcdctl: z.string().min(1).optional(),
   etcdutl: z.string().min(1).optional(),
   /** The SHA-256 of the whole file the snapshot must have (e.g. the same file on every master). */
-  expectedSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits').transform((v) => v.toLowerCase()).optional(),
+  expectedSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+    .transform((v) => v.toLowerCase())
+    .optional(),
   /** Count keys per /registry resource (reads the file; default: only when the host is this machine). */
   countKeys: optionalBooleanField(),
 });
@@ -39,9 +43,7 @@ export async function verifySnapshot(ctx: ActionContext, args: Args): Promise<Fi
       break;
     case 'raw':
       findings.push(
-        args.skipHashCheck
-          ? { level: 'warn', message: `${check.message}: hash check skipped as asked (skipHashCheck); its integrity cannot be proven` }
-          : { level: 'error', message: check.message },
+        args.skipHashCheck ? { level: 'warn', message: `${check.message}: hash check skipped as asked (skipHashCheck); its integrity cannot be proven` } : { level: 'error', message: check.message },
       );
       break;
     case 'hash-mismatch':
@@ -91,7 +93,7 @@ export async function verifySnapshot(ctx: ActionContext, args: Args): Promise<Fi
 
 export const snapshotVerifyAction: ActionDefinition<Args> = {
   name: 'etcd.snapshot-verify',
-  summary: 'Check a snapshot before anything changes: present, SHA-256 trailer matching, readable by the host\'s etcd tool (revision, keys, size).',
+  summary: "Check a snapshot before anything changes: present, SHA-256 trailer matching, readable by the host's etcd tool (revision, keys, size).",
   schema,
   canSimulate: true,
   async plan(ctx, args) {

@@ -30,7 +30,9 @@ export function judgeRestored(health: ClusterHealth, expected: RestoredExpectati
   for (const e of health.endpoints.filter((x) => x.ok)) {
     const id = e.clusterId ? hexId(e.clusterId) : '?';
     if (id !== predicted.clusterId) {
-      problems.push(`${e.endpoint} answers for cluster ${id}, not the restored cluster ${predicted.clusterId} (${how}): this etcd does not run on the restored data (its old data dir? a dataDir that is not the one it runs with?)`);
+      problems.push(
+        `${e.endpoint} answers for cluster ${id}, not the restored cluster ${predicted.clusterId} (${how}): this etcd does not run on the restored data (its old data dir? a dataDir that is not the one it runs with?)`,
+      );
     }
     if (expected.minRevision !== undefined && (e.revision ?? 0) < expected.minRevision) {
       problems.push(`${e.endpoint} is at revision ${e.revision}, below ${expected.minRevision} (${expected.revisionWhy})`);
@@ -50,8 +52,10 @@ export function judgeRestored(health: ClusterHealth, expected: RestoredExpectati
 
 export function describeRestored(health: ClusterHealth, expected: RestoredExpectation): string {
   const revisions = health.endpoints.filter((e) => e.ok).map((e) => e.revision);
-  return `the restored cluster runs: cluster id ${expected.predicted.clusterId} on every endpoint (new, as predicted), members ${expected.predicted.members.map((m) => `${m.name} ${m.id}`).join(', ')}` +
-    `${expected.minRevision !== undefined ? `, revision ${[...new Set(revisions)].join('/')} >= ${expected.minRevision} (${expected.revisionWhy})` : ''}`;
+  return (
+    `the restored cluster runs: cluster id ${expected.predicted.clusterId} on every endpoint (new, as predicted), members ${expected.predicted.members.map((m) => `${m.name} ${m.id}`).join(', ')}` +
+    `${expected.minRevision !== undefined ? `, revision ${[...new Set(revisions)].join('/')} >= ${expected.minRevision} (${expected.revisionWhy})` : ''}`
+  );
 }
 
 export interface ExpectationArgs {

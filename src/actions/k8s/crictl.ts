@@ -31,7 +31,13 @@ export async function listRunningContainers(ctx: Pick<ActionContext, 'probe' | '
         const why = result.exitCode === 127 ? `${crictl} not found` : `\`${crictl} ps\` failed: ${tail(result.stderr || result.stdout) || `exit ${result.exitCode}`}`;
         throw new DrbookError('step', why, { host: ctx.host.name });
       }
-      return [pod, result.stdout.split('\n').map((l) => l.trim()).filter(Boolean)] as const;
+      return [
+        pod,
+        result.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ] as const;
     }),
   );
   return new Map(results);

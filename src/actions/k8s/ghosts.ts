@@ -84,11 +84,20 @@ export const ghostsAction: ActionDefinition<Args> = {
       findings.push({ level: 'ok', message: `no ghosts: every masterlease and control-plane Node of the snapshot belongs to the restored cluster (${restoredText})` });
       return done();
     }
-    findings.push({ level: 'info', message: `the restored cluster is ${restoredText}; the snapshot holds ${ghosts.length} ghost(s), removed after the verification (each API server re-creates its own lease):\n${ghosts.map((g) => `    ${g.key}: ${g.why}`).join('\n')}` });
+    findings.push({
+      level: 'info',
+      message: `the restored cluster is ${restoredText}; the snapshot holds ${ghosts.length} ghost(s), removed after the verification (each API server re-creates its own lease):\n${ghosts.map((g) => `    ${g.key}: ${g.why}`).join('\n')}`,
+    });
 
     const creds = await planCredentials(ctx, { manifest: args.manifest }, findings);
     const etcdctl = ShellCommand.join(
-      [sh`ETCDCTL_API=3 ${args.etcdctl} --endpoints=${creds.endpoints.join(',')}`, ...(creds.caFile ? [sh`--cacert=${creds.caFile}`] : []), ...(creds.certFile ? [sh`--cert=${creds.certFile}`] : []), ...(creds.keyFile ? [sh`--key=${creds.keyFile}`] : []), sh`--command-timeout=30s`],
+      [
+        sh`ETCDCTL_API=3 ${args.etcdctl} --endpoints=${creds.endpoints.join(',')}`,
+        ...(creds.caFile ? [sh`--cacert=${creds.caFile}`] : []),
+        ...(creds.certFile ? [sh`--cert=${creds.certFile}`] : []),
+        ...(creds.keyFile ? [sh`--key=${creds.keyFile}`] : []),
+        sh`--command-timeout=30s`,
+      ],
       ' ',
     );
     for (const ghost of ghosts) {
@@ -115,7 +124,10 @@ export const ghostsAction: ActionDefinition<Args> = {
         subjects: [`etcd:${ghost.key}`],
         // The value (base64, as etcd gave it) is in the journal: put back only where the key is still absent.
         undo: value
-          ? { description: `put ${ghost.key} back with its value`, command: sh`v=$(${etcdctl} get -w json -- ${ghost.key}) || exit 1; case "$v" in *'"count":'*) ;; *) printf %s ${value} | base64 -d | ${etcdctl} put -- ${ghost.key} >/dev/null;; esac` }
+          ? {
+              description: `put ${ghost.key} back with its value`,
+              command: sh`v=$(${etcdctl} get -w json -- ${ghost.key}) || exit 1; case "$v" in *'"count":'*) ;; *) printf %s ${value} | base64 -d | ${etcdctl} put -- ${ghost.key} >/dev/null;; esac`,
+            }
           : null,
       });
     }

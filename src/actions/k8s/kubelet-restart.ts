@@ -57,7 +57,11 @@ export const kubeletRestartAction: ActionDefinition<Args> = {
     const identify = identityCommand(args);
     const now = await ctx.probe(identify, { timeoutMs: 30_000 });
     const before = now.exitCode === 0 ? now.stdout.trim() : '';
-    if (!before) findings.push({ level: 'warn', message: `cannot tell the running kubelet on ${ctx.host.name} (${identify.toDisplay()} ${now.exitCode === 0 ? 'printed nothing' : `exited ${now.exitCode}`}): its restart is not probed` });
+    if (!before)
+      findings.push({
+        level: 'warn',
+        message: `cannot tell the running kubelet on ${ctx.host.name} (${identify.toDisplay()} ${now.exitCode === 0 ? 'printed nothing' : `exited ${now.exitCode}`}): its restart is not probed`,
+      });
     else findings.push({ level: 'info', message: `kubelet on ${ctx.host.name}: ${before} (checked to change after the restart)` });
 
     if (args.pods?.length) {
@@ -87,7 +91,10 @@ export const kubeletRestartAction: ActionDefinition<Args> = {
               const result = await applyCtx.exec(args.command, { timeoutMs: 5 * 60_000 });
               const after = (await applyCtx.probe(identify, { timeoutMs: 30_000 })).stdout.trim();
               if (result.exitCode !== 0 || (before && after === before)) {
-                const why = result.exitCode !== 0 ? `the restart command exited ${result.exitCode ?? result.signal}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}` : `its identity did not change (${after})`;
+                const why =
+                  result.exitCode !== 0
+                    ? `the restart command exited ${result.exitCode ?? result.signal}: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}`
+                    : `its identity did not change (${after})`;
                 applyCtx.log(`WARNING: the kubelet of ${applyCtx.host.name} was NOT restarted (${why}); the restored data stays. Restart it by hand: ${args.command.toDisplay()}`);
               } else {
                 applyCtx.log(`kubelet of ${applyCtx.host.name} restarted (${before || '?'} -> ${after || '?'})`);

@@ -51,8 +51,8 @@ export function parseNodeReadiness(json: string): NodeReadiness[] {
  */
 const PERMANENT: Array<{ pattern: RegExp; meaning: string }> = [
   { pattern: /Error from server \(InternalError\).*(corrupt object|cannot decode|unable to decode|failed to decode)/i, meaning: 'the API server cannot decode what etcd holds' },
-  { pattern: /Error from server \(Forbidden\)/, meaning: 'the kubeconfig\'s user is not allowed to list nodes' },
-  { pattern: /\(Unauthorized\)/, meaning: 'the API server does not accept the kubeconfig\'s credentials' },
+  { pattern: /Error from server \(Forbidden\)/, meaning: "the kubeconfig's user is not allowed to list nodes" },
+  { pattern: /\(Unauthorized\)/, meaning: "the API server does not accept the kubeconfig's credentials" },
   { pattern: /the server doesn't have a resource type|Error from server \(NotFound\)/, meaning: 'the API server does not serve nodes' },
   { pattern: /error loading config file|invalid configuration|unable to read client-(cert|key)|x509: /, meaning: 'kubectl cannot use the kubeconfig or the server certificate' },
 ];

@@ -40,7 +40,12 @@ export function checkFolders(args: StaticPodsArgs): { manifestsDir: string; stas
   const stashDir = posix.normalize(args.stashDir).replace(/(.)\/$/, '$1');
   const relative = posix.relative(manifestsDir, stashDir);
   if (relative === '' || (!relative.startsWith('..') && !posix.isAbsolute(relative))) {
-    throw new InputError([{ path: 'stashDir', message: `the stash ${stashDir} is inside the manifests folder ${manifestsDir}: the kubelet would run the manifests moved there; choose a folder outside it (e.g. ${posix.dirname(manifestsDir)}/manifests-stash)` }]);
+    throw new InputError([
+      {
+        path: 'stashDir',
+        message: `the stash ${stashDir} is inside the manifests folder ${manifestsDir}: the kubelet would run the manifests moved there; choose a folder outside it (e.g. ${posix.dirname(manifestsDir)}/manifests-stash)`,
+      },
+    ]);
   }
   return { manifestsDir, stashDir };
 }

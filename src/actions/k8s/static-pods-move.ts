@@ -120,7 +120,10 @@ async function planMove(direction: Direction, ctx: ActionContext, args: StaticPo
 
   // The SHA-256 of every manifest to move (wherever it is now), in one probe: the checks compare with it.
   const known = [...identities.values()];
-  const hashes = await probeIdentities(ctx, known.map((where) => where.identity));
+  const hashes = await probeIdentities(
+    ctx,
+    known.map((where) => where.identity),
+  );
   known.forEach((where, i) => (where.identity = hashes[i]!));
 
   // Asked even when manifests move: a runtime that does not answer must stop the run now.
@@ -180,4 +183,3 @@ async function planMove(direction: Direction, ctx: ActionContext, args: StaticPo
   }
   return { findings, changes, simulated: true };
 }
-

@@ -54,14 +54,17 @@ Examples:
     ['--nodes N', 'Masters in the sandbox (default: 1 for a runbook with `targets: local`, else 3). More than one: over SSH unless --local.'],
     ['--ssh', 'Reach the nodes over SSH (one sshd per node; the default when --nodes > 1).'],
     ['--local', 'Reach the nodes as local hosts, even with --nodes > 1 (the SSH path is not rehearsed).'],
-    ['--ssh-port PORT', 'Port of the nodes\' sshd (default 22 when free on the node addresses, else 2222).'],
+    ['--ssh-port PORT', "Port of the nodes' sshd (default 22 when free on the node addresses, else 2222)."],
     ['--ip-prefix P', 'Loopback prefix of the sandbox nodes (default 127.0.0.; nodes get .11, .12, ...).'],
     ['--dir DIR', 'Sandbox folder (default <state dir>/rehearsals/<id>).'],
     ['--keep', 'Keep the sandbox running afterwards (drbook sandbox down --dir DIR removes it).'],
     ...COMMON_HELP,
   ],
   positionals: [1, 1],
-  files: [{ at: 0, what: 'a runbook (YAML, kind: Runbook)' }, { at: 'snapshot', what: 'an etcd snapshot (etcdctl snapshot save)' }],
+  files: [
+    { at: 0, what: 'a runbook (YAML, kind: Runbook)' },
+    { at: 'snapshot', what: 'an etcd snapshot (etcdctl snapshot save)' },
+  ],
 };
 
 export default async function rehearseCommand({ values, positionals }: ParsedArgs): Promise<number> {
@@ -76,7 +79,9 @@ export default async function rehearseCommand({ values, positionals }: ParsedArg
   const sshPortText = stringOption(values, 'ssh-port');
   const sshPort = sshPortText === undefined ? undefined : Number(sshPortText);
   if (sshPort !== undefined && (!/^\d+$/.test(sshPortText!) || rehearsalTransport(nodes, transport) !== 'ssh')) {
-    throw new InputError(rehearsalTransport(nodes, transport) !== 'ssh' ? '--ssh-port is only meaningful for a rehearsal over SSH (--ssh, or --nodes > 1)' : `--ssh-port: expected a port number, got "${sshPortText}"`);
+    throw new InputError(
+      rehearsalTransport(nodes, transport) !== 'ssh' ? '--ssh-port is only meaningful for a rehearsal over SSH (--ssh, or --nodes > 1)' : `--ssh-port: expected a port number, got "${sshPortText}"`,
+    );
   }
   const output = await createOutput(outputMode(values), { dryRun: false });
   const secretArgsWarning = hideSecretArgs(secretParamNames(runbook));

@@ -35,6 +35,12 @@ export default async function runsCommand({ values }: ParsedArgs): Promise<numbe
   ]);
   const header = ['RUN', 'STATE', 'RUNBOOK', 'HOSTS', 'STARTED', 'CAN', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const row of [header, ...rows])
+    process.stdout.write(
+      `${row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   return 0;
 }

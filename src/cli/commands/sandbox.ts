@@ -6,7 +6,19 @@
 
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
-import { DEFAULT_WORKERS, sandboxDown, sandboxStatus, sandboxUp, saveSandboxSnapshot, type SandboxInfo, type SandboxStatus, sshCommandOf, describeStorageMediaType, parseStorageMediaType, type StorageMediaType } from '@drbook/sandbox';
+import {
+  DEFAULT_WORKERS,
+  sandboxDown,
+  sandboxStatus,
+  sandboxUp,
+  saveSandboxSnapshot,
+  type SandboxInfo,
+  type SandboxStatus,
+  sshCommandOf,
+  describeStorageMediaType,
+  parseStorageMediaType,
+  type StorageMediaType,
+} from '@drbook/sandbox';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { rethrowAsDrbookError } from '../../rehearsal/sandbox-errors.js';
 
@@ -29,7 +41,7 @@ interface Subcommand {
 const COMMON: Options = { dir: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } };
 const COMMON_HELP: Array<[string, string]> = [
   ['--dir D', 'The sandbox folder (default <state dir>/sandbox).'],
-  ['--state-dir D', 'drbook\'s state dir, when --dir is not given.'],
+  ['--state-dir D', "drbook's state dir, when --dir is not given."],
   ['--json', 'Print machine-readable JSON on stdout.'],
 ];
 
@@ -37,8 +49,7 @@ const out = (text: string) => process.stdout.write(text);
 const err = (text: string) => process.stderr.write(text);
 /** <stateDir>/sandbox, where `drbook sandbox` works when no --dir is given. */
 const defaultSandboxDir = (stateDirFlag?: string) => join(resolveStateDir(stateDirFlag), 'sandbox');
-const dirOf = (values: Values) =>
-  typeof values.dir === 'string' ? values.dir : defaultSandboxDir(typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined);
+const dirOf = (values: Values) => (typeof values.dir === 'string' ? values.dir : defaultSandboxDir(typeof values['state-dir'] === 'string' ? values['state-dir'] : undefined));
 
 function wholeNumber(flag: string, text: Values[string], fallback: number): number {
   if (text === undefined) return fallback;
@@ -86,15 +97,31 @@ function describeStatus(status: SandboxStatus): string {
 const SUBCOMMANDS = {
   up: {
     usage: 'drbook sandbox up [--nodes N] [--workers M] [--ip-prefix P] [--ssh [--ssh-port PORT]] [--storage-media-type protobuf|json] [--dir D] [--timeout S] [--json]',
-    summary: 'Create and start a local cluster built the way kubeadm builds one: per master real etcd (TLS, client-cert auth; the first master `kubeadm init`, the others joined one by one), a minimal API server, a static-pod runner as kubelet and a crictl stand-in; per worker a kubelet.',
-    options: { ...COMMON, nodes: { type: 'string' }, workers: { type: 'string' }, 'ip-prefix': { type: 'string' }, ssh: { type: 'boolean' }, 'ssh-port': { type: 'string' }, 'storage-media-type': { type: 'string' }, timeout: { type: 'string' } },
+    summary:
+      'Create and start a local cluster built the way kubeadm builds one: per master real etcd (TLS, client-cert auth; the first master `kubeadm init`, the others joined one by one), a minimal API server, a static-pod runner as kubelet and a crictl stand-in; per worker a kubelet.',
+    options: {
+      ...COMMON,
+      nodes: { type: 'string' },
+      workers: { type: 'string' },
+      'ip-prefix': { type: 'string' },
+      ssh: { type: 'boolean' },
+      'ssh-port': { type: 'string' },
+      'storage-media-type': { type: 'string' },
+      timeout: { type: 'string' },
+    },
     help: [
       ['--nodes N', 'Number of control-plane nodes (default 1): node1, node2, ...'],
       ['--workers M', `Number of worker nodes (default ${DEFAULT_WORKERS}, the seeded cluster's): worker1, worker2, ...`],
       ['--ip-prefix P', 'Loopback prefix; master i listens on <P><10+i>, worker i on <P><20+i> (default 127.0.0. → 127.0.0.11, ..., 127.0.0.21, ...).'],
-      ['--ssh', 'Give every node its own OpenSSH server on its own address, with generated host keys and one user key; the inventory then reaches the nodes over SSH (strict known_hosts), like real masters.'],
-      ['--ssh-port PORT', 'Port of every node\'s sshd (default 22 when free on the node addresses, else 2222).'],
-      ['--storage-media-type T', 'How the cluster state is stored, as kube-apiserver\'s flag: protobuf (application/vnd.kubernetes.protobuf, the default, what real clusters store) or json (application/json; the manifest then carries --storage-media-type=application/json).'],
+      [
+        '--ssh',
+        'Give every node its own OpenSSH server on its own address, with generated host keys and one user key; the inventory then reaches the nodes over SSH (strict known_hosts), like real masters.',
+      ],
+      ['--ssh-port PORT', "Port of every node's sshd (default 22 when free on the node addresses, else 2222)."],
+      [
+        '--storage-media-type T',
+        "How the cluster state is stored, as kube-apiserver's flag: protobuf (application/vnd.kubernetes.protobuf, the default, what real clusters store) or json (application/json; the manifest then carries --storage-media-type=application/json).",
+      ],
       ['--timeout S', 'Seconds to wait for etcd and the API servers (default 90).'],
       ...COMMON_HELP,
     ],
@@ -135,7 +162,7 @@ const SUBCOMMANDS = {
   },
   status: {
     usage: 'drbook sandbox status [--dir D] [--json]',
-    summary: 'Show each node\'s kubelet (runner) and its restarts, sshd (with --ssh), containers and, on masters, etcd health. Exit 0 when healthy, 1 otherwise.',
+    summary: "Show each node's kubelet (runner) and its restarts, sshd (with --ssh), containers and, on masters, etcd health. Exit 0 when healthy, 1 otherwise.",
     options: COMMON,
     help: COMMON_HELP,
     positionals: [0, 0],
@@ -153,7 +180,11 @@ const SUBCOMMANDS = {
     positionals: [1, 1],
     async run(values, positionals) {
       const snapshot = await saveSandboxSnapshot({ dir: dirOf(values), file: positionals[0]!, node: typeof values.node === 'string' ? values.node : undefined });
-      out(values.json ? JSON.stringify(snapshot, null, 2) + '\n' : `snapshot ${snapshot.file}: revision ${snapshot.revision}, ${snapshot.totalKeys} keys, ${snapshot.size} bytes, sha256 ${snapshot.sha256}\n`);
+      out(
+        values.json
+          ? JSON.stringify(snapshot, null, 2) + '\n'
+          : `snapshot ${snapshot.file}: revision ${snapshot.revision}, ${snapshot.totalKeys} keys, ${snapshot.size} bytes, sha256 ${snapshot.sha256}\n`,
+      );
       return 0;
     },
   },

@@ -106,8 +106,11 @@ export function createListrRenderer(): { listener: EventListener; finished: Prom
       ],
       { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } },
     );
-    // Failures arrive as events and are shown on their tasks (exitOnError: false); listr's own rejection would repeat them.
-    listr.run().catch(() => undefined).finally(() => (writeNotices(), finished.resolve()));
+    listr
+      .run()
+      // Failures arrive as events and are shown on their tasks (exitOnError: false); listr's own rejection would repeat them.
+      .catch(() => undefined)
+      .finally(() => (writeNotices(), finished.resolve()));
   };
 
   const listener: EventListener = (event) => {

@@ -95,12 +95,7 @@ export async function prepareAuthentication(target: SshTarget, deps: AuthDeps = 
   };
 }
 
-async function obtainPassphrase(
-  target: SshTarget,
-  file: string,
-  env: NodeJS.ProcessEnv,
-  prompt: PassphrasePrompt | null,
-): Promise<string | undefined> {
+async function obtainPassphrase(target: SshTarget, file: string, env: NodeJS.ProcessEnv, prompt: PassphrasePrompt | null): Promise<string | undefined> {
   if (target.passphraseEnv) {
     const value = env[target.passphraseEnv];
     if (value === undefined) {

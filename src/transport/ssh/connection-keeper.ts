@@ -55,7 +55,11 @@ export class ConnectionKeeper {
     this.closed = true;
     const pending = this.connecting;
     if (this.current) this.drop(this.current, new Error('transport closed'));
-    if (pending) await pending.then((live) => this.drop(live, new Error('transport closed')), () => {});
+    if (pending)
+      await pending.then(
+        (live) => this.drop(live, new Error('transport closed')),
+        () => {},
+      );
   }
 
   async withSftp<T>(use: (sftp: SFTPWrapper) => Promise<T>, what: string): Promise<T> {
@@ -136,9 +140,7 @@ export class ConnectionKeeper {
         throw this.unreachable(live, 'open the SFTP session');
       }
       try {
-        const sftp = await retryOpenRefusals(
-          () => new Promise<SFTPWrapper>((resolve, reject) => live.conn.client.sftp((error, s) => (error ? reject(error) : resolve(s)))),
-        );
+        const sftp = await retryOpenRefusals(() => new Promise<SFTPWrapper>((resolve, reject) => live.conn.client.sftp((error, s) => (error ? reject(error) : resolve(s)))));
         sftp.on('close', () => {
           if (live.sftp === session) live.sftp = undefined;
           release();
@@ -159,6 +161,9 @@ export class ConnectionKeeper {
     const session = live.sftp;
     if (!session) return;
     live.sftp = undefined;
-    session.ready.then((sftp) => sftp.end(), () => {});
+    session.ready.then(
+      (sftp) => sftp.end(),
+      () => {},
+    );
   }
 }

@@ -23,13 +23,7 @@ class HashingStream extends Transform {
   }
 }
 
-export async function uploadVerified(
-  host: FilesHost,
-  files: RemoteFiles,
-  localPath: string,
-  remotePath: string,
-  mode?: number,
-): Promise<{ sha256: string }> {
+export async function uploadVerified(host: FilesHost, files: RemoteFiles, localPath: string, remotePath: string, mode?: number): Promise<{ sha256: string }> {
   // Any stat failure means there is no file we can upload; the error below names it.
   const local = await stat(localPath).catch(() => undefined);
   if (!local?.isFile()) throw new DrbookError('input', `cannot upload ${localPath}: no such file on this machine`, { host: host.hostName });
@@ -52,11 +46,9 @@ export async function uploadVerified(
   const result = await host.runScript(script, { what: `verify upload to ${remotePath}` });
   const actual = result.stdout.toString().trim();
   if (result.code === 3) {
-    throw new DrbookError(
-      'step',
-      `upload of ${localPath} to ${remotePath} is corrupt: sha256 ${expected} on this machine, ${actual} on the host (the partial copy was removed)`,
-      { host: host.hostName },
-    );
+    throw new DrbookError('step', `upload of ${localPath} to ${remotePath} is corrupt: sha256 ${expected} on this machine, ${actual} on the host (the partial copy was removed)`, {
+      host: host.hostName,
+    });
   }
   if (result.code !== 0) {
     throw new DrbookError('step', `cannot finish upload to ${remotePath}: ${result.stderr.trim() || `exit code ${result.code}`}`, { host: host.hostName });
@@ -82,11 +74,7 @@ export async function downloadVerified(host: FilesHost, files: RemoteFiles, remo
       throw new DrbookError('step', `cannot hash ${remotePath}: ${result.stderr.trim() || 'sha256sum gave no hash'}`, { host: host.hostName });
     }
     if (onHost !== received) {
-      throw new DrbookError(
-        'step',
-        `download of ${remotePath} to ${localPath} is corrupt: sha256 ${onHost} on the host, ${received} on this machine`,
-        { host: host.hostName },
-      );
+      throw new DrbookError('step', `download of ${remotePath} to ${localPath} is corrupt: sha256 ${onHost} on the host, ${received} on this machine`, { host: host.hostName });
     }
     await syncPath(part);
     await rename(part, localPath);

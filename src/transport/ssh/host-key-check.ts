@@ -5,16 +5,7 @@
 
 import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { DrbookError } from '../../core/errors.js';
-import {
-  appendKnownHost,
-  fingerprintSha256,
-  keyTypeOf,
-  knownHostName,
-  knownKeyTypes,
-  loadKnownHosts,
-  lookupHostKey,
-  type KnownHostEntry,
-} from './known-hosts.js';
+import { appendKnownHost, fingerprintSha256, keyTypeOf, knownHostName, knownKeyTypes, loadKnownHosts, lookupHostKey, type KnownHostEntry } from './known-hosts.js';
 
 export type HostKeyChecking = 'strict' | 'accept-new' | 'off';
 
@@ -36,15 +27,7 @@ export interface HostKeyCheck {
 }
 
 // ssh2's own default list (node 20 has ed25519), the order it would offer.
-const DEFAULT_HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+const DEFAULT_HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 /** A key type as recorded → the signature algorithms that prove it. */
 function algorithmsForKeyType(type: string): ServerHostKeyAlgorithm[] {
@@ -78,8 +61,7 @@ export async function prepareHostKeyCheck(options: HostKeyCheckOptions): Promise
 
 function explain(options: HostKeyCheckOptions, name: string, key: Buffer, verdict: ReturnType<typeof lookupHostKey>): DrbookError {
   const presented = `${keyTypeOf(key)} key ${fingerprintSha256(key)}`;
-  const removeHint = (file: string) =>
-    `if the host was really reinstalled, check the new fingerprint out of band, then remove the old entry: ssh-keygen -R '${name}' -f ${file}`;
+  const removeHint = (file: string) => `if the host was really reinstalled, check the new fingerprint out of band, then remove the old entry: ssh-keygen -R '${name}' -f ${file}`;
   switch (verdict.status) {
     case 'revoked':
       return refuse(
@@ -96,11 +78,7 @@ function explain(options: HostKeyCheckOptions, name: string, key: Buffer, verdic
       );
     case 'other-type': {
       const recorded = verdict.entries.map((e) => `${e.keyType} at ${place(e)}`).join(', ');
-      return refuse(
-        options,
-        `host key of ${name} does not match: the server presents ${presented}, but only other key types are recorded (${recorded})`,
-        removeHint(verdict.entries[0]!.file),
-      );
+      return refuse(options, `host key of ${name} does not match: the server presents ${presented}, but only other key types are recorded (${recorded})`, removeHint(verdict.entries[0]!.file));
     }
     default:
       return refuse(

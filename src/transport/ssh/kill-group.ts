@@ -41,7 +41,13 @@ export async function killProcessGroup(ctx: KillContext, pgid: Promise<number | 
     }
   }
   // Something outside the group (a daemon that called setsid) may still hold the output open.
-  const closed = await within(channel.finished.then(() => true, () => true), CLOSE_WAIT_MS);
+  const closed = await within(
+    channel.finished.then(
+      () => true,
+      () => true,
+    ),
+    CLOSE_WAIT_MS,
+  );
   if (!closed) channel.close();
   return signal;
 }

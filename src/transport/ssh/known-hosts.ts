@@ -128,18 +128,20 @@ const appendQueues = new Map<string, Promise<unknown>>();
 /** Record a host key (accept-new): one plain line appended, the file created 0600 if needed. */
 export async function appendKnownHost(file: string, name: string, key: Buffer): Promise<void> {
   const previous = appendQueues.get(file) ?? Promise.resolve();
-  // The queue only orders appends to one file; the previous append's failure went to its own caller.
-  const next = previous.catch(() => {}).then(async () => {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    let existing = '';
-    try {
-      existing = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const separator = existing !== '' && !existing.endsWith('\n') ? '\n' : '';
-    await appendFile(file, `${separator}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
-  });
+  const next = previous
+    // The queue only orders appends to one file; the previous append's failure went to its own caller.
+    .catch(() => {})
+    .then(async () => {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      let existing = '';
+      try {
+        existing = await readFile(file, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      const separator = existing !== '' && !existing.endsWith('\n') ? '\n' : '';
+      await appendFile(file, `${separator}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+    });
   appendQueues.set(file, next);
   try {
     await next;

@@ -26,8 +26,7 @@ export function createTransportPool(hosts: Host[], options: TransportPoolOptions
   const ready = new Map<string, Transport>();
   const create =
     options.createTransport ??
-    ((host: Host): Transport =>
-      host.connection === 'local' ? new LocalTransport(host.name) : new SshTransport(host, { ...options, findHost: (name) => byName.get(name) }));
+    ((host: Host): Transport => (host.connection === 'local' ? new LocalTransport(host.name) : new SshTransport(host, { ...options, findHost: (name) => byName.get(name) })));
 
   const open = async (hostName: string): Promise<Transport> => {
     const host = byName.get(hostName) ?? (hostName === 'local' ? implicitLocal() : undefined);

@@ -96,8 +96,7 @@ function resolve(host: Host, options: ResolveOptions, inherited: SshSettings, se
     knownHostsFiles,
     hostKeyChecking: explicit.hostKeyChecking ?? mapStrictHostKeyChecking(config.strictHostKeyChecking) ?? inherited.hostKeyChecking ?? 'strict',
     connectTimeoutMs: explicit.connectTimeoutMs ?? secondsToMs(config.connectTimeoutSec) ?? inherited.connectTimeoutMs ?? SSH_DEFAULTS.connectTimeoutMs,
-    keepaliveIntervalMs:
-      explicit.keepaliveIntervalMs ?? secondsToMs(config.serverAliveIntervalSec) ?? inherited.keepaliveIntervalMs ?? SSH_DEFAULTS.keepaliveIntervalMs,
+    keepaliveIntervalMs: explicit.keepaliveIntervalMs ?? secondsToMs(config.serverAliveIntervalSec) ?? inherited.keepaliveIntervalMs ?? SSH_DEFAULTS.keepaliveIntervalMs,
     keepaliveCountMax: config.serverAliveCountMax ?? SSH_DEFAULTS.keepaliveCountMax,
     maxChannels: explicit.maxChannels ?? SSH_DEFAULTS.maxChannels,
     become: explicit.become ?? false,

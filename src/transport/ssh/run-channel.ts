@@ -97,7 +97,10 @@ function wire(channel: ClientChannel, options: RunChannelOptions): RunningChanne
   const close = () => {
     channel.close();
     const timer = setTimeout(settle, CLOSE_CONFIRM_MS);
-    finished.then(() => clearTimeout(timer), () => clearTimeout(timer));
+    finished.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
   };
 
   const input = options.stdin;

@@ -20,19 +20,20 @@ export function createSftpFiles(host: FilesHost): RemoteFiles {
   };
   return {
     stat: (path) =>
-      host.withSftp(
-        (sftp) =>
-          new Promise<FileInfo | null>((resolve, reject) =>
-            sftp.lstat(path, (error, attrs) => {
-              if (error) return (error as { code?: number }).code === NO_SUCH_FILE ? resolve(null) : reject(error);
-              resolve(fileInfoFromMode(attrs.mode, attrs.uid, attrs.gid, attrs.size));
-            }),
-          ),
-        `stat ${path}`,
-      ).catch(fail('stat', path)),
+      host
+        .withSftp(
+          (sftp) =>
+            new Promise<FileInfo | null>((resolve, reject) =>
+              sftp.lstat(path, (error, attrs) => {
+                if (error) return (error as { code?: number }).code === NO_SUCH_FILE ? resolve(null) : reject(error);
+                resolve(fileInfoFromMode(attrs.mode, attrs.uid, attrs.gid, attrs.size));
+              }),
+            ),
+          `stat ${path}`,
+        )
+        .catch(fail('stat', path)),
 
-    readFile: (path) =>
-      host.withSftp((sftp) => call<Buffer>((cb) => sftp.readFile(path, cb)), `read ${path}`).catch(fail('read', path)),
+    readFile: (path) => host.withSftp((sftp) => call<Buffer>((cb) => sftp.readFile(path, cb)), `read ${path}`).catch(fail('read', path)),
 
     readDir: (path) =>
       host
@@ -52,11 +53,9 @@ export function createSftpFiles(host: FilesHost): RemoteFiles {
       if (!renamed) await moveWithShell(host, temp, path);
     },
 
-    upload: (source, path, mode) =>
-      host.withSftp((sftp) => writeWhole(sftp, path, mode, source), `upload to ${path}`).catch(fail('upload to', path)),
+    upload: (source, path, mode) => host.withSftp((sftp) => writeWhole(sftp, path, mode, source), `upload to ${path}`).catch(fail('upload to', path)),
 
-    download: (path, sink) =>
-      host.withSftp((sftp) => pipeline(sftp.createReadStream(path), sink, { end: false }), `download ${path}`).catch(fail('download', path)),
+    download: (path, sink) => host.withSftp((sftp) => pipeline(sftp.createReadStream(path), sink, { end: false }), `download ${path}`).catch(fail('download', path)),
   };
 }
 

@@ -18,7 +18,9 @@ export function createShellFiles(host: FilesHost): RemoteFiles {
     stat: async (path) => {
       // %f is the raw st_mode in hex; without -L, stat looks at a symlink itself (lstat).
       const script = `if [ -e ${q(path)} ] || [ -L ${q(path)} ]; then stat -c '%f %u %g %s' -- ${q(path)}; else echo missing; fi`;
-      const out = check('stat', path, await host.runScript(script)).stdout.toString().trim();
+      const out = check('stat', path, await host.runScript(script))
+        .stdout.toString()
+        .trim();
       if (out === 'missing') return null;
       const [mode, uid, gid, size] = out.split(' ');
       return fileInfoFromMode(parseInt(mode!, 16), Number(uid), Number(gid), Number(size));

@@ -165,7 +165,10 @@ function expandInclude(pattern: string, baseDir: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => matchPattern(last, n)).sort().map((n) => join(dirname(path), n));
+  return names
+    .filter((n) => matchPattern(last, n))
+    .sort()
+    .map((n) => join(dirname(path), n));
 }
 
 export interface TokenContext {

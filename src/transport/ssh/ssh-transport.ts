@@ -49,7 +49,10 @@ export class SshTransport implements Transport, FilesHost {
   private readonly connection: ConnectionKeeper;
   private readonly files: RemoteFiles;
 
-  constructor(host: Host, private readonly options: SshTransportOptions = {}) {
+  constructor(
+    host: Host,
+    private readonly options: SshTransportOptions = {},
+  ) {
     this.hostName = host.name;
     this.target = options.target ?? resolveSshTarget(host, options);
     this.limiter = new ChannelLimiter(this.target.maxChannels);
@@ -151,14 +154,12 @@ export class SshTransport implements Transport, FilesHost {
       let onPgid: (pgid: number | undefined) => void = () => {};
       const pgid = new Promise<number | undefined>((resolve) => (onPgid = resolve));
       const marker = new MarkerFilter(nonce, (chunk) => output.stderr(chunk), onPgid);
-      const channel = await this.connection.track(
-        live,
-        startChannel(live.conn.client, command, { preamble, stdin: io.stdin, stdout: output.stdoutTarget(), stderr: (c) => marker.push(c) }),
-        io.what,
-      ).catch((error) => {
-        if (error instanceof DrbookError) throw error;
-        throw new DrbookError('step', `cannot open an SSH channel to run: ${io.what}: ${(error as Error).message}`, { host: this.hostName, cause: error });
-      });
+      const channel = await this.connection
+        .track(live, startChannel(live.conn.client, command, { preamble, stdin: io.stdin, stdout: output.stdoutTarget(), stderr: (c) => marker.push(c) }), io.what)
+        .catch((error) => {
+          if (error instanceof DrbookError) throw error;
+          throw new DrbookError('step', `cannot open an SSH channel to run: ${io.what}: ${(error as Error).message}`, { host: this.hostName, cause: error });
+        });
 
       let timedOut = false;
       let cancelled = false;
@@ -190,10 +191,14 @@ export class SshTransport implements Transport, FilesHost {
   private holdChannel() {
     const release = this.limiter.hold();
     if (release) return release;
-    throw new DrbookError('input', `maxChannels ${this.target.maxChannels} leaves no SSH channel for drbook's lock on this host: it keeps one open for the whole run, besides one for commands and one for stopping them`, {
-      host: this.hostName,
-      hint: 'set maxChannels to 3 or more (OpenSSH allows 10 by default, MaxSessions in sshd_config)',
-    });
+    throw new DrbookError(
+      'input',
+      `maxChannels ${this.target.maxChannels} leaves no SSH channel for drbook's lock on this host: it keeps one open for the whole run, besides one for commands and one for stopping them`,
+      {
+        host: this.hostName,
+        hint: 'set maxChannels to 3 or more (OpenSSH allows 10 by default, MaxSessions in sshd_config)',
+      },
+    );
   }
 
   private killContext(live: Live) {

@@ -55,7 +55,10 @@ test('a mount-point data dir: contents swapped on the mount, etcd sees the resto
   assert.equal(await isMountPoint(ctx, join(dataDir, 'member')), false);
   const plan = await planAction(dirSwapAction, ctx, args);
   assert.deepEqual(errorsOf(plan), []);
-  assert.deepEqual(plan.changes.map((c) => c.description.split(' ')[0]), ['create', 'keep', 'move', 'remove']);
+  assert.deepEqual(
+    plan.changes.map((c) => c.description.split(' ')[0]),
+    ['create', 'keep', 'move', 'remove'],
+  );
   assert.deepEqual(await verdicts(plan), ['reverted', 'reverted', 'reverted', 'reverted']);
   await applyPlan(ctx, plan);
   assert.deepEqual(await verdicts(plan), ['applied', 'applied', 'applied', 'applied']);
@@ -78,7 +81,10 @@ test('cut off after the old contents were kept: re-planned, only the restored me
   await rename(join(dataDir, 'member'), join(args.mountKeepAs, 'member'));
   const plan = await planAction(dirSwapAction, ctx, args);
   assert.deepEqual(errorsOf(plan), []);
-  assert.deepEqual(plan.changes.map((c) => c.description.split(' ')[0]), ['move', 'remove']);
+  assert.deepEqual(
+    plan.changes.map((c) => c.description.split(' ')[0]),
+    ['move', 'remove'],
+  );
   await applyPlan(ctx, plan);
   assert.equal(await readFile(join(dataDir, 'member/snap/db'), 'utf8'), 'new');
   assert.equal(await readFile(join(args.mountKeepAs, 'member/snap/db'), 'utf8'), 'old');

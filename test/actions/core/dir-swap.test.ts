@@ -28,7 +28,7 @@ async function makeTree(t: { after: (fn: () => Promise<void>) => void }) {
 
 const verdicts = async (plan: ActionPlan) => Promise.all(plan.changes.map(async (c) => readVerdict(await ctx.probe(c.check!)).verdict));
 
-test('the swap\'s checks: reverted before, applied after, reverted after the undos; the original dir comes back itself', async (t) => {
+test("the swap's checks: reverted before, applied after, reverted after the undos; the original dir comes back itself", async (t) => {
   const { args } = await makeTree(t);
   const inode = (await stat(args.current)).ino;
   const plan = await planAction(dirSwapAction, ctx, args);

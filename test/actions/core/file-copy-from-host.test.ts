@@ -25,7 +25,10 @@ class MemoryHost implements Transport {
   gets = 0;
   /** Test hooks: what the next download / upload really delivers. */
   corruptUpload = false;
-  constructor(readonly hostName: string, readonly files = new Map<string, Buffer>()) {}
+  constructor(
+    readonly hostName: string,
+    readonly files = new Map<string, Buffer>(),
+  ) {}
   async exec({ command }: ExecRequest): Promise<ExecResult> {
     const shell = command.toShell();
     const done = (exitCode: number, stdout = '', stderr = ''): ExecResult => ({ exitCode, stdout, stderr, durationMs: 1, timedOut: false, cancelled: false });
@@ -91,11 +94,14 @@ async function planAll(s: Setup, raw: Record<string, unknown>, dryRun = false): 
 
 const errors = (across: SharedPlan) => across.findings.filter((f) => f.finding.level === 'error').map((f) => `${f.host}: ${f.finding.message}`);
 
-test('a source that is not a host of the step is refused on every host, naming the step\'s hosts', async (t) => {
+test("a source that is not a host of the step is refused on every host, naming the step's hosts", async (t) => {
   const s = await setup(t);
   const { across } = await planAll(s, { fromHost: 'node9', path: SNAP });
   assert.equal(across.value, undefined);
-  assert.deepEqual(errors(across), ['node1', 'node2', 'node3'].map((h) => `${h}: fromHost node9 is not one of this step's hosts (node1, node2, node3): the file is copied from a host of the step`));
+  assert.deepEqual(
+    errors(across),
+    ['node1', 'node2', 'node3'].map((h) => `${h}: fromHost node9 is not one of this step's hosts (node1, node2, node3): the file is copied from a host of the step`),
+  );
 });
 
 test('a source file that does not exist is an error on the source host', async (t) => {
@@ -112,7 +118,10 @@ test('a dry-run plans one copy per other host via this machine; the source and a
   const h = sha('snapshot bytes');
   assert.deepEqual(plans.get('node1')!.changes, []);
   assert.match(plans.get('node1')!.findings[0]!.message, /^source: node1:\/backup\/snap\.db \(14 bytes/);
-  assert.deepEqual(plans.get('node2')!.changes.map((c) => c.description), [`copy node1:${SNAP} (14 bytes, sha256 ${h}) to node2:${SNAP} via this machine`]);
+  assert.deepEqual(
+    plans.get('node2')!.changes.map((c) => c.description),
+    [`copy node1:${SNAP} (14 bytes, sha256 ${h}) to node2:${SNAP} via this machine`],
+  );
   assert.equal(plans.get('node2')!.changes[0]!.undo?.description, `remove the copied ${SNAP}`);
   assert.deepEqual(plans.get('node3')!.changes, []);
   assert.match(plans.get('node3')!.findings[0]!.message, /node3:\/backup\/snap\.db is already identical/);
@@ -124,13 +133,16 @@ test('a different file at the destination is refused unless overwrite (and then 
   const { plans } = await planAll(s, { fromHost: 'node1', path: SNAP });
   const refused = plans.get('node2')!;
   assert.equal(refused.changes.length, 0);
-  assert.match(refused.findings[0]!.message, new RegExp(`^node2:/backup/snap\\.db exists with another content \\(sha256 ${sha('another snapshot')}, node1's is ${sha('snapshot bytes')}\\); set overwrite: true`));
+  assert.match(
+    refused.findings[0]!.message,
+    new RegExp(`^node2:/backup/snap\\.db exists with another content \\(sha256 ${sha('another snapshot')}, node1's is ${sha('snapshot bytes')}\\); set overwrite: true`),
+  );
   const forced = (await planAll(s, { fromHost: 'node1', path: SNAP, overwrite: true })).plans.get('node2')!;
   assert.equal(forced.changes.length, 1);
   assert.equal(forced.changes[0]!.undo, null);
 });
 
-test('two destinations share ONE download into the run folder, get the source\'s bytes, and the download is removed after the last', async (t) => {
+test("two destinations share ONE download into the run folder, get the source's bytes, and the download is removed after the last", async (t) => {
   const s = await setup(t);
   const { plans } = await planAll(s, { fromHost: 'node1', path: '/backup/snap.db', destination: '/var/tmp/restore.db' });
   await Promise.all(['node2', 'node3'].map((name, i) => applyChange(plans.get(name)!.changes[0]!, s.ctxOf(s.hosts[i + 1]!))));
@@ -139,14 +151,20 @@ test('two destinations share ONE download into the run folder, get the source\'s
   assert.equal(existsSync(s.transfers), false, 'the download is gone once nobody needs it');
   // Re-planned afterwards: nothing left to do anywhere (idempotent).
   const again = await planAll(s, { fromHost: 'node1', path: '/backup/snap.db', destination: '/var/tmp/restore.db' });
-  assert.deepEqual([...again.plans.values()].map((p) => p.changes.length), [0, 0, 0]);
+  assert.deepEqual(
+    [...again.plans.values()].map((p) => p.changes.length),
+    [0, 0, 0],
+  );
 });
 
 test('a source that changed since the plan is detected by its SHA-256 and nothing is copied; a corrupt upload is detected too', async (t) => {
   const s = await setup(t);
   const { plans } = await planAll(s, { fromHost: 'node1', path: SNAP });
   s.hosts[0]!.files.set(SNAP, Buffer.from('a newer snapshot'));
-  await assert.rejects(applyChange(plans.get('node2')!.changes[0]!, s.ctxOf(s.hosts[1]!)), new RegExp(`node1:/backup/snap\\.db changed since the plan: sha256 ${sha('snapshot bytes')} then, ${sha('a newer snapshot')} now`));
+  await assert.rejects(
+    applyChange(plans.get('node2')!.changes[0]!, s.ctxOf(s.hosts[1]!)),
+    new RegExp(`node1:/backup/snap\\.db changed since the plan: sha256 ${sha('snapshot bytes')} then, ${sha('a newer snapshot')} now`),
+  );
   assert.equal(s.hosts[1]!.files.has(SNAP), false, 'nothing put on node2');
   assert.equal(existsSync(join(s.transfers, sha('snapshot bytes'))), false, 'no bad download kept');
 

@@ -22,7 +22,14 @@ let manifest = '';
 let snapshot = '';
 const cleanup: Array<() => Promise<unknown>> = [];
 
-const KEYS = ['/registry/namespaces/default', '/registry/namespaces/kube-system', '/registry/minions/node1', '/registry/pods/default/web-1', '/registry/pods/default/web-2', '/registry/services/specs/default/kubernetes'];
+const KEYS = [
+  '/registry/namespaces/default',
+  '/registry/namespaces/kube-system',
+  '/registry/minions/node1',
+  '/registry/pods/default/web-1',
+  '/registry/pods/default/web-2',
+  '/registry/services/specs/default/kubernetes',
+];
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'drbook-etcd-actions-'));
@@ -64,7 +71,7 @@ after(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-test('snapshot-save streams a verified snapshot using the manifest\'s endpoint and kubeadm pki layout', async () => {
+test("snapshot-save streams a verified snapshot using the manifest's endpoint and kubeadm pki layout", async () => {
   const ctx = makeContext();
   const plan = await planAction(snapshotSaveAction, ctx, { file: snapshot, manifest });
   assert.deepEqual(errorsOf(plan), []);
@@ -77,13 +84,13 @@ test('snapshot-save streams a verified snapshot using the manifest\'s endpoint a
   assert.equal(size % 512, 32);
   assert.ok(!(await readdir(join(root, 'backup'))).some((f) => f.endsWith('.part')), 'no .part left');
   assert.match(logs.join('\n'), /saved .*snap\.db from https:\/\/127\.0\.0\.1:\d+: revision \d+ or later, \d+ bytes, sha256 [0-9a-f]{64}/);
-  assert.equal(((await stat(snapshot)).mode & 0o777), 0o600);
+  assert.equal((await stat(snapshot)).mode & 0o777, 0o600);
 
   const again = await planAction(snapshotSaveAction, ctx, { file: snapshot, manifest });
   assert.match(errorsOf(again).join('\n'), /snap\.db already exists: choose another name/);
 });
 
-test('snapshot-save: its check says applied once the file is saved, reverted while absent; a file named with the run id that is an intact snapshot is this run\'s own', async () => {
+test("snapshot-save: its check says applied once the file is saved, reverted while absent; a file named with the run id that is an intact snapshot is this run's own", async () => {
   const ctx = makeContext({ runId: 'r-own' });
   const own = join(root, 'backup', 'snap-r-own.db');
   const plan = await planAction(snapshotSaveAction, ctx, { file: own, manifest });
@@ -105,7 +112,10 @@ test('snapshot-save with a wrong client cert fails clearly and leaves no file', 
   const other = await makeTestPki(join(root, 'other-pki'));
   const plan = await planAction(snapshotSaveAction, ctx, { file: target, manifest, certFile: other.clientCert, keyFile: other.clientKey });
   await assert.rejects(applyPlan(ctx, plan), /snapshot save failed on every endpoint: https:\/\/127\.0\.0\.1:\d+: etcd refused the client certificate/);
-  assert.deepEqual((await readdir(join(root, 'backup'))).filter((f) => f.startsWith('wrong')), []);
+  assert.deepEqual(
+    (await readdir(join(root, 'backup'))).filter((f) => f.startsWith('wrong')),
+    [],
+  );
 });
 
 test('snapshot-verify accepts the saved snapshot and shows revision, keys and sha256', async () => {
@@ -138,14 +148,16 @@ test('snapshot-verify refuses a flipped byte, a truncated copy, a raw db without
 
 test('snapshot-verify with expectedSha256: the same file passes, another one is refused', async () => {
   const { createHash } = await import('node:crypto');
-  const sha = createHash('sha256').update(await readFile(snapshot)).digest('hex');
+  const sha = createHash('sha256')
+    .update(await readFile(snapshot))
+    .digest('hex');
   const same = await planAction(snapshotVerifyAction, makeContext({ dryRun: true }), { snapshot, expectedSha256: sha.toUpperCase() });
   assert.deepEqual(errorsOf(same), []);
   const other = await planAction(snapshotVerifyAction, makeContext({ dryRun: true }), { snapshot, expectedSha256: 'a'.repeat(64) });
   assert.match(errorsOf(other).join('\n'), new RegExp(`is not the expected file: its sha256 is ${sha}, a{64} expected`));
 });
 
-test('restore: dry-run shows tool, flags and the member from the manifest; a real restore brings back the snapshot\'s keys', async () => {
+test("restore: dry-run shows tool, flags and the member from the manifest; a real restore brings back the snapshot's keys", async () => {
   const dataDir = join(root, 'var/lib/etcd-restore');
   const dry = await planAction(restoreAction, makeContext({ dryRun: true, runId: 'r42' }), { snapshot, dataDir, manifest });
   assert.deepEqual(errorsOf(dry), [], findingText(dry));
@@ -223,7 +235,7 @@ test('a restore that fails half-way is undone (undoOnFailure): no partial dir is
   await assert.rejects(stat(`${dataDir}.partial-r-test`));
 });
 
-test('a restore interrupted in the middle is redone by a re-plan (resume): its staging dir is this run\'s own', async () => {
+test("a restore interrupted in the middle is redone by a re-plan (resume): its staging dir is this run's own", async () => {
   const dataDir = join(root, 'var/lib/etcd-resumed');
   const staging = `${dataDir}.partial-r-resume`;
   await mkdir(join(staging, 'member', 'snap'), { recursive: true });
@@ -251,7 +263,7 @@ test('restore into an existing empty dir removes it first (etcdctl 3.4 refuses e
   await rm(dataDir, { recursive: true });
 });
 
-test('health over TLS: one member, one leader, key counts equal to the snapshot\'s', async () => {
+test("health over TLS: one member, one leader, key counts equal to the snapshot's", async () => {
   const logs: string[] = [];
   const ctx = makeContext({ logs });
   const plan = await planAction(healthAction, ctx, { manifest, expectedMembers: 1, compareSnapshot: snapshot, compareMode: 'exact', timeout: '10s' });
@@ -285,7 +297,14 @@ test('health fails on a lost key, on a wrong member count, and on an unreachable
 
 test('health over two endpoints of different clusters: both named, leaders and revisions compared', async () => {
   const pkiDir = join(root, 'etc/kubernetes/pki/etcd');
-  const pki = { dir: pkiDir, ca: join(pkiDir, 'ca.crt'), serverCert: join(pkiDir, 'server.crt'), serverKey: join(pkiDir, 'server.key'), clientCert: join(pkiDir, 'healthcheck-client.crt'), clientKey: join(pkiDir, 'healthcheck-client.key') };
+  const pki = {
+    dir: pkiDir,
+    ca: join(pkiDir, 'ca.crt'),
+    serverCert: join(pkiDir, 'server.crt'),
+    serverKey: join(pkiDir, 'server.key'),
+    clientCert: join(pkiDir, 'healthcheck-client.crt'),
+    clientKey: join(pkiDir, 'healthcheck-client.key'),
+  };
   const stranger = await startEtcd({ dataDir: join(root, 'var/lib/etcd-stranger'), name: 'stranger', pki });
   try {
     const ctx = makeContext();

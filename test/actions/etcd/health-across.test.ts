@@ -18,7 +18,7 @@ function master(n: number, withManifest = true) {
   return createActionContext({ host, transport: new FakeTransport(files), run: { id: 'r', startedAt: '', dryRun: true, stateDir: '/x' }, stepId: 'verify' });
 }
 
-test('every host checks all the hosts\' endpoints (manifest or inventory), expecting one member per host', async () => {
+test("every host checks all the hosts' endpoints (manifest or inventory), expecting one member per host", async () => {
   const ctxs = [master(1), master(2), master(3, false)];
   const raw = [{ cluster: 'hosts' }, { cluster: 'hosts', endpoints: '' }, { cluster: 'hosts', endpoints: 'https://10.0.0.13:2379' }];
   const shared = await healthAction.planAcrossHosts!(ctxs.map((ctx, i) => ({ ctx, args: healthAction.schema.parse(raw[i]) })));
@@ -31,7 +31,10 @@ test('every host checks all the hosts\' endpoints (manifest or inventory), expec
 test('a host with neither endpoint nor manifest is an error naming it; without cluster: hosts nothing is shared', async () => {
   const ctxs = [master(1), master(2, false)];
   const shared = await healthAction.planAcrossHosts!(ctxs.map((ctx) => ({ ctx, args: healthAction.schema.parse({ cluster: 'hosts' }) })));
-  assert.deepEqual(shared.findings.map((f) => f.host), ['host2']);
+  assert.deepEqual(
+    shared.findings.map((f) => f.host),
+    ['host2'],
+  );
   assert.match(shared.findings[0]!.finding.message, /host2: no etcd client URL: the inventory gives none \(etcdEndpoint\)/);
   const alone = await healthAction.planAcrossHosts!(ctxs.map((ctx) => ({ ctx, args: healthAction.schema.parse({}) })));
   assert.deepEqual(alone, { findings: [] });

@@ -23,7 +23,10 @@ test('minikube: the default dataDir /var/lib/etcd is refused, naming the dir etc
   assert.equal(own.facts.hostDataDir, '/var/lib/minikube/etcd');
   const refused = checkDataDir('cp1', own.facts, '/var/lib/etcd');
   assert.equal(refused.level, 'error');
-  assert.match(refused.message, /cp1: dataDir \/var\/lib\/etcd is not the dir etcd runs with: .* runs etcd on \/var\/lib\/minikube\/etcd.*the default \/var\/lib\/etcd.*would leave etcd serving its old data: pass -p dataDir=\/var\/lib\/minikube\/etcd/);
+  assert.match(
+    refused.message,
+    /cp1: dataDir \/var\/lib\/etcd is not the dir etcd runs with: .* runs etcd on \/var\/lib\/minikube\/etcd.*the default \/var\/lib\/etcd.*would leave etcd serving its old data: pass -p dataDir=\/var\/lib\/minikube\/etcd/,
+  );
   assert.equal(checkDataDir('cp1', own.facts, '/var/lib/minikube/etcd/').level, 'ok');
 });
 
@@ -39,7 +42,10 @@ test('the inventory: a peer URL that contradicts the manifest is refused, a diff
   const own = await read({ [KUBEADM]: 'manifests/kubeadm-join-etcd.yaml' }, { name: 'other', peerUrl: 'https://10.9.9.9:2380', clientUrl: 'https://lb:2379' });
   assert.ok(own.facts);
   const levels = own.findings.filter((f) => f.level !== 'info').map((f) => `${f.level} ${f.message}`);
-  assert.ok(levels.some((l) => /^error cp1: the inventory gives the peer URL https:\/\/10\.9\.9\.9:2380 but kubeadm static pod/.test(l)), levels.join('\n'));
+  assert.ok(
+    levels.some((l) => /^error cp1: the inventory gives the peer URL https:\/\/10\.9\.9\.9:2380 but kubeadm static pod/.test(l)),
+    levels.join('\n'),
+  );
   assert.ok(levels.some((l) => /^warn cp1: the inventory names the member other/.test(l)));
   assert.deepEqual(own.member.own?.clientUrls, ['https://lb:2379']);
 });

@@ -29,7 +29,9 @@ interface MasterOptions {
 }
 
 function manifestOf(n: number, cluster = CLUSTER): string {
-  return KUBEADM_ETCD_YAML.replaceAll('10.0.0.11', `10.0.0.1${n}`).replace('--name=m1', `--name=m${n}`).replace('--initial-cluster=m1=https://10.0.0.1' + n + ':2380', `--initial-cluster=${cluster}`);
+  return KUBEADM_ETCD_YAML.replaceAll('10.0.0.11', `10.0.0.1${n}`)
+    .replace('--name=m1', `--name=m${n}`)
+    .replace('--initial-cluster=m1=https://10.0.0.1' + n + ':2380', `--initial-cluster=${cluster}`);
 }
 
 /** Master n: its manifest, the snapshot (unless null), /var/lib/etcd, etcdctl 3.4.23. */
@@ -51,7 +53,11 @@ function master(n: number, options: MasterOptions = {}): { ctx: (dryRun?: boolea
     const hashes = /^head -c (\d+) -- (\S+) \| sha256sum && sha256sum < \S+ && tail -c 32 -- \S+ \| od -An -v -tx1$/.exec(shell);
     if (hashes && snapshot) {
       const data = snapshot.subarray(0, Number(hashes[1]));
-      const trailer = snapshot.subarray(snapshot.length - 32).toString('hex').match(/../g)!.join(' ');
+      const trailer = snapshot
+        .subarray(snapshot.length - 32)
+        .toString('hex')
+        .match(/../g)!
+        .join(' ');
       return { stdout: `${sha(data)}  -\n${sha(snapshot)}  -\n ${trailer}\n` };
     }
     if (shell.includes('df -Pk')) return { stdout: `/dev/sda1 100000000 1000 ${options.freeKiB ?? 50_000_000} 1% /\n` };
@@ -84,7 +90,10 @@ test('three sound masters pass: same snapshot everywhere, the tool, the disk, an
   assert.match(all, /restore with --initial-cluster m1=https:\/\/10\.0\.0\.11:2380,m2=.*,m3=https:\/\/10\.0\.0\.13:2380/);
   assert.match(all, /host1: dataDir \/var\/lib\/etcd is the dir etcd runs with/);
   const membership = (shared.value as PreflightShared).membership;
-  assert.deepEqual(membership.restore.members.map((m) => m.name), ['m1', 'm2', 'm3']);
+  assert.deepEqual(
+    membership.restore.members.map((m) => m.name),
+    ['m1', 'm2', 'm3'],
+  );
   const plan = await preflightAction.plan(master(2).ctx(), preflightAction.schema.parse({ snapshot: SNAPSHOT }), shared.value);
   assert.deepEqual(plan.changes, [], 'read-only');
   assert.match(plan.findings[0]!.message, /host2 restores member m2 \(peer https:\/\/10\.0\.0\.12:2380/);
@@ -104,7 +113,7 @@ test('an expected SHA-256 that no master has fails every master', async () => {
   for (const host of ['host1', 'host2']) assert.match(errorsOn(shared, host).join('\n'), new RegExp(`has sha256 ${sha(GOOD)}, but ${expected} is expected \\(expectedSha256\\)`));
 });
 
-test('the upload path: in a dry-run a missing snapshot is judged by the operator\'s file; in a run it is an error', async (t) => {
+test("the upload path: in a dry-run a missing snapshot is judged by the operator's file; in a run it is an error", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-preflight-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const source = join(dir, 'snap.db');
@@ -122,7 +131,7 @@ test('the upload path: in a dry-run a missing snapshot is judged by the operator
   assert.match(errorsOn(unreadable, 'host1').join('\n'), /nope\.db cannot be read on this machine \(ENOENT\)/);
 });
 
-test('the copy path: in a dry-run a missing snapshot is judged by the copiedFrom host\'s file; in a run, and for another file, it is an error', async () => {
+test("the copy path: in a dry-run a missing snapshot is judged by the copiedFrom host's file; in a run, and for another file, it is an error", async () => {
   const dry = await across(preflightAction, [master(1), master(2, { snapshot: null }), master(3, { snapshot: null })], { snapshot: SNAPSHOT, copiedFrom: 'host1' }, true);
   assert.deepEqual(allErrors(dry), []);
   for (const host of ['host2', 'host3']) {
@@ -140,7 +149,10 @@ test('the copy path: in a dry-run a missing snapshot is judged by the copiedFrom
   assert.deepEqual(errorsOn(other, 'host1'), []);
   // The source host must be one of the step's hosts; source and copiedFrom exclude each other.
   const outside = await across(preflightAction, [master(1), master(2)], { snapshot: SNAPSHOT, copiedFrom: 'host7' }, true);
-  assert.deepEqual(allErrors(outside), ['host1', 'host2'].map((h) => `${h}: copiedFrom host7 is not one of this step's hosts (host1, host2): the snapshot is copied from one of them`));
+  assert.deepEqual(
+    allErrors(outside),
+    ['host1', 'host2'].map((h) => `${h}: copiedFrom host7 is not one of this step's hosts (host1, host2): the snapshot is copied from one of them`),
+  );
   const both = preflightAction.schema.safeParse({ snapshot: SNAPSHOT, source: './etcd.db', copiedFrom: 'host1' });
   assert.equal(both.success, false);
   assert.match(both.error!.issues[0]!.message, /either from this machine \(source \.\/etcd\.db\) or from one host \(copiedFrom host1\), not both/);
@@ -148,12 +160,12 @@ test('the copy path: in a dry-run a missing snapshot is judged by the copiedFrom
 });
 
 test('a full disk, a data dir etcd does not use and a member no host covers are errors before any change', async () => {
-  const shared = await across(preflightAction, [master(1, { freeKiB: 10 }), master(2)], [
-    { snapshot: SNAPSHOT },
-    { snapshot: SNAPSHOT, dataDir: '/srv/etcd' },
-  ]);
+  const shared = await across(preflightAction, [master(1, { freeKiB: 10 }), master(2)], [{ snapshot: SNAPSHOT }, { snapshot: SNAPSHOT, dataDir: '/srv/etcd' }]);
   assert.match(errorsOn(shared, 'host1').join('\n'), /host1: only 1 MiB free under \/var\/lib; the restore needs about 65 MiB/);
-  assert.match(errorsOn(shared, 'host2').join('\n'), /host2: dataDir \/srv\/etcd is not the dir etcd runs with: kubeadm static pod \/etc\/kubernetes\/manifests\/etcd\.yaml runs etcd on \/var\/lib\/etcd.*pass -p dataDir=\/var\/lib\/etcd/);
+  assert.match(
+    errorsOn(shared, 'host2').join('\n'),
+    /host2: dataDir \/srv\/etcd is not the dir etcd runs with: kubeadm static pod \/etc\/kubernetes\/manifests\/etcd\.yaml runs etcd on \/var\/lib\/etcd.*pass -p dataDir=\/var\/lib\/etcd/,
+  );
   assert.match(errorsOn(shared, 'host2').join('\n'), /host2: the data dir \/srv\/etcd does not exist/);
   // m3 is in every manifest (history), but only two masters are in the step: neither the
   // live cluster nor the snapshot could be read here, so it is a warning, not a refusal
@@ -161,7 +173,7 @@ test('a full disk, a data dir etcd does not use and a member no host covers are 
   assert.match(text(shared.findings), /m3 \(https:\/\/10\.0\.0\.13:2380\), which no inventory host covers; neither the live cluster nor the snapshot was read/);
 });
 
-test('restore with cluster: hosts: every master restores with the table\'s --initial-cluster and the run\'s token, as its own member (manifests in the stash)', async () => {
+test("restore with cluster: hosts: every master restores with the table's --initial-cluster and the run's token, as its own member (manifests in the stash)", async () => {
   const stash = '/etc/kubernetes/manifests-stash/r9';
   const masters = [1, 2, 3].map((n) => master(n, { manifestDir: stash }));
   const raw = { cluster: 'hosts', snapshot: SNAPSHOT, dataDir: '/var/lib/etcd-restore-r9', manifest: '/etc/kubernetes/manifests/etcd.yaml', stashDir: stash, name: '', initialAdvertisePeerUrls: '' };
@@ -170,7 +182,10 @@ test('restore with cluster: hosts: every master restores with the table\'s --ini
   const commands = await Promise.all(
     masters.map(async (m) => {
       const plan = await restoreAction.plan(m.ctx(), restoreAction.schema.parse(raw), shared.value);
-      assert.deepEqual(plan.findings.filter((f) => f.level === 'error'), []);
+      assert.deepEqual(
+        plan.findings.filter((f) => f.level === 'error'),
+        [],
+      );
       return plan.changes[0]!.command!.toDisplay();
     }),
   );

@@ -39,7 +39,7 @@ test('decideQuota: the default 2 GiB holds a small snapshot; a 3 GiB snapshot ne
   assert.equal(decideQuota({ bytes: null, isDefault: false, from: '--quota-backend-bytes=-1' }, 9 * GIB).change, false);
 });
 
-test('setQuotaFlag on a real kubeadm manifest: one line inserted in kubeadm\'s flag order, every other line unchanged; an existing flag replaced', async () => {
+test("setQuotaFlag on a real kubeadm manifest: one line inserted in kubeadm's flag order, every other line unchanged; an existing flag replaced", async () => {
   const text = await readFile(KUBEADM, 'utf8');
   const edited = setQuotaFlag(text, 3 * GIB);
   const [a, b] = [text.split('\n'), edited.split('\n')];

@@ -65,7 +65,11 @@ test('a missing owner, a full disk and a raw snapshot without skipHashCheck are 
   assert.match(errors, /owner etcd: user etcd does not exist on local/);
   assert.match(errors, /only 0 MiB free under \/var\/lib; the restore needs about 64 MiB/);
   assert.match(errors, /raw db copy without integrity hash \(needs skipHashCheck\)/);
-  const skipped = await planAction(restoreAction, makeContext({ transport: host({ extraFiles: [['/backup/raw.db', fakeBoltDb(4)]] }) }), { snapshot: '/backup/raw.db', dataDir: '/var/lib/etcd-restore', skipHashCheck: 'true' });
+  const skipped = await planAction(restoreAction, makeContext({ transport: host({ extraFiles: [['/backup/raw.db', fakeBoltDb(4)]] }) }), {
+    snapshot: '/backup/raw.db',
+    dataDir: '/var/lib/etcd-restore',
+    skipHashCheck: 'true',
+  });
   assert.deepEqual(errorsOf(skipped), []);
   assert.match(skipped.changes[0]!.command!.toDisplay(), / --skip-hash-check && mv -- /);
 });
@@ -84,8 +88,11 @@ test('a relative data dir or / is refused as input; values given override the ma
 test('a multi-member cluster with a loopback peer URL is flagged', async () => {
   const ctx = makeContext({ transport: host() });
   const plan = await planAction(restoreAction, ctx, {
-    snapshot: SNAPSHOT, dataDir: '/var/lib/etcd-restore', name: 'a',
-    initialAdvertisePeerUrls: 'http://localhost:2380', initialCluster: 'a=http://localhost:2380,b=https://10.0.0.12:2380',
+    snapshot: SNAPSHOT,
+    dataDir: '/var/lib/etcd-restore',
+    name: 'a',
+    initialAdvertisePeerUrls: 'http://localhost:2380',
+    initialCluster: 'a=http://localhost:2380,b=https://10.0.0.12:2380',
   });
   assert.match(findingText(plan), /warn: peer URL http:\/\/localhost:2380 is a loopback address in a 2-member cluster/);
   const wrong = await planAction(restoreAction, ctx, { snapshot: SNAPSHOT, dataDir: '/var/lib/etcd-restore', initialCluster: 'm1=https://10.0.0.99:2380' });
@@ -94,19 +101,45 @@ test('a multi-member cluster with a loopback peer URL is flagged', async () => {
 
 test("a data dir named with this run's id is this run's own: complete → already restored (nothing to do), incomplete → redone; anyone else's non-empty dir is refused", async () => {
   const dataDir = '/var/lib/etcd-restore-r9';
-  const complete = makeContext({ runId: 'r9', transport: host({ extraFiles: [[dataDir, 'dir'], [`${dataDir}/member`, 'dir'], [`${dataDir}/member/snap`, 'dir'], [`${dataDir}/member/snap/db`, Buffer.from('db')]] }) });
+  const complete = makeContext({
+    runId: 'r9',
+    transport: host({
+      extraFiles: [
+        [dataDir, 'dir'],
+        [`${dataDir}/member`, 'dir'],
+        [`${dataDir}/member/snap`, 'dir'],
+        [`${dataDir}/member/snap/db`, Buffer.from('db')],
+      ],
+    }),
+  });
   const done = await planAction(restoreAction, complete, { snapshot: SNAPSHOT, dataDir });
   assert.deepEqual(errorsOf(done), []);
   assert.deepEqual(done.changes, []);
   assert.match(findingText(done), /already restored by this run/);
 
-  const partial = makeContext({ runId: 'r9', transport: host({ extraFiles: [[dataDir, 'dir'], [`${dataDir}/member`, 'dir']] }) });
+  const partial = makeContext({
+    runId: 'r9',
+    transport: host({
+      extraFiles: [
+        [dataDir, 'dir'],
+        [`${dataDir}/member`, 'dir'],
+      ],
+    }),
+  });
   const redo = await planAction(restoreAction, partial, { snapshot: SNAPSHOT, dataDir });
   assert.deepEqual(errorsOf(redo), []);
   assert.match(findingText(redo), /an incomplete restore of this run .*: it is removed and the restore done again/);
   assert.match(redo.changes[0]!.command!.toDisplay(), /^rm -rf -- \/var\/lib\/etcd-restore-r9 && .*etcdctl snapshot restore /);
 
-  const foreign = makeContext({ runId: 'r10', transport: host({ extraFiles: [[dataDir, 'dir'], [`${dataDir}/member`, 'dir']] }) });
+  const foreign = makeContext({
+    runId: 'r10',
+    transport: host({
+      extraFiles: [
+        [dataDir, 'dir'],
+        [`${dataDir}/member`, 'dir'],
+      ],
+    }),
+  });
   assert.match(errorsOf(await planAction(restoreAction, foreign, { snapshot: SNAPSHOT, dataDir })).join('\n'), /refusing to restore into \/var\/lib\/etcd-restore-r9: it is not empty/);
 });
 

@@ -11,9 +11,7 @@ import { cleanups, etcdctl } from '../../etcd/helpers/etcd-server.js';
 /** A host holding `data` at /snap.db that answers `sha256sum` like coreutils and counts its reads of the file. */
 function hostWith(data: Buffer) {
   const sha256 = createHash('sha256').update(data).digest('hex');
-  const transport = new FakeTransport(new Map([['/snap.db', data]]), (shell) =>
-    shell.startsWith('sha256sum') ? { exitCode: 0, stdout: `${sha256}  /snap.db\n` } : { exitCode: 127 },
-  );
+  const transport = new FakeTransport(new Map([['/snap.db', data]]), (shell) => (shell.startsWith('sha256sum') ? { exitCode: 0, stdout: `${sha256}  /snap.db\n` } : { exitCode: 127 }));
   let reads = 0;
   const readFile = transport.readFile.bind(transport);
   transport.readFile = async (path: string) => (reads++, readFile(path));
@@ -35,7 +33,11 @@ test('the same snapshot on several masters is fetched and parsed once; another f
 
   const masters = [hostWith(a), hostWith(a), hostWith(a)];
   const results = await Promise.all(masters.map((m) => snapshotCounts(m.ctx, '/snap.db', '/registry')));
-  assert.equal(masters.reduce((sum, m) => sum + m.reads(), 0), 1, 'one read for three masters');
+  assert.equal(
+    masters.reduce((sum, m) => sum + m.reads(), 0),
+    1,
+    'one read for three masters',
+  );
   for (const result of results) assert.deepEqual(result.counts.resources, { namespaces: 1, pods: 1 });
 
   const other = hostWith(b);

@@ -32,12 +32,23 @@ test('the predicted cluster at the snapshot revision or above passes', () => {
 test('an etcd on its old data answers for another cluster id: named, with the likely cause', () => {
   const problems = judgeRestored(health('35d52632c2b4289e', 900), expectation);
   assert.equal(problems.length, 2, problems.join('\n'));
-  assert.match(problems[0]!, new RegExp(`https://127\\.0\\.160\\.1:2379 answers for cluster 35d52632c2b4289e, not the restored cluster ${predicted.clusterId} \\(predicted from --initial-cluster ${INITIAL} and token drbook-r1\\): .*old data dir`));
+  assert.match(
+    problems[0]!,
+    new RegExp(
+      `https://127\\.0\\.160\\.1:2379 answers for cluster 35d52632c2b4289e, not the restored cluster ${predicted.clusterId} \\(predicted from --initial-cluster ${INITIAL} and token drbook-r1\\): .*old data dir`,
+    ),
+  );
 });
 
 test('a missing or extra member, a renamed one and a revision below the snapshot (+ bump) are each named', () => {
   const [one, two] = predicted.members;
-  const problems = judgeRestored(health(predicted.clusterId, 41, [{ id: one!.id, name: 'renamed' }, { id: 'abc', name: 'stranger' }]), { ...expectation, minRevision: 41 + 1, revisionWhy: "the snapshot's revision 2 + the bump 40" });
+  const problems = judgeRestored(
+    health(predicted.clusterId, 41, [
+      { id: one!.id, name: 'renamed' },
+      { id: 'abc', name: 'stranger' },
+    ]),
+    { ...expectation, minRevision: 41 + 1, revisionWhy: "the snapshot's revision 2 + the bump 40" },
+  );
   const text = problems.join('\n');
   assert.match(text, /is at revision 41, below 42 \(the snapshot's revision 2 \+ the bump 40\)/);
   assert.match(text, new RegExp(`the restored members node2 \\(${two!.id}\\) are not in the member list`));

@@ -23,13 +23,19 @@ const restored = [
 
 test('a dropped master: its lease and its Node are ghosts; the workers are not, though no inventory lists them', () => {
   const ghosts = findGhosts({ keys, snapshotMembers: ['cp1', 'cp2', 'cp3'], restored });
-  assert.deepEqual(ghosts.map((g) => g.key), ['/registry/masterleases/10.0.0.3', '/registry/minions/cp3']);
+  assert.deepEqual(
+    ghosts.map((g) => g.key),
+    ['/registry/masterleases/10.0.0.3', '/registry/minions/cp3'],
+  );
   assert.match(ghosts[1]!.why, /etcd member cp3 of the snapshot is not in the restored cluster/);
 });
 
 test('a control-plane Node by its role label, without an etcd member of that name (external etcd, renamed member)', () => {
   const ghosts = findGhosts({ keys, controlPlane: new Set(['cp1', 'cp3']), snapshotMembers: ['cp1', 'cp2'], restored });
-  assert.deepEqual(ghosts.map((g) => g.name), ['10.0.0.3', 'cp3']);
+  assert.deepEqual(
+    ghosts.map((g) => g.name),
+    ['10.0.0.3', 'cp3'],
+  );
   assert.match(ghosts[1]!.why, /role label/);
 });
 
@@ -37,7 +43,10 @@ test('a worker only when the operator names it; a named node the snapshot lacks 
   const all = [...restored, { name: 'cp3', addresses: ['10.0.0.3'] }];
   assert.deepEqual(findGhosts({ keys, snapshotMembers: ['cp1', 'cp2', 'cp3'], restored: all }), []);
   const named = findGhosts({ keys, snapshotMembers: ['cp1', 'cp2', 'cp3'], restored: all, removeNodes: ['worker-gone'] });
-  assert.deepEqual(named.map((g) => [g.name, g.why]), [['worker-gone', 'named in removeNodes']]);
+  assert.deepEqual(
+    named.map((g) => [g.name, g.why]),
+    [['worker-gone', 'named in removeNodes']],
+  );
   assert.deepEqual(unknownNamedNodes(new Set(keys), ['worker-gone', 'nope']), ['nope']);
 });
 

@@ -8,7 +8,12 @@ import { cleanups } from '../../etcd/helpers/etcd-server.js';
 
 const node = (name: string, status: string, reason?: string) => ({
   metadata: { name },
-  status: { conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status, ...(reason ? { reason, message: 'kubelet is posting' } : {}) }] },
+  status: {
+    conditions: [
+      { type: 'MemoryPressure', status: 'False' },
+      { type: 'Ready', status, ...(reason ? { reason, message: 'kubelet is posting' } : {}) },
+    ],
+  },
 });
 
 /**
@@ -42,15 +47,24 @@ cat '${nodesFile}'
 
 // What kubectl 1.32 prints for each answer (the corrupt-object form is the sandbox API
 // server's and a real one's: apierrors.NewInternalError of storage.NewCorruptObjError).
-const CORRUPT = 'Error from server (InternalError): Internal error occurred: StorageError: corrupt object, Code: 7, Key: /registry/minions/node9, ResourceVersion: 57, AdditionalErrorMsg: cannot decode the stored value: Node.status (NodeStatus): field 4 has wire type 0, expected length-delimited\n';
+const CORRUPT =
+  'Error from server (InternalError): Internal error occurred: StorageError: corrupt object, Code: 7, Key: /registry/minions/node9, ResourceVersion: 57, AdditionalErrorMsg: cannot decode the stored value: Node.status (NodeStatus): field 4 has wire type 0, expected length-delimited\n';
 const FORBIDDEN = 'Error from server (Forbidden): nodes is forbidden: User "system:anonymous" cannot list resource "nodes" in API group "" at the cluster scope\n';
-const UNAUTHORIZED = 'E1123 09:46:58.673073   17404 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: the server has asked for the client to provide credentials"\nerror: You must be logged in to the server (Unauthorized)\n';
+const UNAUTHORIZED =
+  'E1123 09:46:58.673073   17404 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: the server has asked for the client to provide credentials"\nerror: You must be logged in to the server (Unauthorized)\n';
 const NO_RESOURCE = 'error: the server doesn\'t have a resource type "nodes"\n';
 const UNAVAILABLE = 'Error from server (ServiceUnavailable): etcd is unreachable: 14 UNAVAILABLE: No connection established\n';
 
 test('parseNodeReadiness reads the Ready condition of each node', () => {
   const parsed = parseNodeReadiness(JSON.stringify({ items: [node('a', 'True'), node('b', 'False', 'KubeletNotReady'), { metadata: { name: 'c' }, status: {} }] }));
-  assert.deepEqual(parsed.map((n) => [n.name, n.ready]), [['a', true], ['b', false], ['c', false]]);
+  assert.deepEqual(
+    parsed.map((n) => [n.name, n.ready]),
+    [
+      ['a', true],
+      ['b', false],
+      ['c', false],
+    ],
+  );
   assert.equal(parsed[1]!.detail, 'Ready=False (KubeletNotReady: kubelet is posting)');
   assert.equal(parsed[2]!.detail, 'no Ready condition');
   assert.throws(() => parseNodeReadiness('{}'), /no "items"/);
@@ -98,10 +112,13 @@ test('nodes-ready plan: missing kubectl or kubeconfig are errors', async (t) => 
 
 test('permanentFailureOf: what waiting cannot change, and what it can', () => {
   assert.equal(permanentFailureOf(CORRUPT), 'the API server cannot decode what etcd holds');
-  assert.equal(permanentFailureOf(FORBIDDEN), 'the kubeconfig\'s user is not allowed to list nodes');
-  assert.equal(permanentFailureOf(UNAUTHORIZED), 'the API server does not accept the kubeconfig\'s credentials');
+  assert.equal(permanentFailureOf(FORBIDDEN), "the kubeconfig's user is not allowed to list nodes");
+  assert.equal(permanentFailureOf(UNAUTHORIZED), "the API server does not accept the kubeconfig's credentials");
   assert.equal(permanentFailureOf(NO_RESOURCE), 'the API server does not serve nodes');
-  assert.equal(permanentFailureOf('error: error loading config file "/etc/kubernetes/admin.conf": open /etc/kubernetes/admin.conf: permission denied\n'), 'kubectl cannot use the kubeconfig or the server certificate');
+  assert.equal(
+    permanentFailureOf('error: error loading config file "/etc/kubernetes/admin.conf": open /etc/kubernetes/admin.conf: permission denied\n'),
+    'kubectl cannot use the kubeconfig or the server certificate',
+  );
   for (const transient of [
     UNAVAILABLE,
     'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n',
@@ -110,13 +127,22 @@ test('permanentFailureOf: what waiting cannot change, and what it can', () => {
     'Error from server (InternalError): Internal error occurred: etcdserver: request timed out\n',
     'Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get nodes)\n',
     'Error from server (InternalError): an error on the server ("") has prevented the request from succeeding (get nodes)\n',
-  ]) assert.equal(permanentFailureOf(transient), undefined, transient);
+  ])
+    assert.equal(permanentFailureOf(transient), undefined, transient);
 });
 
 for (const [what, stderr, expected] of [
-  ['a value the API server cannot decode', CORRUPT, /^the API server cannot decode what etcd holds, waiting cannot help \(kubectl get nodes: Error from server \(InternalError\): Internal error occurred: StorageError: corrupt object, Code: 7, Key: \/registry\/minions\/node9, .*AdditionalErrorMsg: cannot decode the stored value: Node\.status/],
+  [
+    'a value the API server cannot decode',
+    CORRUPT,
+    /^the API server cannot decode what etcd holds, waiting cannot help \(kubectl get nodes: Error from server \(InternalError\): Internal error occurred: StorageError: corrupt object, Code: 7, Key: \/registry\/minions\/node9, .*AdditionalErrorMsg: cannot decode the stored value: Node\.status/,
+  ],
   ['an authorization failure', FORBIDDEN, /^the kubeconfig's user is not allowed to list nodes, waiting cannot help \(kubectl get nodes: Error from server \(Forbidden\): nodes is forbidden/],
-  ['refused credentials', UNAUTHORIZED, /^the API server does not accept the kubeconfig's credentials, waiting cannot help \(kubectl get nodes: error: You must be logged in to the server \(Unauthorized\)\)$/],
+  [
+    'refused credentials',
+    UNAUTHORIZED,
+    /^the API server does not accept the kubeconfig's credentials, waiting cannot help \(kubectl get nodes: error: You must be logged in to the server \(Unauthorized\)\)$/,
+  ],
   ['an unknown resource', NO_RESOURCE, /^the API server does not serve nodes, waiting cannot help/],
 ] as const) {
   test(`nodes-ready fails at once on ${what}, with kubectl's answer, instead of polling until the timeout`, async (t) => {
@@ -140,7 +166,10 @@ test('nodes-ready keeps polling through a 503 and passes once the API server ans
   const plan = await planAction(nodesReadyAction, ctx, { ...k.args, timeout: '10s' });
   setTimeout(() => void k.setError(undefined), 400);
   await applyPlan(ctx, plan);
-  assert.ok(logs.some((line) => /the API server is not answering \(kubectl get nodes: Error from server \(ServiceUnavailable\)/.test(line)), logs.join('\n'));
+  assert.ok(
+    logs.some((line) => /the API server is not answering \(kubectl get nodes: Error from server \(ServiceUnavailable\)/.test(line)),
+    logs.join('\n'),
+  );
   assert.ok(logs.includes('Ready: node1'), logs.join('\n'));
   assert.ok((await k.calls()) >= 3, 'it asked again while the API server was unavailable');
 });

@@ -62,12 +62,19 @@ test('stop: moves every manifest to the stash (etcd last), waits until none runs
   assert.match(commands[5]!, /wait until crictl shows no container of/);
   assert.equal(dry.changes[5]!.readOnly, true);
   assert.match(findingText(dry), /running now: kube-apiserver, kube-controller-manager, kube-scheduler, etcd/);
-  assert.deepEqual(await list(node.manifestsDir), PODS.map((p) => `${p}.yaml`), 'planning changes nothing');
+  assert.deepEqual(
+    await list(node.manifestsDir),
+    PODS.map((p) => `${p}.yaml`),
+    'planning changes nothing',
+  );
 
   const ctx = makeContext();
   await applyPlan(ctx, await planAction(staticPodsStopAction, ctx, node.args));
   assert.deepEqual(await list(node.manifestsDir), []);
-  assert.deepEqual(await list(node.stashDir), PODS.map((p) => `${p}.yaml`));
+  assert.deepEqual(
+    await list(node.stashDir),
+    PODS.map((p) => `${p}.yaml`),
+  );
 
   const again = await planAction(staticPodsStopAction, ctx, node.args);
   assert.deepEqual(again.changes, []);
@@ -124,11 +131,17 @@ test('stop undone (engine order: last change first) brings every pod back and re
   const plan = await planAction(staticPodsStopAction, ctx, node.args);
   await applyPlan(ctx, plan);
   assert.deepEqual(await list(node.manifestsDir), []);
-  const undos = plan.changes.map((c) => c.undo).filter((u) => u).reverse();
+  const undos = plan.changes
+    .map((c) => c.undo)
+    .filter((u) => u)
+    .reverse();
   assert.equal(undos.length, 6, 'wait, four moves and the stash folder');
   assert.equal('action' in undos[0]! && undos[0].action, 'static-pods.start');
   for (const undo of undos) await runUndo(ctx, undo!);
-  assert.deepEqual(await list(node.manifestsDir), PODS.map((p) => `${p}.yaml`));
+  assert.deepEqual(
+    await list(node.manifestsDir),
+    PODS.map((p) => `${p}.yaml`),
+  );
   assert.deepEqual(await list(join(node.root, 'etc/kubernetes')), ['manifests']);
 });
 
@@ -139,12 +152,18 @@ test('a pod that was down before the stop is not waited for by the undo (a rollb
   const plan = await planAction(staticPodsStopAction, ctx, node.args);
   assert.match(findingText(plan), /running now: kube-apiserver, kube-controller-manager, kube-scheduler$/m);
   await applyPlan(ctx, plan);
-  const undos = plan.changes.map((c) => c.undo).filter((u) => u).reverse();
+  const undos = plan.changes
+    .map((c) => c.undo)
+    .filter((u) => u)
+    .reverse();
   assert.deepEqual('action' in undos[0]! ? undos[0].with.waitFor : null, ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
   const started = Date.now();
   for (const undo of undos) await runUndo(ctx, undo!);
   assert.ok(Date.now() - started < 2500, 'no wait for etcd until the timeout');
-  assert.deepEqual(await list(node.manifestsDir), PODS.map((p) => `${p}.yaml`));
+  assert.deepEqual(
+    await list(node.manifestsDir),
+    PODS.map((p) => `${p}.yaml`),
+  );
 });
 
 test('start: dry-run shows the moves an earlier stop makes possible; real run moves back etcd first and waits', async (t) => {
@@ -167,15 +186,25 @@ test('start: dry-run shows the moves an earlier stop makes possible; real run mo
   const moved = plan.changes.filter((c) => c.command).map((c) => /manifests-stash\/run-1\/([\w-]+)\.yaml/.exec(c.command!.toDisplay())?.[1]);
   assert.deepEqual(moved, ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
   await applyPlan(ctx, plan);
-  assert.deepEqual(await list(node.manifestsDir), PODS.map((p) => `${p}.yaml`));
+  assert.deepEqual(
+    await list(node.manifestsDir),
+    PODS.map((p) => `${p}.yaml`),
+  );
   assert.deepEqual(await list(node.stashDir), []);
   const again = await planAction(staticPodsStartAction, ctx, node.args);
   assert.deepEqual(again.changes, [], findingText(again));
 
   // Its undo stops them again.
-  for (const undo of plan.changes.map((c) => c.undo).filter((u) => u).reverse()) await runUndo(ctx, undo!);
+  for (const undo of plan.changes
+    .map((c) => c.undo)
+    .filter((u) => u)
+    .reverse())
+    await runUndo(ctx, undo!);
   assert.deepEqual(await list(node.manifestsDir), []);
-  assert.deepEqual(await list(node.stashDir), PODS.map((p) => `${p}.yaml`));
+  assert.deepEqual(
+    await list(node.stashDir),
+    PODS.map((p) => `${p}.yaml`),
+  );
 });
 
 test('start: a manifest in neither place is info in a dry-run (an earlier step moves it) and an error in a real run', async (t) => {
@@ -186,7 +215,10 @@ test('start: a manifest in neither place is info in a dry-run (an earlier step m
   const dry = await planAction(staticPodsStartAction, makeContext({ dryRun: true }), { ...node.args, pods: ['etcd'] });
   assert.deepEqual(errorsOf(dry), []);
   assert.match(findingText(dry), /info: etcd: .*manifests-stash\/run-1\/etcd\.yaml \(moved there by an earlier step\)/);
-  assert.ok(dry.changes.some((c) => /^mv -- /.test(c.command?.toDisplay() ?? '')), 'the move is shown');
+  assert.ok(
+    dry.changes.some((c) => /^mv -- /.test(c.command?.toDisplay() ?? '')),
+    'the move is shown',
+  );
   const real = await planAction(staticPodsStartAction, makeContext(), { ...node.args, pods: ['etcd'] });
   assert.match(errorsOf(real).join('\n'), /etcd: no manifest in the stash .* nor in .*: cannot start it/);
 });
@@ -196,12 +228,28 @@ test('every change of a stop carries its check: reverted before, applied after, 
   const ctx = makeContext();
   const plan = await planAction(staticPodsStopAction, ctx, node.args);
   const verdicts = async () => Promise.all(plan.changes.map(async (c) => readVerdict(await ctx.probe(c.check!)).verdict));
-  assert.ok(plan.changes.every((c) => c.check), 'a check on every change');
-  assert.deepEqual(await verdicts(), plan.changes.map(() => 'reverted'));
+  assert.ok(
+    plan.changes.every((c) => c.check),
+    'a check on every change',
+  );
+  assert.deepEqual(
+    await verdicts(),
+    plan.changes.map(() => 'reverted'),
+  );
   await applyPlan(ctx, plan);
-  assert.deepEqual(await verdicts(), plan.changes.map(() => 'applied'));
-  for (const undo of plan.changes.map((c) => c.undo).filter((u) => u).reverse()) await runUndo(ctx, undo!);
-  assert.deepEqual(await verdicts(), plan.changes.map(() => 'reverted'));
+  assert.deepEqual(
+    await verdicts(),
+    plan.changes.map(() => 'applied'),
+  );
+  for (const undo of plan.changes
+    .map((c) => c.undo)
+    .filter((u) => u)
+    .reverse())
+    await runUndo(ctx, undo!);
+  assert.deepEqual(
+    await verdicts(),
+    plan.changes.map(() => 'reverted'),
+  );
   // A manifest edited in the meantime is not "the" manifest: the check cannot tell.
   await writeFile(join(node.manifestsDir, 'etcd.yaml'), 'kind: Pod\n# edited\n');
   const etcdMove = plan.changes.find((c) => c.description.includes('etcd.yaml'))!;

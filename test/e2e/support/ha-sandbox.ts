@@ -62,8 +62,7 @@ export async function startHaSandbox(ipPrefix: string, onCleanup: (fn: () => Pro
     env: { KUBECACHEDIR: join(base, 'kube-cache') },
     etcdctl: (args, endpoints = all) =>
       execa('etcdctl', [`--endpoints=${endpoints.join(',')}`, ...tls, '--dial-timeout=3s', '--command-timeout=10s', ...args], { env: { ETCDCTL_API: '3' }, reject: false }),
-    kubectl: (node, args) =>
-      execa('kubectl', ['--kubeconfig', info.nodes[node]!.kubeconfig, '--cache-dir', join(base, 'kube-cache'), '--request-timeout=10s', ...args], { reject: false }),
+    kubectl: (node, args) => execa('kubectl', ['--kubeconfig', info.nodes[node]!.kubeconfig, '--cache-dir', join(base, 'kube-cache'), '--request-timeout=10s', ...args], { reject: false }),
   };
 }
 
@@ -156,7 +155,10 @@ export async function runningOn(sbx: HaSandbox, node: number): Promise<string[]>
   const result = await execa(sbx.info.nodes[node]!.crictl, ['ps', '-o', 'json'], { reject: false });
   if (result.exitCode !== 0) throw new Error(`crictl ps failed: ${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as { containers: Array<{ metadata?: { name: string }; name?: string; state: string }> };
-  return parsed.containers.filter((c) => /running/i.test(c.state)).map((c) => c.metadata?.name ?? c.name ?? '?').sort();
+  return parsed.containers
+    .filter((c) => /running/i.test(c.state))
+    .map((c) => c.metadata?.name ?? c.name ?? '?')
+    .sort();
 }
 
 /**
@@ -183,11 +185,19 @@ export async function writeFailingEtcdctl(sbx: HaSandbox): Promise<string> {
 export async function waitForApiServers(sbx: HaSandbox, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const [i, node] of sbx.info.nodes.entries()) {
-    await retryUntilSuccess(() => sbx.kubectl(i, ['get', '--raw', '/readyz']), deadline, (last) => `the API server of ${node.name} did not answer /readyz: ${last.stderr}`);
+    await retryUntilSuccess(
+      () => sbx.kubectl(i, ['get', '--raw', '/readyz']),
+      deadline,
+      (last) => `the API server of ${node.name} did not answer /readyz: ${last.stderr}`,
+    );
   }
 }
 
 /** Wait (no timing asserted) until every member answers a linearizable read: after a restart the members elect a leader first. */
 export async function waitForEtcd(sbx: HaSandbox, timeoutMs = 30_000): Promise<void> {
-  await retryUntilSuccess(() => sbx.etcdctl(['endpoint', 'health']), Date.now() + timeoutMs, (last) => `etcd did not become healthy: ${last.stderr || last.stdout}`);
+  await retryUntilSuccess(
+    () => sbx.etcdctl(['endpoint', 'health']),
+    Date.now() + timeoutMs,
+    (last) => `etcd did not become healthy: ${last.stderr || last.stdout}`,
+  );
 }

@@ -111,12 +111,18 @@ export async function tearDown(base: string, dir: string): Promise<void> {
 /** The runners and sshds sandbox.json lists and the containers each node's runner recorded. */
 export async function recordedPids(dir: string): Promise<number[]> {
   const pids = new Set<number>();
-  const info = await readFile(join(dir, 'sandbox.json'), 'utf8').then((text) => JSON.parse(text) as SandboxInfo, () => undefined);
+  const info = await readFile(join(dir, 'sandbox.json'), 'utf8').then(
+    (text) => JSON.parse(text) as SandboxInfo,
+    () => undefined,
+  );
   for (const pid of info?.pids ?? []) pids.add(pid);
   for (const node of info?.nodes ?? []) {
     if (node.runnerPid) pids.add(node.runnerPid);
     if (node.sshd?.pid) pids.add(node.sshd.pid);
-    const containers = await readFile(pathsOfNode(node.root).containersFile, 'utf8').then((text) => JSON.parse(text) as Array<{ pid: number }>, () => []);
+    const containers = await readFile(pathsOfNode(node.root).containersFile, 'utf8').then(
+      (text) => JSON.parse(text) as Array<{ pid: number }>,
+      () => [],
+    );
     for (const container of containers) if (container.pid > 0) pids.add(container.pid);
   }
   return [...pids];
@@ -198,7 +204,10 @@ export async function runningContainers(sbx: E2eSandbox): Promise<string[]> {
   const result = await sbx.crictl(['ps', '-o', 'json']);
   if (result.exitCode !== 0) throw new Error(`crictl ps failed: ${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as { containers: Array<{ metadata?: { name: string }; name?: string; state: string }> };
-  return parsed.containers.filter((c) => /running/i.test(c.state)).map((c) => c.metadata?.name ?? c.name ?? '?').sort();
+  return parsed.containers
+    .filter((c) => /running/i.test(c.state))
+    .map((c) => c.metadata?.name ?? c.name ?? '?')
+    .sort();
 }
 
 /**
@@ -220,7 +229,11 @@ export async function fingerprintNode(sbx: E2eSandbox): Promise<Record<string, s
  * server with the controllers, so it is briefly away right after a run.
  */
 export async function waitForApiServer(sbx: E2eSandbox, timeoutMs = 30_000): Promise<void> {
-  await retryUntilSuccess(() => sbx.kubectl(['get', '--raw', '/readyz']), Date.now() + timeoutMs, (last) => `the API server of ${sbx.node.name} did not answer /readyz: ${last.stderr}`);
+  await retryUntilSuccess(
+    () => sbx.kubectl(['get', '--raw', '/readyz']),
+    Date.now() + timeoutMs,
+    (last) => `the API server of ${sbx.node.name} did not answer /readyz: ${last.stderr}`,
+  );
 }
 
 interface CommandOutcome {
@@ -244,9 +257,7 @@ export async function readyNodes(sbx: E2eSandbox): Promise<Array<{ name: string;
   const result = await sbx.kubectl(['get', 'nodes', '-o', 'json']);
   if (result.exitCode !== 0) throw new Error(`kubectl get nodes failed: ${result.stderr}`);
   const list = JSON.parse(result.stdout) as { items: Array<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }> };
-  return list.items
-    .map((item) => ({ name: item.metadata.name, ready: item.status?.conditions?.find((c) => c.type === 'Ready')?.status }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return list.items.map((item) => ({ name: item.metadata.name, ready: item.status?.conditions?.find((c) => c.type === 'Ready')?.status })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function saveSnapshot(sbx: E2eSandbox, file: string): Promise<{ file: string; revision: number; totalKeys: number; size: number; sha256: string }> {

@@ -17,7 +17,10 @@ export async function fingerprintTree(root: string): Promise<Record<string, stri
         out[key] = `dir ${mode} ${s.uid}:${s.gid}`;
         await walk(path);
       } else if (s.isSymbolicLink()) out[key] = `link ${await readlink(path)}`;
-      else out[key] = `file ${mode} ${s.uid}:${s.gid} ${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+      else
+        out[key] = `file ${mode} ${s.uid}:${s.gid} ${createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex')}`;
     }
   };
   await walk(root);

@@ -57,10 +57,14 @@ export async function startKubeadmLikeCluster(options: StartClusterOptions): Pro
   const members: ClusterMember[] = [];
   const running = () => members.filter((m) => isProcessAlive(m.pid));
   const ctl = async (args: string[], targets: ClusterMember[] = running()) => {
-    const result = await execa('etcdctl', ['--endpoints', targets.map((m) => m.clientUrl).join(','), '--cacert', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey, '--dial-timeout', '3s', ...args], {
-      env: { ETCDCTL_API: '3' },
-      reject: false,
-    });
+    const result = await execa(
+      'etcdctl',
+      ['--endpoints', targets.map((m) => m.clientUrl).join(','), '--cacert', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey, '--dial-timeout', '3s', ...args],
+      {
+        env: { ETCDCTL_API: '3' },
+        reject: false,
+      },
+    );
     if (result.exitCode !== 0) throw new Error(`etcdctl ${args.join(' ')} failed: ${result.stderr || result.stdout}`);
     return result.stdout;
   };
@@ -77,7 +81,10 @@ export async function startKubeadmLikeCluster(options: StartClusterOptions): Pro
     }
   };
   const cluster: TestCluster = {
-    dir: options.dir, pki, token, members,
+    dir: options.dir,
+    pki,
+    token,
+    members,
     etcdctl: ctl,
     join: async (name, ip) => {
       const peerUrl = `http://${ip}:${await findFreePort(ip)}`;
@@ -93,10 +100,19 @@ export async function startKubeadmLikeCluster(options: StartClusterOptions): Pro
       const member = members.find((m) => m.name === name);
       if (!member) throw new Error(`no member ${name}`);
       // The table form: etcdctl's JSON carries ids as numbers beyond 2^53.
-      const table = await ctl(['member', 'list'], running().filter((m) => m !== member));
-      const id = table.split('\n').find((line) => line.split(', ')[2] === name)?.split(', ')[0];
+      const table = await ctl(
+        ['member', 'list'],
+        running().filter((m) => m !== member),
+      );
+      const id = table
+        .split('\n')
+        .find((line) => line.split(', ')[2] === name)
+        ?.split(', ')[0];
       if (!id) throw new Error(`member ${name} is not in the member list:\n${table}`);
-      await reconfigure(['member', 'remove', id], running().filter((m) => m !== member));
+      await reconfigure(
+        ['member', 'remove', id],
+        running().filter((m) => m !== member),
+      );
       await member.stop();
     },
     stopAll: async () => {
@@ -134,12 +150,23 @@ export async function startMember(options: StartMemberOptions): Promise<ClusterM
   const clientUrl = `https://${options.ip}:${await findFreePort(options.ip)}`;
   const dataDir = options.dataDir ?? join(options.dir, `${options.name}.etcd`);
   const args = [
-    `--name=${options.name}`, `--data-dir=${dataDir}`,
-    `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
-    `--listen-peer-urls=${options.peerUrl}`, `--initial-advertise-peer-urls=${options.peerUrl}`,
-    `--initial-cluster=${options.initialCluster}`, `--initial-cluster-state=${options.state}`, `--initial-cluster-token=${options.token}`,
-    '--client-cert-auth=true', `--trusted-ca-file=${options.pki.ca}`, `--cert-file=${options.pki.serverCert}`, `--key-file=${options.pki.serverKey}`,
-    '--logger=zap', '--log-outputs=stderr', '--heartbeat-interval=50', '--election-timeout=500',
+    `--name=${options.name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${options.peerUrl}`,
+    `--initial-advertise-peer-urls=${options.peerUrl}`,
+    `--initial-cluster=${options.initialCluster}`,
+    `--initial-cluster-state=${options.state}`,
+    `--initial-cluster-token=${options.token}`,
+    '--client-cert-auth=true',
+    `--trusted-ca-file=${options.pki.ca}`,
+    `--cert-file=${options.pki.serverCert}`,
+    `--key-file=${options.pki.serverKey}`,
+    '--logger=zap',
+    '--log-outputs=stderr',
+    '--heartbeat-interval=50',
+    '--election-timeout=500',
   ];
   const logFile = join(options.dir, `${options.name}.log`);
   const log = await open(logFile, 'a');
@@ -155,12 +182,27 @@ export async function startMember(options: StartMemberOptions): Promise<ClusterM
     await done;
     clearTimeout(timer);
   };
-  const member: ClusterMember = { name: options.name, ip: options.ip, clientUrl, peerUrl: options.peerUrl, dataDir, initialCluster: options.initialCluster, initialClusterState: options.state, pid, stop };
+  const member: ClusterMember = {
+    name: options.name,
+    ip: options.ip,
+    clientUrl,
+    peerUrl: options.peerUrl,
+    dataDir,
+    initialCluster: options.initialCluster,
+    initialClusterState: options.state,
+    pid,
+    stop,
+  };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const probe = await execa('etcdctl', ['--endpoints', clientUrl, '--cacert', options.pki.ca, '--cert', options.pki.clientCert, '--key', options.pki.clientKey, '--dial-timeout', '1s', '--command-timeout', '2s', 'endpoint', 'health'], {
-      env: { ETCDCTL_API: '3' }, reject: false,
-    });
+    const probe = await execa(
+      'etcdctl',
+      ['--endpoints', clientUrl, '--cacert', options.pki.ca, '--cert', options.pki.clientCert, '--key', options.pki.clientKey, '--dial-timeout', '1s', '--command-timeout', '2s', 'endpoint', 'health'],
+      {
+        env: { ETCDCTL_API: '3' },
+        reject: false,
+      },
+    );
     if (probe.exitCode === 0) return member;
     if (exited || Date.now() > deadline) {
       await stop();

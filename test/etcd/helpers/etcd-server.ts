@@ -23,13 +23,40 @@ export async function makeTestPki(dir: string, extraIps: string[] = []): Promise
   await mkdir(dir, { recursive: true });
   const p = (name: string) => join(dir, name);
   const base = ['req', '-x509', '-config', '/dev/null', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2'];
-  await execa('openssl', [...base, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-subj', '/CN=test-etcd-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyCertSign']);
+  await execa('openssl', [
+    ...base,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-subj',
+    '/CN=test-etcd-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyCertSign',
+  ]);
   const leaf = (name: string, cn: string, eku: string, san?: string) =>
-    execa('openssl', [...base, '-keyout', p(`${name}.key`), '-out', p(`${name}.crt`), '-subj', `/CN=${cn}`,
-      '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', '-addext', `extendedKeyUsage=${eku}`,
-      ...(san ? ['-addext', `subjectAltName=${san}`] : [])]);
+    execa('openssl', [
+      ...base,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.crt`),
+      '-subj',
+      `/CN=${cn}`,
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-addext',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      '-addext',
+      `extendedKeyUsage=${eku}`,
+      ...(san ? ['-addext', `subjectAltName=${san}`] : []),
+    ]);
   await Promise.all([
     leaf('server', 'etcd-server', 'serverAuth,clientAuth', ['IP:127.0.0.1', ...extraIps.map((ip) => `IP:${ip}`), 'DNS:localhost'].join(',')),
     leaf('healthcheck-client', 'kube-etcd-healthcheck-client', 'clientAuth'),
@@ -71,11 +98,26 @@ export async function startEtcd(options: EtcdOptions): Promise<RunningEtcd> {
   const peerUrl = options.peerUrl ?? `http://127.0.0.1:${peerPort}`;
   const peerListen = `http://127.0.0.1:${new URL(peerUrl).port}`;
   const args = [
-    '--name', name, '--data-dir', options.dataDir,
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', peerListen, '--initial-advertise-peer-urls', peerUrl,
-    '--initial-cluster', options.initialCluster ?? `${name}=${peerUrl}`,
-    '--snapshot-count', '1000', '--logger', 'zap', '--log-outputs', 'stderr',
+    '--name',
+    name,
+    '--data-dir',
+    options.dataDir,
+    '--listen-client-urls',
+    endpoint,
+    '--advertise-client-urls',
+    endpoint,
+    '--listen-peer-urls',
+    peerListen,
+    '--initial-advertise-peer-urls',
+    peerUrl,
+    '--initial-cluster',
+    options.initialCluster ?? `${name}=${peerUrl}`,
+    '--snapshot-count',
+    '1000',
+    '--logger',
+    'zap',
+    '--log-outputs',
+    'stderr',
   ];
   if (options.pki) args.push('--cert-file', options.pki.serverCert, '--key-file', options.pki.serverKey, '--trusted-ca-file', options.pki.ca, '--client-cert-auth');
   let output = '';

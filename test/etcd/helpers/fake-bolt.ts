@@ -15,7 +15,10 @@ function fnv64a(bytes: Buffer): bigint {
 /** A db of `pages` pages (at least 4). */
 export function fakeBoltDb(pages: number): Buffer {
   const db = randomBytes(pages * PAGE);
-  for (const [index, txid] of [[0, 2n], [1, 3n]] as const) {
+  for (const [index, txid] of [
+    [0, 2n],
+    [1, 3n],
+  ] as const) {
     const page = index * PAGE;
     db.fill(0, page, page + PAGE);
     db.writeBigUInt64LE(BigInt(index), page);

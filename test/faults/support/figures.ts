@@ -22,7 +22,20 @@ export interface Figures {
 }
 
 export function newFigures(group: string): Figures {
-  return { group, points: 0, rollback: { ok: 0, total: 0 }, resume: { ok: 0, total: 0 }, wrongExit: 0, dataLost: 0, falseUndone: 0, falseDone: 0, stray: 0, locksLeft: 0, started: Date.now(), failures: [] };
+  return {
+    group,
+    points: 0,
+    rollback: { ok: 0, total: 0 },
+    resume: { ok: 0, total: 0 },
+    wrongExit: 0,
+    dataLost: 0,
+    falseUndone: 0,
+    falseDone: 0,
+    stray: 0,
+    locksLeft: 0,
+    started: Date.now(),
+    failures: [],
+  };
 }
 
 export function formatFigures(f: Figures): string {

@@ -63,7 +63,15 @@ async function crash(target: Target, stateDir: string, snapshot: string, kill: K
   let killed = false;
   const watch = setInterval(() => {
     if (killed) return;
-    if (parseEvents(cli.output().split('\n').filter((l) => l.startsWith('{') && l.endsWith('}')).join('\n')).some(kill.externalAt)) {
+    if (
+      parseEvents(
+        cli
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{') && l.endsWith('}'))
+          .join('\n'),
+      ).some(kill.externalAt)
+    ) {
       killed = true;
       setTimeout(() => cli.child.kill('SIGKILL'), kill.delayMs);
     }
@@ -116,7 +124,8 @@ export async function runKillCase(target: Target, figures: Figures, name: string
 
   problems.push(...(await judgeLeftovers(target, figures, stateDir, id)));
   const ok = problems.length === 0;
-  if (!ok) figures.failures.push(`${name} → ${recovery}: ${problems.slice(0, 4).join('; ').slice(0, 1500)} (reproduce: DRBOOK_FAULT=${'fault' in kill ? kill.fault : `external SIGKILL ${kill.label}`})`);
+  if (!ok)
+    figures.failures.push(`${name} → ${recovery}: ${problems.slice(0, 4).join('; ').slice(0, 1500)} (reproduce: DRBOOK_FAULT=${'fault' in kill ? kill.fault : `external SIGKILL ${kill.label}`})`);
   return { ok, problems };
 }
 
@@ -142,7 +151,10 @@ export async function judgeHosts(target: Target, before: Before, id: string, rec
     if (!CONTROL_PLANE.every((c) => running.includes(c))) hostProblems.push(`${node}: control plane not running (${running.join(', ') || 'nothing'})`);
     if (recovery === 'rollback') {
       if (served !== before.value) hostProblems.push(`${node}: serves ${JSON.stringify(served)} for the post-snapshot key, not ${before.value}`);
-      const ino = await stat(p.dataDir).then((s) => s.ino, () => undefined);
+      const ino = await stat(p.dataDir).then(
+        (s) => s.ino,
+        () => undefined,
+      );
       if (ino !== before.inodes[i]) hostProblems.push(`${node}: ${p.dataDir} is not the original data dir (inode ${ino}, was ${before.inodes[i]})`);
       const manifests = await hashFolder(p.manifestsDir);
       if (JSON.stringify(manifests) !== JSON.stringify(before.manifests[i])) hostProblems.push(`${node}: manifests differ: ${JSON.stringify(manifests)} vs ${JSON.stringify(before.manifests[i])}`);
@@ -151,7 +163,10 @@ export async function judgeHosts(target: Target, before: Before, id: string, rec
     } else {
       if (served !== undefined) hostProblems.push(`${node}: serves the post-snapshot key (${served}): not the snapshot's data`);
       if (beforeServed === undefined) hostProblems.push(`${node}: does not serve the snapshot's key ${BEFORE_KEY}`);
-      const ino = await stat(oldDir).then((s) => s.ino, () => undefined);
+      const ino = await stat(oldDir).then(
+        (s) => s.ino,
+        () => undefined,
+      );
       if (ino !== before.inodes[i]) hostProblems.push(`${node}: the old data dir is not kept as ${oldDir} (inode ${ino}, was ${before.inodes[i]})`);
       else if (!(await keysOnDisk(oldDir))?.has(AFTER_KEY)) hostProblems.push(`${node}: ${oldDir} does not hold the post-snapshot key`);
       const names = Object.keys(await hashFolder(p.manifestsDir));

@@ -124,7 +124,10 @@ export async function sweep(ctx: SweepContext, group: string, points: Point[], i
 
 /** A group's figures say the hosts told the truth: nothing lost, no false claim, every recovery ok. */
 export function assertClean(f: Figures): void {
-  assert.deepEqual({ dataLost: f.dataLost, falseUndone: f.falseUndone, falseDone: f.falseDone, wrongExit: f.wrongExit, stray: f.stray, locksLeft: f.locksLeft }, { dataLost: 0, falseUndone: 0, falseDone: 0, wrongExit: 0, stray: 0, locksLeft: 0 });
+  assert.deepEqual(
+    { dataLost: f.dataLost, falseUndone: f.falseUndone, falseDone: f.falseDone, wrongExit: f.wrongExit, stray: f.stray, locksLeft: f.locksLeft },
+    { dataLost: 0, falseUndone: 0, falseDone: 0, wrongExit: 0, stray: 0, locksLeft: 0 },
+  );
   assert.equal(f.rollback.ok, f.rollback.total, f.failures.join('\n'));
   assert.equal(f.resume.ok, f.resume.total, f.failures.join('\n'));
 }

@@ -73,7 +73,21 @@ export async function startTarget(ipPrefix: string, ha: boolean, options: { dir?
     env: { KUBECACHEDIR: join(base, 'kube-cache') },
     etcdctl: (args, endpoints = all) =>
       execa('etcdctl', [`--endpoints=${endpoints.join(',')}`, ...tls, '--dial-timeout=3s', '--command-timeout=10s', ...args], { env: { ETCDCTL_API: '3' }, reject: false }),
-    runArgs: (stateDir, snapshot, extra = []) => ['run', runbook, '-i', info.inventory, ...(ha ? [] : ['-t', 'masters']), '--state-dir', stateDir, '-p', `snapshot=${snapshot}`, '--yes', '-o', 'json', ...extra],
+    runArgs: (stateDir, snapshot, extra = []) => [
+      'run',
+      runbook,
+      '-i',
+      info.inventory,
+      ...(ha ? [] : ['-t', 'masters']),
+      '--state-dir',
+      stateDir,
+      '-p',
+      `snapshot=${snapshot}`,
+      '--yes',
+      '-o',
+      'json',
+      ...extra,
+    ],
   };
 }
 
@@ -96,7 +110,11 @@ export async function servedValue(target: Target, node: number, key: string): Pr
 
 /** Every member answers a linearizable read (a leader), within `timeoutMs`. */
 export async function etcdHealthy(target: Target, timeoutMs = 40_000): Promise<boolean> {
-  return retryUntilSuccess(() => target.etcdctl(['endpoint', 'health']), Date.now() + timeoutMs, () => 'unhealthy').then(
+  return retryUntilSuccess(
+    () => target.etcdctl(['endpoint', 'health']),
+    Date.now() + timeoutMs,
+    () => 'unhealthy',
+  ).then(
     () => true,
     () => false,
   );
@@ -123,7 +141,10 @@ export async function runningOn(target: Target, node: number): Promise<string[]>
   const result = await execa(target.info.nodes[node]!.crictl, ['ps', '-o', 'json'], { reject: false });
   if (result.exitCode !== 0) return [];
   const parsed = JSON.parse(result.stdout) as { containers: Array<{ metadata?: { name: string }; name?: string; state: string }> };
-  return parsed.containers.filter((c) => /running/i.test(c.state)).map((c) => c.metadata?.name ?? c.name ?? '?').sort();
+  return parsed.containers
+    .filter((c) => /running/i.test(c.state))
+    .map((c) => c.metadata?.name ?? c.name ?? '?')
+    .sort();
 }
 
 /** SHA-256 of every file in a folder (name → hash). */
@@ -131,7 +152,10 @@ export async function hashFolder(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
     const path = join(dir, name);
-    if ((await stat(path)).isFile()) out[name] = createHash('sha256').update(await readFile(path)).digest('hex');
+    if ((await stat(path)).isFile())
+      out[name] = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
   }
   return out;
 }

@@ -24,7 +24,10 @@ export function watchRun(args: string[], env: Record<string, string>): WatchedRu
     async event(match, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const lines = cli.output().split('\n').filter((l) => l.startsWith('{') && l.endsWith('}'));
+        const lines = cli
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{') && l.endsWith('}'));
         const found = parseEvents(lines.join('\n')).find(match);
         if (found) return found;
         if (finished || Date.now() > deadline) throw new Error(`the awaited event did not come; output:\n${cli.output().slice(-3000)}`);

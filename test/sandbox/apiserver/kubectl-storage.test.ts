@@ -35,17 +35,21 @@ before(async () => {
   client = openEtcdClient({ endpoints: [etcd.endpoint], caFile: etcd.caFile, certFile: etcd.certFile, keyFile: etcd.keyFile });
   const { pkiDir, etcdPkiDir } = pathsOfNode(etcd.root);
   const [command, ...args] = commandOfEntry('apiserver/main');
-  apiserver = spawn(command!, [
-    ...args,
-    `--advertise-address=${IP}`,
-    `--etcd-servers=${etcd.endpoint}`,
-    `--etcd-cafile=${join(etcdPkiDir, 'ca.crt')}`,
-    `--etcd-certfile=${join(pkiDir, 'apiserver-etcd-client.crt')}`,
-    `--etcd-keyfile=${join(pkiDir, 'apiserver-etcd-client.key')}`,
-    `--tls-cert-file=${join(pkiDir, 'apiserver.crt')}`,
-    `--tls-private-key-file=${join(pkiDir, 'apiserver.key')}`,
-    `--client-ca-file=${join(pkiDir, 'ca.crt')}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  apiserver = spawn(
+    command!,
+    [
+      ...args,
+      `--advertise-address=${IP}`,
+      `--etcd-servers=${etcd.endpoint}`,
+      `--etcd-cafile=${join(etcdPkiDir, 'ca.crt')}`,
+      `--etcd-certfile=${join(pkiDir, 'apiserver-etcd-client.crt')}`,
+      `--etcd-keyfile=${join(pkiDir, 'apiserver-etcd-client.key')}`,
+      `--tls-cert-file=${join(pkiDir, 'apiserver.crt')}`,
+      `--tls-private-key-file=${join(pkiDir, 'apiserver.key')}`,
+      `--client-ca-file=${join(pkiDir, 'ca.crt')}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   apiserver.stderr!.on('data', (chunk) => (apiserverLog += chunk));
   const deadline = Date.now() + 15_000;
   while ((await kubectl('get', '--raw', '/livez')).exitCode !== 0) {
@@ -69,7 +73,11 @@ function kubectl(...args: string[]) {
   return execa('kubectl', ['--kubeconfig', pathsOfNode(etcd.root).kubeconfig, '--cache-dir', cacheDir, '--request-timeout=10s', ...args], { reject: false });
 }
 
-const rowsOf = (stdout: string) => stdout.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+const rowsOf = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s{2,}/));
 
 test('the seeded values are protobuf, and kubectl shows them decoded: nodes -o wide, pods -A, namespaces', async () => {
   const raw = (await client.get('/registry/minions/node1').buffer())!;
@@ -80,7 +88,10 @@ test('the seeded values are protobuf, and kubectl shows them decoded: nodes -o w
   assert.equal(wide.exitCode, 0, wide.stderr);
   const [header, ...rows] = rowsOf(wide.stdout);
   assert.deepEqual(header, ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']);
-  assert.deepEqual(rows.map((row) => row[0]), seeded.nodes);
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    seeded.nodes,
+  );
   assert.deepEqual(rows[0], ['node1', 'Ready', 'control-plane', rows[0]![3]!, 'v1.32.4', IP, '<none>', 'Debian GNU/Linux 12 (bookworm)', '6.1.0-28-amd64', 'containerd://1.7.24']);
 
   const pods = await kubectl('get', 'pods', '-A', '--no-headers');
@@ -88,7 +99,16 @@ test('the seeded values are protobuf, and kubectl shows them decoded: nodes -o w
   assert.equal(pods.stdout.trim().split('\n').length, seeded.counts.pods);
   for (const row of rowsOf(pods.stdout)) assert.deepEqual(row.slice(2, 5), ['1/1', 'Running', '0'], row.join(' '));
   const ns = await kubectl('get', 'namespaces', '--no-headers');
-  assert.deepEqual(rowsOf(ns.stdout).map((row) => row.slice(0, 2)), [['default', 'Active'], ['demo', 'Active'], ['kube-node-lease', 'Active'], ['kube-public', 'Active'], ['kube-system', 'Active']]);
+  assert.deepEqual(
+    rowsOf(ns.stdout).map((row) => row.slice(0, 2)),
+    [
+      ['default', 'Active'],
+      ['demo', 'Active'],
+      ['kube-node-lease', 'Active'],
+      ['kube-public', 'Active'],
+      ['kube-system', 'Active'],
+    ],
+  );
 
   // -o json is the decoded object itself, with the key's revision as resourceVersion.
   const json = await kubectl('get', 'node', 'node1', '-o', 'json');
@@ -106,10 +126,18 @@ test('a JSON value beside protobuf ones is decoded too, by its first byte', asyn
   const node = decodeStoredObject((await client.get('/registry/minions/worker1').buffer())!) as any;
   node.metadata.name = 'json-node';
   await client.put('/registry/minions/json-node').value(encodeStoredObject(node, 'application/json'));
-  t.after(() => client.delete().key('/registry/minions/json-node').then(() => undefined));
+  t.after(() =>
+    client
+      .delete()
+      .key('/registry/minions/json-node')
+      .then(() => undefined),
+  );
   const result = await kubectl('get', 'nodes', '--no-headers');
   assert.equal(result.exitCode, 0, result.stderr);
-  assert.ok(rowsOf(result.stdout).some((row) => row[0] === 'json-node' && row[1] === 'Ready'), result.stdout);
+  assert.ok(
+    rowsOf(result.stdout).some((row) => row[0] === 'json-node' && row[1] === 'Ready'),
+    result.stdout,
+  );
 });
 
 test('real serializer output (kubernetes/api testdata) is served: a Node and a Pod', async (t) => {
@@ -130,7 +158,11 @@ test('real serializer output (kubernetes/api testdata) is served: a Node and a P
     const served = JSON.parse(result.stdout);
     assert.equal(served.metadata.uid, twin.metadata.uid);
     if (kind === 'Node') assert.deepEqual(served.status.nodeInfo, twin.status.nodeInfo);
-    else assert.deepEqual(served.spec.containers.map((c: any) => c.image), twin.spec.containers.map((c: any) => c.image));
+    else
+      assert.deepEqual(
+        served.spec.containers.map((c: any) => c.image),
+        twin.spec.containers.map((c: any) => c.image),
+      );
   }
 });
 
@@ -138,11 +170,19 @@ test('a value the API server cannot decode: kubectl names the key, and k8s.nodes
   const good = (await client.get('/registry/minions/worker2').buffer())!;
   const bad = Buffer.from(good.subarray(0, good.length - 9)); // cut inside the object
   await client.put('/registry/minions/zz-broken').value(bad);
-  t.after(() => client.delete().key('/registry/minions/zz-broken').then(() => undefined));
+  t.after(() =>
+    client
+      .delete()
+      .key('/registry/minions/zz-broken')
+      .then(() => undefined),
+  );
 
   const result = await kubectl('get', 'nodes');
   assert.notEqual(result.exitCode, 0);
-  assert.match(result.stderr, /Error from server \(InternalError\): Internal error occurred: StorageError: corrupt object, Code: 7, Key: \/registry\/minions\/zz-broken, ResourceVersion: \d+, AdditionalErrorMsg: cannot decode the stored value: .*runs past the end/);
+  assert.match(
+    result.stderr,
+    /Error from server \(InternalError\): Internal error occurred: StorageError: corrupt object, Code: 7, Key: \/registry\/minions\/zz-broken, ResourceVersion: \d+, AdditionalErrorMsg: cannot decode the stored value: .*runs past the end/,
+  );
   // The other objects stay readable one by one.
   assert.equal((await kubectl('get', 'node', 'worker2', '--no-headers')).exitCode, 0);
 
@@ -152,6 +192,8 @@ test('a value the API server cannot decode: kubectl names the key, and k8s.nodes
   const ctx = makeContext();
   const plan = await planAction(nodesReadyAction, ctx, { kubeconfig: pathsOfNode(etcd.root).kubeconfig, timeout: '5m', interval: '1s' });
   const started = Date.now();
-  await assert.rejects(applyPlan(ctx, plan), (error: Error) => /^the API server cannot decode what etcd holds, waiting cannot help \(kubectl get nodes: .*Key: \/registry\/minions\/zz-broken,/.test(error.message));
+  await assert.rejects(applyPlan(ctx, plan), (error: Error) =>
+    /^the API server cannot decode what etcd holds, waiting cannot help \(kubectl get nodes: .*Key: \/registry\/minions\/zz-broken,/.test(error.message),
+  );
   assert.ok(Date.now() - started < 10_000, `nodes-ready took ${Date.now() - started} ms to give up`);
 });

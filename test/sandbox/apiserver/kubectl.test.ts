@@ -27,20 +27,24 @@ before(async () => {
   seeded = await seedClusterState({ endpoints: [etcd.endpoint], caFile: etcd.caFile, certFile: etcd.certFile, keyFile: etcd.keyFile, nodes: ['node1'], nodeIps: { node1: IP } });
   const { pkiDir, etcdPkiDir } = pathsOfNode(etcd.root);
   const [command, ...args] = commandOfEntry('apiserver/main');
-  apiserver = spawn(command!, [
-    ...args,
-    `--advertise-address=${IP}`,
-    '--allow-privileged=true', // an unknown flag, as in kubeadm's manifest: ignored
-    '--secure-port=6443',
-    `--etcd-servers=${etcd.endpoint}`,
-    `--etcd-cafile=${join(etcdPkiDir, 'ca.crt')}`,
-    `--etcd-certfile=${join(pkiDir, 'apiserver-etcd-client.crt')}`,
-    `--etcd-keyfile=${join(pkiDir, 'apiserver-etcd-client.key')}`,
-    `--tls-cert-file=${join(pkiDir, 'apiserver.crt')}`,
-    `--tls-private-key-file=${join(pkiDir, 'apiserver.key')}`,
-    `--client-ca-file=${join(pkiDir, 'ca.crt')}`,
-    '--etcd-prefix=/registry',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  apiserver = spawn(
+    command!,
+    [
+      ...args,
+      `--advertise-address=${IP}`,
+      '--allow-privileged=true', // an unknown flag, as in kubeadm's manifest: ignored
+      '--secure-port=6443',
+      `--etcd-servers=${etcd.endpoint}`,
+      `--etcd-cafile=${join(etcdPkiDir, 'ca.crt')}`,
+      `--etcd-certfile=${join(pkiDir, 'apiserver-etcd-client.crt')}`,
+      `--etcd-keyfile=${join(pkiDir, 'apiserver-etcd-client.key')}`,
+      `--tls-cert-file=${join(pkiDir, 'apiserver.crt')}`,
+      `--tls-private-key-file=${join(pkiDir, 'apiserver.key')}`,
+      `--client-ca-file=${join(pkiDir, 'ca.crt')}`,
+      '--etcd-prefix=/registry',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   apiserver.stderr!.on('data', (chunk) => (apiserverLog += chunk));
   await waitFor(async () => (await get('/livez')).status === 200, 'the API server to answer /livez');
 });
@@ -88,7 +92,10 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 
 /** kubectl's table output as rows of cells, header first. */
 function rowsOf(stdout: string): string[][] {
-  return stdout.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s{2,}/));
 }
 
 test('/readyz, /healthz and /version answer anonymous clients; resources need the client certificate', async () => {
@@ -108,9 +115,15 @@ test('kubectl get nodes lists the seeded nodes as Ready with their roles', async
   assert.equal(result.exitCode, 0, result.stderr);
   const [header, ...rows] = rowsOf(result.stdout);
   assert.deepEqual(header, ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
-  assert.deepEqual(rows.map((row) => row[0]), seeded.nodes);
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    seeded.nodes,
+  );
   for (const row of rows) assert.equal(row[1], 'Ready', row.join(' '));
-  assert.deepEqual(rows.map((row) => row[2]), ['control-plane', '<none>', '<none>']);
+  assert.deepEqual(
+    rows.map((row) => row[2]),
+    ['control-plane', '<none>', '<none>'],
+  );
   for (const row of rows) assert.match(row[3]!, /^\d+[smh]/);
 });
 
@@ -131,16 +144,32 @@ test('kubectl get pods -A lists every seeded pod as Running', async () => {
   const [header, ...rows] = rowsOf(result.stdout);
   assert.deepEqual(header, ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
   assert.equal(rows.length, seeded.counts.pods);
-  assert.ok(rows.some((row) => row[0] === 'kube-system' && row[1] === 'etcd-node1'), result.stdout);
+  assert.ok(
+    rows.some((row) => row[0] === 'kube-system' && row[1] === 'etcd-node1'),
+    result.stdout,
+  );
   assert.equal(rows.filter((row) => row[0] === 'demo').length, 3);
   for (const row of rows) assert.deepEqual(row.slice(2, 5), ['1/1', 'Running', '0'], row.join(' '));
 });
 
 test('kubectl get ns, get deploy -A, a single object, selectors, and the errors kubectl shows', async () => {
   const ns = await kubectl('get', 'ns');
-  assert.deepEqual(rowsOf(ns.stdout).slice(1).map((row) => row[0]), ['default', 'demo', 'kube-node-lease', 'kube-public', 'kube-system']);
+  assert.deepEqual(
+    rowsOf(ns.stdout)
+      .slice(1)
+      .map((row) => row[0]),
+    ['default', 'demo', 'kube-node-lease', 'kube-public', 'kube-system'],
+  );
   const deploy = await kubectl('get', 'deploy', '-A');
-  assert.deepEqual(rowsOf(deploy.stdout).slice(1).map((row) => row.slice(0, 3)), [['demo', 'web', '3/3'], ['kube-system', 'coredns', '2/2']]);
+  assert.deepEqual(
+    rowsOf(deploy.stdout)
+      .slice(1)
+      .map((row) => row.slice(0, 3)),
+    [
+      ['demo', 'web', '3/3'],
+      ['kube-system', 'coredns', '2/2'],
+    ],
+  );
   const pod = await kubectl('get', 'pod', 'etcd-node1', '-n', 'kube-system', '-o', 'jsonpath={.spec.nodeName}');
   assert.equal(pod.stdout, 'node1');
   const onWorker = await kubectl('get', 'pods', '-A', '--field-selector', 'spec.nodeName=worker2', '-o', 'name');

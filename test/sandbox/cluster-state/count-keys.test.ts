@@ -57,8 +57,14 @@ test('the seeded cluster has the objects the brief lists, shaped like API object
   assert.equal(Buffer.from(secret.data.username, 'base64').toString(), 'web');
   // Stable across calls (only creationTimestamp follows the clock).
   const again = buildSeedEntries({ nodes: ['node1', 'node2', 'node3'] });
-  assert.deepEqual(again.map((e) => e.key), entries.map((e) => e.key));
-  assert.deepEqual(again.map((e) => e.object.metadata.uid), entries.map((e) => e.object.metadata.uid));
+  assert.deepEqual(
+    again.map((e) => e.key),
+    entries.map((e) => e.key),
+  );
+  assert.deepEqual(
+    again.map((e) => e.object.metadata.uid),
+    entries.map((e) => e.object.metadata.uid),
+  );
 });
 
 test('seeding refuses clashing node names; the client refuses a TLS endpoint without a readable CA', () => {

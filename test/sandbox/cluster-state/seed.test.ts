@@ -14,7 +14,10 @@ test('seedClusterState writes the cluster as protobuf (k8s\\0 envelope) under /r
 
   const summary = await seedClusterState({ ...access, nodes: ['node1'], nodeIps: { node1: '127.0.0.11' } });
   const expected = countKeys(buildSeedEntries({ nodes: ['node1'] }).map((entry) => `/registry/${entry.key}`));
-  assert.equal(summary.written, Object.values(expected).reduce((a, b) => a + b, 0));
+  assert.equal(
+    summary.written,
+    Object.values(expected).reduce((a, b) => a + b, 0),
+  );
   assert.deepEqual(summary.counts, expected);
   assert.equal(summary.totalKeys, summary.written);
   assert.deepEqual(summary.nodes, ['node1', 'worker1', 'worker2']);
@@ -24,7 +27,7 @@ test('seedClusterState writes the cluster as protobuf (k8s\\0 envelope) under /r
 
   assert.deepEqual(await countRegistryKeys(client), expected);
   const value = (await client.get('/registry/minions/node1').buffer())!;
-  assert.deepEqual([...value.subarray(0, 4)], [0x6b, 0x38, 0x73, 0x00], 'the k8s\\0 magic of a real API server\'s protobuf');
+  assert.deepEqual([...value.subarray(0, 4)], [0x6b, 0x38, 0x73, 0x00], "the k8s\\0 magic of a real API server's protobuf");
   const node = decodeStoredObject(value) as any;
   assert.equal(node.kind, 'Node');
   assert.deepEqual(node.status.addresses[0], { type: 'InternalIP', address: '127.0.0.11' });
@@ -51,7 +54,7 @@ test('JSON mode stores what an API server with --storage-media-type=application/
   t.after(() => client.close());
   const text = (await client.get('/registry/minions/w-a').string())!;
   assert.match(text, /^\{"kind":"Node","apiVersion":"v1","metadata":\{"name":"w-a",/);
-  assert.ok(text.endsWith('}\n'), 'Go\'s JSON encoder ends the value with a newline');
+  assert.ok(text.endsWith('}\n'), "Go's JSON encoder ends the value with a newline");
   assert.equal(JSON.parse(text).status.addresses[0].address, '10.9.0.1');
   assert.equal(await client.get('/registry/minions/worker1').string(), null, 'no default workers when workers are given');
 });

@@ -33,7 +33,12 @@ test('saveSandboxSnapshot takes a hashed snapshot with etcdctl whose status repo
   const bytes = await readFile(file);
   assert.equal(info.sha256, createHash('sha256').update(bytes).digest('hex'));
   const trailer = bytes.subarray(bytes.length - 32);
-  assert.deepEqual(trailer, createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest());
+  assert.deepEqual(
+    trailer,
+    createHash('sha256')
+      .update(bytes.subarray(0, bytes.length - 32))
+      .digest(),
+  );
   assert.equal(info.revision, seeded.revision);
   assert.ok(info.totalKeys >= seeded.written && info.totalKeys < seeded.written + 20, `totalKeys ${info.totalKeys} for ${seeded.written} seeded`);
 

@@ -23,7 +23,24 @@ const PREFIX = '127.0.55.';
 
 function sshArgs(info: { sshAccess?: { identityFile: string; knownHostsFile: string; port: number; user: string } }, address: string, command: string): string[] {
   const a = info.sshAccess!;
-  return ['-i', a.identityFile, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${a.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', '/dev/null', '-p', String(a.port), `${a.user}@${address}`, command];
+  return [
+    '-i',
+    a.identityFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${a.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-F',
+    '/dev/null',
+    '-p',
+    String(a.port),
+    `${a.user}@${address}`,
+    command,
+  ];
 }
 
 test('sandbox up --nodes 3 --workers 2 --ssh: every node over SSH at its own address, strict host keys, then down stops everything', async (t) => {
@@ -33,7 +50,10 @@ test('sandbox up --nodes 3 --workers 2 --ssh: every node over SSH at its own add
   const sshdPids = every.map((n) => n.sshd?.pid ?? 0);
   [...info.pids, ...sshdPids].forEach(sbx.track);
   assert.equal(info.ssh, true);
-  assert.deepEqual(every.map((n) => `${n.name} ${n.sshd?.address}`), ['node1 127.0.55.11', 'node2 127.0.55.12', 'node3 127.0.55.13', 'worker1 127.0.55.21', 'worker2 127.0.55.22']);
+  assert.deepEqual(
+    every.map((n) => `${n.name} ${n.sshd?.address}`),
+    ['node1 127.0.55.11', 'node2 127.0.55.12', 'node3 127.0.55.13', 'worker1 127.0.55.21', 'worker2 127.0.55.22'],
+  );
   assert.equal(new Set(sshdPids).size, 5);
   for (const pid of sshdPids) assert.ok(isProcessAlive(pid), `sshd ${pid} runs`);
 
@@ -47,13 +67,22 @@ test('sandbox up --nodes 3 --workers 2 --ssh: every node over SSH at its own add
   // The inventory reaches each node over SSH; a command there sees that node's files.
   const inventory = await loadInventory(info.inventory);
   const hosts = resolveTargets(inventory, 'masters');
-  assert.deepEqual(hosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]), [
-    ['node1', 'ssh', '127.0.55.11', 'strict'], ['node2', 'ssh', '127.0.55.12', 'strict'], ['node3', 'ssh', '127.0.55.13', 'strict'],
-  ]);
+  assert.deepEqual(
+    hosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]),
+    [
+      ['node1', 'ssh', '127.0.55.11', 'strict'],
+      ['node2', 'ssh', '127.0.55.12', 'strict'],
+      ['node3', 'ssh', '127.0.55.13', 'strict'],
+    ],
+  );
   const workerHosts = resolveTargets(inventory, 'workers');
-  assert.deepEqual(workerHosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]), [
-    ['worker1', 'ssh', '127.0.55.21', 'strict'], ['worker2', 'ssh', '127.0.55.22', 'strict'],
-  ]);
+  assert.deepEqual(
+    workerHosts.map((h) => [h.name, h.connection, h.ssh.address, h.ssh.hostKeyChecking]),
+    [
+      ['worker1', 'ssh', '127.0.55.21', 'strict'],
+      ['worker2', 'ssh', '127.0.55.22', 'strict'],
+    ],
+  );
   assert.equal(typeof hosts[0]!.vars.manifestsDir, 'string');
   const pool = await openTransportPool([...hosts, ...workerHosts]);
   try {
@@ -88,7 +117,10 @@ test('sandbox up --nodes 3 --workers 2 --ssh: every node over SSH at its own add
   // status shows each sshd alive.
   const status = await sandboxStatus({ dir: sbx.dir });
   assert.equal(status.healthy, true);
-  assert.deepEqual(status.nodes.map((n) => [n.sshd?.address, n.sshd?.pid, n.sshd?.alive]), every.map((n) => [n.ip, n.sshd!.pid, true]));
+  assert.deepEqual(
+    status.nodes.map((n) => [n.sshd?.address, n.sshd?.pid, n.sshd?.alive]),
+    every.map((n) => [n.ip, n.sshd!.pid, true]),
+  );
 
   const report = await sandboxDown({ dir: sbx.dir });
   assert.deepEqual(report.stillAlive, []);
@@ -155,7 +187,7 @@ test('down of a dead sandbox never touches the sshd (or sessions) of a newer san
 
   const report = await sandboxDown({ dir: old.dir });
   assert.deepEqual(report.stoppedSshd, []);
-  assert.ok(isProcessAlive(sshdPid) && isProcessAlive(remotePid), 'the newer sandbox\'s sshd and session still run');
+  assert.ok(isProcessAlive(sshdPid) && isProcessAlive(remotePid), "the newer sandbox's sshd and session still run");
   const down = await sandboxDown({ dir: sbx.dir });
   assert.ok(down.stoppedSshd.includes(sshdPid) && down.stoppedSshd.includes(remotePid));
 });
@@ -179,7 +211,7 @@ test('an up that fails after the sshds started stops them (and the runners) befo
   const info = (await readSandboxInfo(sbx.dir))!;
   assert.equal(info.status, 'failed');
   const pids = [...info.pids, ...[...info.nodes, ...info.workers!].map((n) => n.sshd?.pid ?? 0)];
-  assert.equal(pids.filter((pid) => pid > 0).length, 6, 'the three runners (a worker\'s too) and the three sshds had started');
+  assert.equal(pids.filter((pid) => pid > 0).length, 6, "the three runners (a worker's too) and the three sshds had started");
   for (const pid of pids) assert.equal(isProcessAlive(pid), false, `pid ${pid} was stopped by the failed up`);
   await sandboxDown({ dir: sbx.dir });
   assert.equal(existsSync(sbx.dir), false);

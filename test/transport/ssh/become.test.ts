@@ -53,7 +53,11 @@ after(async () => {
   await rm(stage, { recursive: true, force: true });
 });
 
-const sudoCalls = () => readFile(sudoLog, 'utf8').then((text) => text.split('\n').filter(Boolean), () => [] as string[]);
+const sudoCalls = () =>
+  readFile(sudoLog, 'utf8').then(
+    (text) => text.split('\n').filter(Boolean),
+    () => [] as string[],
+  );
 
 test('commands run through sudo -n', async () => {
   const result = await transport.exec({ command: sh`printf %s ${"it's"}; exit 4` });
@@ -112,7 +116,10 @@ test('a timeout under sudo still kills the whole tree', async (t) => {
   assert.equal(result.timedOut, true);
   for (let i = 0; i < 30 && livePidsMatching(tag).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(livePidsMatching(tag), []);
-  assert.ok((await sudoCalls()).some((line) => /^-n -- sh -c kill -TERM/.test(line)), 'the kill ran through sudo too');
+  assert.ok(
+    (await sudoCalls()).some((line) => /^-n -- sh -c kill -TERM/.test(line)),
+    'the kill ran through sudo too',
+  );
 });
 
 test('sudo wanting a password is an error that says so, never a hang', async (t) => {

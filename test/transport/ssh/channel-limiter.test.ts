@@ -73,7 +73,7 @@ test('queued work asks idle holders to give their slot back', async () => {
   release();
 });
 
-test('a channel held for the whole run (the host lock) is taken out of the pool, never from ordinary work\'s last slot', async () => {
+test("a channel held for the whole run (the host lock) is taken out of the pool, never from ordinary work's last slot", async () => {
   const limiter = new ChannelLimiter(3); // 2 for work, 1 for kills
   const release = limiter.hold();
   assert.ok(release);

@@ -81,10 +81,7 @@ test('a hashed known_hosts entry is accepted', async () => {
 
 test('an ssh_config alias supplies HostName, Port, User, IdentityFile and UserKnownHostsFile', async () => {
   const config = join(scratch, 'ssh_config');
-  await writeFile(
-    config,
-    `Host restore-m1\n  HostName ${sshd.address}\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.userKeyFile}\n  UserKnownHostsFile ${sshd.knownHostsFile}\n`,
-  );
+  await writeFile(config, `Host restore-m1\n  HostName ${sshd.address}\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.userKeyFile}\n  UserKnownHostsFile ${sshd.knownHostsFile}\n`);
   const transport = new SshTransport({ name: 'restore-m1', connection: 'ssh', ssh: {}, vars: {}, groups: [] }, { sshConfigFile: config, env: {} });
   try {
     assert.equal(transport.target.address, sshd.address);
@@ -134,7 +131,11 @@ test('ssh-agent is tried first: an encrypted key held by the agent needs no pass
   const socket = join(scratch, 'agent.sock');
   const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
   t.after(() => agent.kill('SIGTERM'));
-  await waitFor(() => execFileSync('sh', ['-c', `test -S ${socket} && echo yes || true`]).toString().includes('yes'));
+  await waitFor(() =>
+    execFileSync('sh', ['-c', `test -S ${socket} && echo yes || true`])
+      .toString()
+      .includes('yes'),
+  );
   execFileSync('ssh-add', ['-q', plain], { env: { SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
   const env = { SSH_AUTH_SOCK: socket };
   assert.equal(await tryConnect(sshd.settings({ identityFile: encrypted }), { env, auth: { env, prompt: null } }), 'ok\n');

@@ -37,9 +37,7 @@ test('the channel limit holds: 6 parallel sleeps on maxChannels 3 run at most 2 
   const transport = open({ maxChannels: 3 }); // one slot stays free for kills
   t.after(() => transport.close());
   // Each command reports when it ran, by the host's clock: no wall-clock margins here.
-  const results = await Promise.all(
-    Array.from({ length: 6 }, () => transport.exec({ command: sh`date +%s%N; sleep 0.3; date +%s%N` })),
-  );
+  const results = await Promise.all(Array.from({ length: 6 }, () => transport.exec({ command: sh`date +%s%N; sleep 0.3; date +%s%N` })));
   const intervals = results.map((r) => {
     assert.equal(r.exitCode, 0, r.stderr);
     const [start, end] = r.stdout.trim().split('\n').map(BigInt);

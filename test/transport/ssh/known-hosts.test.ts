@@ -5,15 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DrbookError } from '../../../src/core/errors.js';
 import { prepareHostKeyCheck } from '../../../src/transport/ssh/host-key-check.js';
-import {
-  appendKnownHost,
-  fingerprintSha256,
-  hashHostName,
-  knownHostName,
-  loadKnownHosts,
-  lookupHostKey,
-  parseKnownHosts,
-} from '../../../src/transport/ssh/known-hosts.js';
+import { appendKnownHost, fingerprintSha256, hashHostName, knownHostName, loadKnownHosts, lookupHostKey, parseKnownHosts } from '../../../src/transport/ssh/known-hosts.js';
 import { fixture } from '../../support/fixtures.js';
 
 const FIXTURE = fixture('ssh', 'known_hosts');
@@ -21,9 +13,7 @@ const blob = (base64: string) => Buffer.from(base64, 'base64');
 const A = blob('AAAAC3NzaC1lZDI1NTE5AAAAIGbCmIP2nFHvyqAXeqMQS1GpPOukLvT4YJhjSd8j6ppM');
 const B = blob('AAAAC3NzaC1lZDI1NTE5AAAAIIWdUq0+Ks10t9Lis9Pb6kwPRKQvzuc7Y+3JApwDdS2L');
 const C = blob('AAAAC3NzaC1lZDI1NTE5AAAAIFYjMDSEPQ5mhGND3kO5+5XPv6UYXuu8ZpO27xhd1Yyh');
-const D = blob(
-  'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKpm4SS2bSwSUcU6EIPk2ic8zH2itM5qZzhHKRyr66mjxyc/pNpo6x54f5BH5oPtbMUsb/97LQ85aTwnEIDEk9U=',
-);
+const D = blob('AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKpm4SS2bSwSUcU6EIPk2ic8zH2itM5qZzhHKRyr66mjxyc/pNpo6x54f5BH5oPtbMUsb/97LQ85aTwnEIDEk9U=');
 
 const entries = await loadKnownHosts([FIXTURE, '/nonexistent/known_hosts']);
 const status = (name: string, key: Buffer) => lookupHostKey(entries, name, key).status;
@@ -91,10 +81,7 @@ test('appendKnownHost keeps every line whole, also in parallel and after a missi
   await writeFile(file, (await readFile(file, 'utf8')).trimEnd()); // no final newline
   await Promise.all([appendKnownHost(file, '[h1]:2201', B), appendKnownHost(file, '[h2]:2202', C), appendKnownHost(file, 'h3', D)]);
   const parsed = parseKnownHosts(await readFile(file, 'utf8'), file);
-  assert.deepEqual(
-    parsed.map((e) => e.hosts).sort(),
-    ['[h1]:2201', '[h2]:2202', 'first', 'h3'],
-  );
+  assert.deepEqual(parsed.map((e) => e.hosts).sort(), ['[h1]:2201', '[h2]:2202', 'first', 'h3']);
   assert.equal(lookupHostKey(parsed, '[h2]:2202', C).status, 'known');
 });
 

@@ -14,12 +14,7 @@ let hosts: Host[];
 
 before(async () => {
   sshd = await startSshd({ address: '127.0.0.66' });
-  hosts = [
-    { name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [] },
-    sshd.host('m1'),
-    sshd.host('m2'),
-    sshd.host('down', { port: 1 }),
-  ];
+  hosts = [{ name: 'local', connection: 'local', ssh: {}, vars: {}, groups: [] }, sshd.host('m1'), sshd.host('m2'), sshd.host('down', { port: 1 })];
 });
 after(() => sshd?.stop());
 

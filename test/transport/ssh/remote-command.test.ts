@@ -15,7 +15,11 @@ const run = promisify(execFile);
 function filter(nonce: string) {
   const passed: Buffer[] = [];
   const seen: number[] = [];
-  const f = new MarkerFilter(nonce, (c) => passed.push(c), (p) => seen.push(p));
+  const f = new MarkerFilter(
+    nonce,
+    (c) => passed.push(c),
+    (p) => seen.push(p),
+  );
   return { f, text: () => Buffer.concat(passed).toString(), seen };
 }
 
@@ -59,7 +63,7 @@ test('env values reach the script byte-exact through the stdin preamble, never i
   }
 });
 
-test('without env there is no preamble and stdin is the script\'s own', async () => {
+test("without env there is no preamble and stdin is the script's own", async () => {
   const remote = buildExecCommand({ script: 'cat', nonce: 'n4', become: false });
   assert.equal(remote.preamble, undefined);
   assert.equal((await runWrapper('sh', remote, 'data')).stdout, 'data');

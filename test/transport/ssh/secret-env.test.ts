@@ -92,12 +92,32 @@ test('a command with a secret still gets its own stdin after the preamble', asyn
 });
 
 // The values of template-shell.test.ts that break each quoting context, as secrets.
-const HOSTILE = ['$(touch X)', '`touch X`', "'; touch X; '", '"; touch X; "', 'a\nb; touch X', '\n; touch X\n', "it's \"quoted\" \\ back\\slash", '$HOME ${HOME} $((1+1)) *', "'\\''; touch X; '\\''", '\\"; touch X; #', "$'\\x41'; touch X", '}; touch X; {', ')); touch X; ((', '-n', '', ' leading and trailing ', 'ümlaut ✓ \t tab', '.\n.', '\\0101\\c'];
+const HOSTILE = [
+  '$(touch X)',
+  '`touch X`',
+  "'; touch X; '",
+  '"; touch X; "',
+  'a\nb; touch X',
+  '\n; touch X\n',
+  'it\'s "quoted" \\ back\\slash',
+  '$HOME ${HOME} $((1+1)) *',
+  "'\\''; touch X; '\\''",
+  '\\"; touch X; #',
+  "$'\\x41'; touch X",
+  '}; touch X; {',
+  ')); touch X; ((',
+  '-n',
+  '',
+  ' leading and trailing ',
+  'ümlaut ✓ \t tab',
+  '.\n.',
+  '\\0101\\c',
+];
 const CONTEXTS = [
   { template: "printf '%s' {{ params.v }}", want: (v: string) => v },
   { template: "printf '%s' pre{{ params.v }}post", want: (v: string) => `pre${v}post` },
   { template: "printf '%s' 'pre {{ params.v }} post'", want: (v: string) => `pre ${v} post` },
-  { template: "printf '%s' \"pre {{ params.v }} post\"", want: (v: string) => `pre ${v} post` },
+  { template: 'printf \'%s\' "pre {{ params.v }} post"', want: (v: string) => `pre ${v} post` },
   { template: "printf '%s' \"$(printf '%s' {{ params.v }}; echo .)\"", want: (v: string) => `${v}.` },
 ];
 

@@ -67,11 +67,14 @@ test('an Include inside a Host block applies only to that block', () => {
 
 test('a bad value names the file and line', () => {
   const read = () => 'Host x\n  Port twenty\n';
-  assert.throws(() => resolveSshConfig('/virtual/config', 'x', read), (error: InputError) => {
-    assert.equal(error.issues[0]!.line, 2);
-    assert.match(error.message, /\/virtual\/config:2:1: port: expected a port number, got "twenty"/);
-    return true;
-  });
+  assert.throws(
+    () => resolveSshConfig('/virtual/config', 'x', read),
+    (error: InputError) => {
+      assert.equal(error.issues[0]!.line, 2);
+      assert.match(error.message, /\/virtual\/config:2:1: port: expected a port number, got "twenty"/);
+      return true;
+    },
+  );
 });
 
 test('tokens: ~, %d %u %h %r %p %n %% and ${ENV}', () => {

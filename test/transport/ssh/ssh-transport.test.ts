@@ -51,8 +51,14 @@ test('output is streamed while the command runs', async () => {
   const seen: string[] = [];
   const result = await transport.exec({ command: sh`echo one; echo two >&2`, onOutput: (s, text) => seen.push(`${s}:${text}`) });
   assert.equal(result.exitCode, 0);
-  assert.ok(seen.some((line) => line.startsWith('stdout:one')), seen.join('|'));
-  assert.ok(seen.some((line) => line.startsWith('stderr:two')), seen.join('|'));
+  assert.ok(
+    seen.some((line) => line.startsWith('stdout:one')),
+    seen.join('|'),
+  );
+  assert.ok(
+    seen.some((line) => line.startsWith('stderr:two')),
+    seen.join('|'),
+  );
   assert.ok(!seen.join('').includes('DRBOOK_PGID'), 'the marker is never streamed');
 });
 
@@ -113,7 +119,10 @@ test('writeFile is atomic, sets the mode and leaves no temporary file', async ()
   await transport.writeFile(target, 'new contents\n', { mode: 0o600 });
   assert.equal(await readFile(target, 'utf8'), 'new contents\n');
   assert.equal((await stat(target)).mode & 0o777, 0o600);
-  assert.deepEqual((await transport.readDir(work)).filter((n) => n.includes('drbook')), []);
+  assert.deepEqual(
+    (await transport.readDir(work)).filter((n) => n.includes('drbook')),
+    [],
+  );
   assert.equal((await transport.readFile(target)).toString(), 'new contents\n');
 });
 

@@ -23,8 +23,18 @@ export interface ApiServerConfig {
 }
 
 const KNOWN = [
-  'advertise-address', 'bind-address', 'secure-port', 'etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile',
-  'tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'etcd-prefix', 'storage-media-type',
+  'advertise-address',
+  'bind-address',
+  'secure-port',
+  'etcd-servers',
+  'etcd-cafile',
+  'etcd-certfile',
+  'etcd-keyfile',
+  'tls-cert-file',
+  'tls-private-key-file',
+  'client-ca-file',
+  'etcd-prefix',
+  'storage-media-type',
 ] as const;
 type Known = (typeof KNOWN)[number];
 
@@ -42,8 +52,9 @@ export function parseApiServerFlags(argv: string[]): ApiServerConfig {
     if (value === undefined) throw new SandboxInputError(`kube-apiserver: --${name} needs a value`);
     values.set(name as Known, value);
   }
-  const missing = ['advertise-address', 'etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'tls-cert-file', 'tls-private-key-file', 'client-ca-file']
-    .filter((name) => !values.get(name as Known));
+  const missing = ['advertise-address', 'etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'tls-cert-file', 'tls-private-key-file', 'client-ca-file'].filter(
+    (name) => !values.get(name as Known),
+  );
   if (missing.length) throw new SandboxInputError(`kube-apiserver: missing ${missing.map((name) => `--${name}`).join(', ')}`);
   const port = Number(values.get('secure-port') ?? '6443');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SandboxInputError(`kube-apiserver: --secure-port must be a port number, not ${values.get('secure-port')}`);
@@ -57,7 +68,11 @@ export function parseApiServerFlags(argv: string[]): ApiServerConfig {
     advertiseAddress,
     bindAddress: bind && bind !== '0.0.0.0' && bind !== '::' ? bind : advertiseAddress,
     securePort: port,
-    etcdServers: values.get('etcd-servers')!.split(',').map((url) => url.trim()).filter(Boolean),
+    etcdServers: values
+      .get('etcd-servers')!
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
     etcdCaFile: values.get('etcd-cafile')!,
     etcdCertFile: values.get('etcd-certfile')!,
     etcdKeyFile: values.get('etcd-keyfile')!,

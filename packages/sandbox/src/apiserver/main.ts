@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   log(`serving ${running.url} (etcd ${config.etcdServers.join(',')}, prefix ${config.etcdPrefix}, storage media type ${config.storageMediaType}; reads protobuf and JSON)`);
   const stop = (signal: string) => {
     log(`${signal}: shutting down`);
-    running.close().then(() => process.exit(0), () => process.exit(1));
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

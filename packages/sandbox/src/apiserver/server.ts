@@ -69,10 +69,12 @@ export async function startApiServer(config: ApiServerConfig, options: StartOpti
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       client.close();
-      reject(new SandboxError('internal', `kube-apiserver cannot listen on ${serverAddress}: ${error.code ?? error.message}`, {
-        cause: error,
-        hint: error.code === 'EADDRINUSE' ? 'another API server (or a leftover sandbox) holds that address' : undefined,
-      }));
+      reject(
+        new SandboxError('internal', `kube-apiserver cannot listen on ${serverAddress}: ${error.code ?? error.message}`, {
+          cause: error,
+          hint: error.code === 'EADDRINUSE' ? 'another API server (or a leftover sandbox) holds that address' : undefined,
+        }),
+      );
     });
     server.listen(config.securePort, config.bindAddress, () => resolve());
   });

@@ -46,7 +46,10 @@ export class RegistryStore {
 
   /** All objects of a resource, or those of one namespace; sorted by key like etcd returns them. */
   async list(resource: ResourceDef, namespace?: string): Promise<ListResult> {
-    const response = await this.client.getAll().prefix(`${this.keyOf(resource, namespace)}/`).exec();
+    const response = await this.client
+      .getAll()
+      .prefix(`${this.keyOf(resource, namespace)}/`)
+      .exec();
     return { revision: response.header.revision, items: response.kvs.map(decode) };
   }
 

@@ -72,17 +72,59 @@ function containersOf(object: Any): { names: string; images: string } {
 
 export const PRINTERS: Record<string, Printer> = {
   Node: {
-    columns: [col('Name', 'string', 0, 'name'), col('Status'), col('Roles'), col('Age'), col('Version'), col('Internal-IP', 'string', 1), col('External-IP', 'string', 1), col('OS-Image', 'string', 1), col('Kernel-Version', 'string', 1), col('Container-Runtime', 'string', 1)],
-    cells: (node: Any, now) => [node.metadata.name, nodeStatus(node), nodeRoles(node), age(node as StoredObject, now), none(node.status?.nodeInfo?.kubeletVersion), nodeAddress(node, 'InternalIP'), nodeAddress(node, 'ExternalIP'), none(node.status?.nodeInfo?.osImage), none(node.status?.nodeInfo?.kernelVersion), none(node.status?.nodeInfo?.containerRuntimeVersion)],
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Status'),
+      col('Roles'),
+      col('Age'),
+      col('Version'),
+      col('Internal-IP', 'string', 1),
+      col('External-IP', 'string', 1),
+      col('OS-Image', 'string', 1),
+      col('Kernel-Version', 'string', 1),
+      col('Container-Runtime', 'string', 1),
+    ],
+    cells: (node: Any, now) => [
+      node.metadata.name,
+      nodeStatus(node),
+      nodeRoles(node),
+      age(node as StoredObject, now),
+      none(node.status?.nodeInfo?.kubeletVersion),
+      nodeAddress(node, 'InternalIP'),
+      nodeAddress(node, 'ExternalIP'),
+      none(node.status?.nodeInfo?.osImage),
+      none(node.status?.nodeInfo?.kernelVersion),
+      none(node.status?.nodeInfo?.containerRuntimeVersion),
+    ],
   },
   Pod: {
-    columns: [col('Name', 'string', 0, 'name'), col('Ready'), col('Status'), col('Restarts'), col('Age'), col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Ready'),
+      col('Status'),
+      col('Restarts'),
+      col('Age'),
+      col('IP', 'string', 1),
+      col('Node', 'string', 1),
+      col('Nominated Node', 'string', 1),
+      col('Readiness Gates', 'string', 1),
+    ],
     cells: (pod: Any, now) => {
       const statuses: Any[] = pod.status?.containerStatuses ?? [];
       const total = (pod.spec?.containers ?? []).length;
       const ready = statuses.filter((status) => status.ready).length;
       const restarts = statuses.reduce((sum, status) => sum + (status.restartCount ?? 0), 0);
-      return [pod.metadata.name, `${ready}/${total}`, podStatus(pod), String(restarts), age(pod as StoredObject, now), none(pod.status?.podIP), none(pod.spec?.nodeName), none(pod.status?.nominatedNodeName), '<none>'];
+      return [
+        pod.metadata.name,
+        `${ready}/${total}`,
+        podStatus(pod),
+        String(restarts),
+        age(pod as StoredObject, now),
+        none(pod.status?.podIP),
+        none(pod.spec?.nodeName),
+        none(pod.status?.nominatedNodeName),
+        '<none>',
+      ];
     },
   },
   Namespace: {
@@ -91,7 +133,15 @@ export const PRINTERS: Record<string, Printer> = {
   },
   Service: {
     columns: [col('Name', 'string', 0, 'name'), col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), col('Age'), col('Selector', 'string', 1)],
-    cells: (svc: Any, now) => [svc.metadata.name, svc.spec?.type ?? 'ClusterIP', none(svc.spec?.clusterIP), none((svc.spec?.externalIPs ?? []).join(',')), servicePorts(svc), age(svc as StoredObject, now), selectorText(svc.spec?.selector)],
+    cells: (svc: Any, now) => [
+      svc.metadata.name,
+      svc.spec?.type ?? 'ClusterIP',
+      none(svc.spec?.clusterIP),
+      none((svc.spec?.externalIPs ?? []).join(',')),
+      servicePorts(svc),
+      age(svc as StoredObject, now),
+      selectorText(svc.spec?.selector),
+    ],
   },
   ConfigMap: {
     columns: [col('Name', 'string', 0, 'name'), col('Data', 'integer'), col('Age')],
@@ -102,25 +152,85 @@ export const PRINTERS: Record<string, Printer> = {
     cells: (secret: Any, now) => [secret.metadata.name, secret.type ?? 'Opaque', Object.keys(secret.data ?? {}).length, age(secret as StoredObject, now)],
   },
   Deployment: {
-    columns: [col('Name', 'string', 0, 'name'), col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age'), col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Age'),
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells: (d: Any, now) => {
       const { names, images } = containersOf(d);
-      return [d.metadata.name, `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0, age(d as StoredObject, now), names, images, selectorText(d.spec?.selector?.matchLabels)];
+      return [
+        d.metadata.name,
+        `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
+        d.status?.updatedReplicas ?? 0,
+        d.status?.availableReplicas ?? 0,
+        age(d as StoredObject, now),
+        names,
+        images,
+        selectorText(d.spec?.selector?.matchLabels),
+      ];
     },
   },
   ReplicaSet: {
-    columns: [col('Name', 'string', 0, 'name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Age'),
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells: (rs: Any, now) => {
       const { names, images } = containersOf(rs);
-      return [rs.metadata.name, rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, age(rs as StoredObject, now), names, images, selectorText(rs.spec?.selector?.matchLabels)];
+      return [
+        rs.metadata.name,
+        rs.spec?.replicas ?? 0,
+        rs.status?.replicas ?? 0,
+        rs.status?.readyReplicas ?? 0,
+        age(rs as StoredObject, now),
+        names,
+        images,
+        selectorText(rs.spec?.selector?.matchLabels),
+      ];
     },
   },
   DaemonSet: {
-    columns: [col('Name', 'string', 0, 'name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), col('Age'), col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Node Selector'),
+      col('Age'),
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells: (ds: Any, now) => {
       const { names, images } = containersOf(ds);
       const s = ds.status ?? {};
-      return [ds.metadata.name, s.desiredNumberScheduled ?? 0, s.currentNumberScheduled ?? 0, s.numberReady ?? 0, s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, selectorText(ds.spec?.template?.spec?.nodeSelector), age(ds as StoredObject, now), names, images, selectorText(ds.spec?.selector?.matchLabels)];
+      return [
+        ds.metadata.name,
+        s.desiredNumberScheduled ?? 0,
+        s.currentNumberScheduled ?? 0,
+        s.numberReady ?? 0,
+        s.updatedNumberScheduled ?? 0,
+        s.numberAvailable ?? 0,
+        selectorText(ds.spec?.template?.spec?.nodeSelector),
+        age(ds as StoredObject, now),
+        names,
+        images,
+        selectorText(ds.spec?.selector?.matchLabels),
+      ];
     },
   },
 };

@@ -28,7 +28,11 @@ export function openEtcdClient(options: EtcdClientOptions): Etcd3 {
   if (options.endpoints.length === 0) throw new SandboxInputError('etcd client: no endpoints given');
   if (tls && !caFile) throw new SandboxInputError(`etcd client: ${options.endpoints.join(',')} uses TLS but no CA file was given`);
   const credentials = tls
-    ? { rootCertificate: readPem(caFile!, 'CA certificate'), certChain: certFile ? readPem(certFile, 'client certificate') : undefined, privateKey: keyFile ? readPem(keyFile, 'client key') : undefined }
+    ? {
+        rootCertificate: readPem(caFile!, 'CA certificate'),
+        certChain: certFile ? readPem(certFile, 'client certificate') : undefined,
+        privateKey: keyFile ? readPem(keyFile, 'client key') : undefined,
+      }
     : undefined;
   const callTimeoutMs = rest.callTimeoutMs ?? 10_000;
   return new Etcd3({

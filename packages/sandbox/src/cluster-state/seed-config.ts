@@ -14,31 +14,40 @@ export function buildConfig(context: SeedContext, caPem: string): SeedEntry[] {
   for (const service of buildServices(context)) add('services/specs', service);
   for (const namespace of SEED_NAMESPACES) add('configmaps', configMap(context, 'kube-root-ca.crt', namespace, { 'ca.crt': caPem }));
   const endpoints = context.controlPlane.map((node) => `${node.ip}:6443`);
-  add('configmaps', configMap(context, 'kubeadm-config', 'kube-system', {
-    ClusterConfiguration: [
-      'apiVersion: kubeadm.k8s.io/v1beta4',
-      'kind: ClusterConfiguration',
-      `kubernetesVersion: ${context.kubernetesVersion}`,
-      `controlPlaneEndpoint: ${endpoints[0]}`,
-      'networking:',
-      '  podSubnet: 10.244.0.0/16',
-      '  serviceSubnet: 10.96.0.0/12',
-      'etcd:',
-      '  local:',
-      '    dataDir: /var/lib/etcd',
-      '',
-    ].join('\n'),
-  }));
-  add('configmaps', configMap(context, 'coredns', 'kube-system', {
-    Corefile: '.:53 {\n    errors\n    health\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n    cache 30\n}\n',
-  }));
+  add(
+    'configmaps',
+    configMap(context, 'kubeadm-config', 'kube-system', {
+      ClusterConfiguration: [
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'kind: ClusterConfiguration',
+        `kubernetesVersion: ${context.kubernetesVersion}`,
+        `controlPlaneEndpoint: ${endpoints[0]}`,
+        'networking:',
+        '  podSubnet: 10.244.0.0/16',
+        '  serviceSubnet: 10.96.0.0/12',
+        'etcd:',
+        '  local:',
+        '    dataDir: /var/lib/etcd',
+        '',
+      ].join('\n'),
+    }),
+  );
+  add(
+    'configmaps',
+    configMap(context, 'coredns', 'kube-system', {
+      Corefile: '.:53 {\n    errors\n    health\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n    cache 30\n}\n',
+    }),
+  );
   add('configmaps', configMap(context, 'web-config', 'demo', { 'index.html': '<h1>drbook demo</h1>\n', LOG_LEVEL: 'info' }));
-  add('secrets', secret(context, 'bootstrap-token-abcdef', 'kube-system', 'bootstrap.kubernetes.io/token', {
-    'token-id': 'abcdef',
-    'token-secret': '0123456789abcdef',
-    'usage-bootstrap-authentication': 'true',
-    'usage-bootstrap-signing': 'true',
-  }));
+  add(
+    'secrets',
+    secret(context, 'bootstrap-token-abcdef', 'kube-system', 'bootstrap.kubernetes.io/token', {
+      'token-id': 'abcdef',
+      'token-secret': '0123456789abcdef',
+      'usage-bootstrap-authentication': 'true',
+      'usage-bootstrap-signing': 'true',
+    }),
+  );
   add('secrets', secret(context, 'web-credentials', 'demo', 'Opaque', { username: 'web', password: 'not-a-real-password' }));
   for (const role of buildClusterRoles(context)) add('clusterroles', role);
   return entries;
@@ -64,11 +73,18 @@ function buildServices(context: SeedContext): KubeObject[] {
   });
   return [
     service('kubernetes', 'default', '10.96.0.1', [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], undefined, { component: 'apiserver', provider: 'kubernetes' }),
-    service('kube-dns', 'kube-system', '10.96.0.10', [
-      { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
-      { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
-      { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
-    ], { 'k8s-app': 'kube-dns' }, { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' }),
+    service(
+      'kube-dns',
+      'kube-system',
+      '10.96.0.10',
+      [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+      ],
+      { 'k8s-app': 'kube-dns' },
+      { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' },
+    ),
     service('web', 'demo', '10.96.120.15', [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], { app: 'web' }, { app: 'web' }),
   ];
 }
@@ -92,13 +108,20 @@ function buildClusterRoles(context: SeedContext): KubeObject[] {
   const read = ['get', 'list', 'watch'];
   const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
   return [
-    role('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }]),
+    role('cluster-admin', [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+      { nonResourceURLs: ['*'], verbs: ['*'] },
+    ]),
     role('admin', [{ apiGroups: ['', 'apps'], resources: ['pods', 'services', 'configmaps', 'secrets', 'deployments'], verbs: [...read, ...write] }]),
     role('edit', [{ apiGroups: ['', 'apps'], resources: ['pods', 'services', 'configmaps', 'deployments'], verbs: [...read, ...write] }]),
     role('view', [{ apiGroups: ['', 'apps'], resources: ['pods', 'services', 'configmaps', 'deployments'], verbs: read }]),
-    role('system:coredns', [
-      { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-    ], {}),
+    role(
+      'system:coredns',
+      [
+        { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
+      {},
+    ),
   ];
 }

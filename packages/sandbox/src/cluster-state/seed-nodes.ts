@@ -20,10 +20,7 @@ export function buildNamespaces(context: SeedContext): SeedEntry[] {
 }
 
 export function buildNodes(context: SeedContext): SeedEntry[] {
-  const all = [
-    ...context.controlPlane.map((node) => ({ ...node, controlPlane: true })),
-    ...context.workers.map((node) => ({ ...node, controlPlane: false })),
-  ];
+  const all = [...context.controlPlane.map((node) => ({ ...node, controlPlane: true })), ...context.workers.map((node) => ({ ...node, controlPlane: false }))];
   return all.map((node, index) => ({ key: `minions/${node.name}`, object: buildNode(context, node, index) }));
 }
 

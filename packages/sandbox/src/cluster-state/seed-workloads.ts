@@ -44,40 +44,68 @@ export function buildWorkloads(context: SeedContext): SeedEntry[] {
       const annotations: Record<string, string> = { 'kubernetes.io/config.source': 'file', 'kubernetes.io/config.hash': stableSuffix(component + node.name, 32) };
       if (component === 'etcd') annotations['kubeadm.kubernetes.io/etcd.advertise-client-urls'] = `https://${node.ip}:2379`;
       if (component === 'kube-apiserver') annotations['kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint'] = `${node.ip}:6443`;
-      add('pods', buildPod(context, {
-        name: `${component}-${node.name}`,
-        namespace: 'kube-system',
-        node,
-        podIp: node.ip,
-        labels: { component, tier: 'control-plane' },
-        owner: ownerOf(nodeObject),
-        containers: [{ name: component, image, command: [component] }],
-        hostNetwork: true,
-        priorityClassName: 'system-node-critical',
-        annotations,
-      }));
+      add(
+        'pods',
+        buildPod(context, {
+          name: `${component}-${node.name}`,
+          namespace: 'kube-system',
+          node,
+          podIp: node.ip,
+          labels: { component, tier: 'control-plane' },
+          owner: ownerOf(nodeObject),
+          containers: [{ name: component, image, command: [component] }],
+          hostNetwork: true,
+          priorityClassName: 'system-node-critical',
+          annotations,
+        }),
+      );
     }
   }
 
   const proxy = daemonSet(context, 'kube-proxy', 'kube-system', `${REGISTRY}/kube-proxy:${context.kubernetesVersion}`, nodes.length);
   add('daemonsets', proxy);
   for (const node of nodes) {
-    add('pods', buildPod(context, {
-      name: `kube-proxy-${stableSuffix(`kube-proxy/${node.name}`)}`,
-      namespace: 'kube-system',
-      node,
-      podIp: node.ip,
-      labels: { 'k8s-app': 'kube-proxy', 'controller-revision-hash': stableSuffix('kube-proxy-rev', 10), 'pod-template-generation': '1' },
-      owner: ownerOf(proxy),
-      containers: [{ name: 'kube-proxy', image: `${REGISTRY}/kube-proxy:${context.kubernetesVersion}`, command: ['/usr/local/bin/kube-proxy'] }],
-      hostNetwork: true,
-      priorityClassName: 'system-node-critical',
-    }));
+    add(
+      'pods',
+      buildPod(context, {
+        name: `kube-proxy-${stableSuffix(`kube-proxy/${node.name}`)}`,
+        namespace: 'kube-system',
+        node,
+        podIp: node.ip,
+        labels: { 'k8s-app': 'kube-proxy', 'controller-revision-hash': stableSuffix('kube-proxy-rev', 10), 'pod-template-generation': '1' },
+        owner: ownerOf(proxy),
+        containers: [{ name: 'kube-proxy', image: `${REGISTRY}/kube-proxy:${context.kubernetesVersion}`, command: ['/usr/local/bin/kube-proxy'] }],
+        hostNetwork: true,
+        priorityClassName: 'system-node-critical',
+      }),
+    );
   }
 
   const apps: { name: string; namespace: string; replicas: number; image: string; labels: Record<string, string>; ports: object[]; on: PlacedNode[]; priority?: string }[] = [
-    { name: 'coredns', namespace: 'kube-system', replicas: 2, image: `${REGISTRY}/coredns/coredns:v1.11.3`, labels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }, { name: 'metrics', containerPort: 9153, protocol: 'TCP' }], on: planes, priority: 'system-cluster-critical' },
-    { name: 'web', namespace: 'demo', replicas: 3, image: 'docker.io/library/nginx:1.27', labels: { app: 'web' }, ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }], on: workers.length > 0 ? workers : nodes, priority: undefined },
+    {
+      name: 'coredns',
+      namespace: 'kube-system',
+      replicas: 2,
+      image: `${REGISTRY}/coredns/coredns:v1.11.3`,
+      labels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { name: 'dns', containerPort: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
+      ],
+      on: planes,
+      priority: 'system-cluster-critical',
+    },
+    {
+      name: 'web',
+      namespace: 'demo',
+      replicas: 3,
+      image: 'docker.io/library/nginx:1.27',
+      labels: { app: 'web' },
+      ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+      on: workers.length > 0 ? workers : nodes,
+      priority: undefined,
+    },
   ];
   for (const app of apps) {
     const template = { metadata: { labels: app.labels }, spec: { containers: [{ name: app.name, image: app.image, ports: app.ports, resources: {} }] } };
@@ -88,16 +116,19 @@ export function buildWorkloads(context: SeedContext): SeedEntry[] {
     add('replicasets', replicaSet);
     for (let i = 0; i < app.replicas; i++) {
       const node = app.on[i % app.on.length]!;
-      add('pods', buildPod(context, {
-        name: `${replicaSet.metadata.name}-${stableSuffix(`${replicaSet.metadata.name}/${i}`)}`,
-        namespace: app.namespace,
-        node,
-        podIp: podIpOn(node),
-        labels: { ...app.labels, 'pod-template-hash': hash },
-        owner: ownerOf(replicaSet),
-        containers: template.spec.containers,
-        priorityClassName: app.priority,
-      }));
+      add(
+        'pods',
+        buildPod(context, {
+          name: `${replicaSet.metadata.name}-${stableSuffix(`${replicaSet.metadata.name}/${i}`)}`,
+          namespace: app.namespace,
+          node,
+          podIp: podIpOn(node),
+          labels: { ...app.labels, 'pod-template-hash': hash },
+          owner: ownerOf(replicaSet),
+          containers: template.spec.containers,
+          priorityClassName: app.priority,
+        }),
+      );
     }
   }
   return entries;
@@ -173,13 +204,22 @@ function controller(
       replicas,
       readyReplicas: replicas,
       availableReplicas: replicas,
-      ...(kind === 'Deployment' ? {
-        updatedReplicas: replicas,
-        conditions: [
-          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: context.now, lastTransitionTime: context.now },
-          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet has successfully progressed.`, lastUpdateTime: context.now, lastTransitionTime: context.now },
-        ],
-      } : { fullyLabeledReplicas: replicas }),
+      ...(kind === 'Deployment'
+        ? {
+            updatedReplicas: replicas,
+            conditions: [
+              { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: context.now, lastTransitionTime: context.now },
+              {
+                type: 'Progressing',
+                status: 'True',
+                reason: 'NewReplicaSetAvailable',
+                message: `ReplicaSet has successfully progressed.`,
+                lastUpdateTime: context.now,
+                lastTransitionTime: context.now,
+              },
+            ],
+          }
+        : { fullyLabeledReplicas: replicas }),
     },
   };
 }
@@ -196,6 +236,14 @@ function daemonSet(context: SeedContext, name: string, namespace: string, image:
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
       revisionHistoryLimit: 10,
     },
-    status: { currentNumberScheduled: nodeCount, desiredNumberScheduled: nodeCount, numberAvailable: nodeCount, numberReady: nodeCount, updatedNumberScheduled: nodeCount, observedGeneration: 1, numberMisscheduled: 0 },
+    status: {
+      currentNumberScheduled: nodeCount,
+      desiredNumberScheduled: nodeCount,
+      numberAvailable: nodeCount,
+      numberReady: nodeCount,
+      updatedNumberScheduled: nodeCount,
+      observedGeneration: 1,
+      numberMisscheduled: 0,
+    },
   };
 }

@@ -49,8 +49,7 @@ function parsePs(args: string[]): PsOptions {
     else if (/^-[aq]{2}$/.test(arg)) {
       options.all = true;
       options.quiet = true;
-    }
-    else {
+    } else {
       const [flag, value, next] = valueOf(args, i);
       if (value === undefined) throw new UsageError(`flag needs an argument: ${flag}`);
       if (flag === '--name') {
@@ -97,7 +96,7 @@ export async function runCrictl(argv: string[], io: CrictlIo): Promise<number> {
   }
   const [command, ...rest] = argv.slice(i);
   if (!stateFile) {
-    io.err('crictl (drbook sandbox): no --state FILE given; run the node\'s bin/crictl wrapper\n');
+    io.err("crictl (drbook sandbox): no --state FILE given; run the node's bin/crictl wrapper\n");
     return 1;
   }
   if (command === 'version') {
@@ -117,7 +116,7 @@ export async function runCrictl(argv: string[], io: CrictlIo): Promise<number> {
     }
     // Layout: <node>/run/containers.json, and the runner's pid file beside it.
     if (readLiveRunnerPid(dirname(dirname(stateFile))) === undefined) {
-      io.err('crictl (drbook sandbox): warning: the node\'s runner is not running; listing only processes still alive\n');
+      io.err("crictl (drbook sandbox): warning: the node's runner is not running; listing only processes still alive\n");
     }
     const listed = records.map((record) => ({ record, state: liveState(record) }));
     if (command === 'pods') {

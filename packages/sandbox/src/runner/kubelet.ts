@@ -219,7 +219,9 @@ export class StaticPodRunner {
     const state = { ...this.kubelet, restarts: this.kubelet.restarts + 1, lastRestartAt: new Date().toISOString() };
     this.kubelet = state;
     // Serialised like writeState: two quick restarts must not rename each other's tmp file.
-    this.writing = this.writing.then(() => writeKubeletState(this.paths.kubeletStateFile, state)).catch((error) => this.options.log(`cannot write ${this.paths.kubeletStateFile}: ${errorMessage(error)}`));
+    this.writing = this.writing
+      .then(() => writeKubeletState(this.paths.kubeletStateFile, state))
+      .catch((error) => this.options.log(`cannot write ${this.paths.kubeletStateFile}: ${errorMessage(error)}`));
     await this.writing;
     return state;
   }
@@ -228,10 +230,12 @@ export class StaticPodRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop;
-    await Promise.all([...this.pods.values()].map(async (pod) => {
-      pod.busy = true;
-      if (pod.current) await this.stopContainer(pod.current);
-    }));
+    await Promise.all(
+      [...this.pods.values()].map(async (pod) => {
+        pod.busy = true;
+        if (pod.current) await this.stopContainer(pod.current);
+      }),
+    );
     await this.writeState();
   }
 

@@ -37,9 +37,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     if (stopping) return;
-    void runner.restartKubelet().then((state) =>
-      console.log(`${new Date().toISOString()} SIGHUP: kubelet restart ${state.restarts}; the static pods keep running`),
-    );
+    void runner.restartKubelet().then((state) => console.log(`${new Date().toISOString()} SIGHUP: kubelet restart ${state.restarts}; the static pods keep running`));
   });
 }
 

@@ -10,11 +10,16 @@ import type { SandboxSshAccess } from './files.js';
 export function sshCommandOf(access: SandboxSshAccess, address: string): string {
   return [
     'ssh',
-    '-i', quoteArg(access.identityFile),
-    '-o', 'IdentitiesOnly=yes',
-    '-o', quoteArg(`UserKnownHostsFile=${access.knownHostsFile}`),
-    '-o', 'StrictHostKeyChecking=yes',
-    '-p', String(access.port),
+    '-i',
+    quoteArg(access.identityFile),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    quoteArg(`UserKnownHostsFile=${access.knownHostsFile}`),
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-p',
+    String(access.port),
     `${access.user}@${address}`,
   ].join(' ');
 }

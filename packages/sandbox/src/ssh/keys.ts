@@ -16,7 +16,7 @@ export function generateKeyPair(file: string, type: KeyType, options: { passphra
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
     throw new SandboxError('step', `ssh-keygen -t ${type} -f ${file} failed: ${stderr || (error as Error).message}`, {
       cause: error,
-      hint: 'the sandbox needs OpenSSH\'s ssh-keygen (Debian: apt-get install openssh-client)',
+      hint: "the sandbox needs OpenSSH's ssh-keygen (Debian: apt-get install openssh-client)",
     });
   }
 }

@@ -42,7 +42,10 @@ export async function chooseSshPort(addresses: string[], requested?: number): Pr
   if (!(await firstProblem(addresses, SANDBOX_SSH_PORT))) return SANDBOX_SSH_PORT;
   const problem = await firstProblem(addresses, SANDBOX_SSH_FALLBACK_PORT);
   if (problem) {
-    throw new SandboxInputError(`sandbox sshd: neither port ${SANDBOX_SSH_PORT} nor ${SANDBOX_SSH_FALLBACK_PORT} is free (${problem})`, 'choose a port with --ssh-port, or other node addresses with --ip-prefix');
+    throw new SandboxInputError(
+      `sandbox sshd: neither port ${SANDBOX_SSH_PORT} nor ${SANDBOX_SSH_FALLBACK_PORT} is free (${problem})`,
+      'choose a port with --ssh-port, or other node addresses with --ip-prefix',
+    );
   }
   return SANDBOX_SSH_FALLBACK_PORT;
 }

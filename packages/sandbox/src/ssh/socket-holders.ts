@@ -12,7 +12,10 @@ import { isProcessAlive } from '@drbook/system';
 function procHexOf(address: string, port: number): string {
   const bytes = address.split('.').map(Number);
   if (bytes.length !== 4 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) throw new Error(`internal: not an IPv4 address: ${address}`);
-  const hex = bytes.reverse().map((b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = bytes
+    .reverse()
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
   return `${hex}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
 }
 

@@ -46,7 +46,7 @@ export async function launchSshd(options: LaunchSshdOptions): Promise<LaunchedSs
   const label = options.label ? `sshd of ${options.label}` : 'sshd';
   if (child.pid === undefined) {
     const why = await new Promise<string>((resolve) => child.once('error', (error) => resolve(error.message)));
-    throw new SandboxError('step', `cannot start ${label} (${SSHD_BINARY}): ${why}`, { hint: 'the SSH sandbox needs OpenSSH\'s server (Debian: apt-get install openssh-server)' });
+    throw new SandboxError('step', `cannot start ${label} (${SSHD_BINARY}): ${why}`, { hint: "the SSH sandbox needs OpenSSH's server (Debian: apt-get install openssh-server)" });
   }
   const pid = child.pid;
   if (options.detached) child.unref();

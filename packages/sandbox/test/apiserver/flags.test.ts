@@ -35,7 +35,10 @@ test('kubeadm-style flags map to the config; unknown flags are ignored; defaults
 test('--storage-media-type: protobuf by default, application/json when given, anything else refused', () => {
   assert.equal(parseApiServerFlags([...base, '--storage-media-type=application/json']).storageMediaType, 'application/json');
   assert.equal(parseApiServerFlags([...base, '--storage-media-type', 'application/vnd.kubernetes.protobuf']).storageMediaType, 'application/vnd.kubernetes.protobuf');
-  assert.throws(() => parseApiServerFlags([...base, '--storage-media-type=application/xml']), /--storage-media-type must be application\/json or application\/vnd\.kubernetes\.protobuf, not application\/xml/);
+  assert.throws(
+    () => parseApiServerFlags([...base, '--storage-media-type=application/xml']),
+    /--storage-media-type must be application\/json or application\/vnd\.kubernetes\.protobuf, not application\/xml/,
+  );
 });
 
 test('separate values, several etcd servers, a bind address and a prefix', () => {
@@ -49,7 +52,10 @@ test('separate values, several etcd servers, a bind address and a prefix', () =>
 });
 
 test('missing or bad flags are named', () => {
-  assert.throws(() => parseApiServerFlags(base.slice(1)), (error: unknown) => error instanceof SandboxInputError && /missing --advertise-address/.test(error.message));
+  assert.throws(
+    () => parseApiServerFlags(base.slice(1)),
+    (error: unknown) => error instanceof SandboxInputError && /missing --advertise-address/.test(error.message),
+  );
   assert.throws(() => parseApiServerFlags(['--advertise-address=1.2.3.4']), /--etcd-servers, --etcd-cafile, .*--client-ca-file/);
   assert.throws(() => parseApiServerFlags([...base, '--secure-port=http']), /--secure-port must be a port number, not http/);
   assert.throws(() => parseApiServerFlags([...base, '--etcd-prefix']), /--etcd-prefix needs a value/);

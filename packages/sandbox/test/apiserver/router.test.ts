@@ -12,7 +12,12 @@ function fakeStore(objects: Record<string, StoredObject>, failure?: Error) {
       calls.push(`list ${resource.key} ${namespace ?? '*'}`);
       if (failure) throw failure;
       const prefix = `${resource.key}/${namespace === undefined ? '' : `${namespace}/`}`;
-      return { revision: '42', items: Object.entries(objects).filter(([key]) => key.startsWith(prefix)).map(([, object]) => object) };
+      return {
+        revision: '42',
+        items: Object.entries(objects)
+          .filter(([key]) => key.startsWith(prefix))
+          .map(([, object]) => object),
+      };
     },
     async get(resource: ResourceDef, namespace: string | undefined, name: string) {
       calls.push(`get ${resource.key} ${namespace ?? '-'} ${name}`);
@@ -61,7 +66,17 @@ test('paths map to the right list or get, namespaced or not', async () => {
 test('unknown paths are 404 Status, writes 405, anonymous reads 401, watches 405', async () => {
   const { store, calls } = fakeStore(objects);
   const context = { store, serverAddress: 'x' };
-  for (const path of ['/api/v1/widgets', '/api/v2', '/apis/batch/v1', '/apis/nope', '/api/v1/pods/web-1', '/api/v1/namespaces/demo/nodes', '/api/v1/namespaces/demo/pods/web-1/log', '/metrics', '/healthz/a/b']) {
+  for (const path of [
+    '/api/v1/widgets',
+    '/api/v2',
+    '/apis/batch/v1',
+    '/apis/nope',
+    '/api/v1/pods/web-1',
+    '/api/v1/namespaces/demo/nodes',
+    '/api/v1/namespaces/demo/pods/web-1/log',
+    '/metrics',
+    '/healthz/a/b',
+  ]) {
     const response = await routeRequest(req(path), context);
     assert.equal(response.status, 404, path);
     assert.equal((response.body as { kind: string }).kind, 'Status');

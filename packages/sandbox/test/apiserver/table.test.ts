@@ -13,9 +13,20 @@ const D = 24 * H;
 
 test('humanDuration prints ages as kubectl does', () => {
   const cases: [number, string][] = [
-    [-5 * S, '<invalid>'], [0, '0s'], [119 * S, '119s'], [2 * M, '2m'], [5 * M + 7 * S, '5m7s'], [45 * M, '45m'],
-    [3 * H, '3h'], [5 * H + 30 * M, '5h30m'], [30 * H, '30h'], [3 * D + 4 * H, '3d4h'], [3 * D, '3d'], [100 * D, '100d'],
-    [3 * 365 * D + 10 * D, '3y10d'], [10 * 365 * D, '10y'],
+    [-5 * S, '<invalid>'],
+    [0, '0s'],
+    [119 * S, '119s'],
+    [2 * M, '2m'],
+    [5 * M + 7 * S, '5m7s'],
+    [45 * M, '45m'],
+    [3 * H, '3h'],
+    [5 * H + 30 * M, '5h30m'],
+    [30 * H, '30h'],
+    [3 * D + 4 * H, '3d4h'],
+    [3 * D, '3d'],
+    [100 * D, '100d'],
+    [3 * 365 * D + 10 * D, '3y10d'],
+    [10 * 365 * D, '10y'],
   ];
   for (const [ms, expected] of cases) assert.equal(humanDuration(ms), expected, `${ms} ms`);
   assert.equal(ageOf('2026-01-01T00:00:00Z', Date.parse('2026-01-01T00:03:00Z')), '3m');
@@ -40,19 +51,33 @@ test('node rows: status from the Ready condition, roles from labels', () => {
     spec: extra,
     status: { conditions: [{ type: 'Ready', status: ready }], nodeInfo: { kubeletVersion: 'v1.32.4' }, addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
   });
-  const table = toTable(findResource('', 'v1', 'nodes')!, [
-    node('a', 'True', {}, { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/etcd': '' }),
-    node('b', 'False', { unschedulable: true }),
-    node('c', 'Unknown', {}, { 'kubernetes.io/role': 'worker' }),
-  ], { revision: '7', includeObject: 'Metadata', now }) as any;
-  assert.deepEqual(table.columnDefinitions.filter((c: any) => c.priority === 0).map((c: any) => c.name), ['Name', 'Status', 'Roles', 'Age', 'Version']);
-  assert.deepEqual(table.rows.map((r: any) => r.cells.slice(0, 5)), [
-    ['a', 'Ready', 'control-plane,etcd', '60m', 'v1.32.4'],
-    ['b', 'NotReady,SchedulingDisabled', '<none>', '60m', 'v1.32.4'],
-    ['c', 'Unknown', 'worker', '60m', 'v1.32.4'],
-  ]);
+  const table = toTable(
+    findResource('', 'v1', 'nodes')!,
+    [
+      node('a', 'True', {}, { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/etcd': '' }),
+      node('b', 'False', { unschedulable: true }),
+      node('c', 'Unknown', {}, { 'kubernetes.io/role': 'worker' }),
+    ],
+    { revision: '7', includeObject: 'Metadata', now },
+  ) as any;
+  assert.deepEqual(
+    table.columnDefinitions.filter((c: any) => c.priority === 0).map((c: any) => c.name),
+    ['Name', 'Status', 'Roles', 'Age', 'Version'],
+  );
+  assert.deepEqual(
+    table.rows.map((r: any) => r.cells.slice(0, 5)),
+    [
+      ['a', 'Ready', 'control-plane,etcd', '60m', 'v1.32.4'],
+      ['b', 'NotReady,SchedulingDisabled', '<none>', '60m', 'v1.32.4'],
+      ['c', 'Unknown', 'worker', '60m', 'v1.32.4'],
+    ],
+  );
   assert.equal(table.metadata.resourceVersion, '7');
-  assert.deepEqual(table.rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'a', creationTimestamp: at, labels: { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/etcd': '' } } });
+  assert.deepEqual(table.rows[0].object, {
+    kind: 'PartialObjectMetadata',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { name: 'a', creationTimestamp: at, labels: { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/etcd': '' } },
+  });
 });
 
 test('pod rows: ready count, waiting reasons, restarts; includeObject None and Object', () => {
@@ -79,10 +104,42 @@ test('pod rows: ready count, waiting reasons, restarts; includeObject None and O
 });
 
 test('service, deployment and config map rows', () => {
-  const svc: StoredObject = { metadata: { name: 'dns', creationTimestamp: at }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.10', ports: [{ port: 53, protocol: 'UDP' }, { port: 9153, protocol: 'TCP' }], selector: { 'k8s-app': 'kube-dns' } } };
-  assert.deepEqual((toTable(findResource('', 'v1', 'services')!, [svc], { revision: '1', includeObject: 'None', now }) as any).rows[0].cells, ['dns', 'ClusterIP', '10.96.0.10', '<none>', '53/UDP,9153/TCP', '60m', 'k8s-app=kube-dns']);
-  const deploy: StoredObject = { metadata: { name: 'web', creationTimestamp: at }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } } }, status: { readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } };
-  assert.deepEqual((toTable(findResource('apps', 'v1', 'deployments')!, [deploy], { revision: '1', includeObject: 'None', now }) as any).rows[0].cells, ['web', '2/3', 3, 2, '60m', 'web', 'nginx', 'app=web']);
+  const svc: StoredObject = {
+    metadata: { name: 'dns', creationTimestamp: at },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: '10.96.0.10',
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 9153, protocol: 'TCP' },
+      ],
+      selector: { 'k8s-app': 'kube-dns' },
+    },
+  };
+  assert.deepEqual((toTable(findResource('', 'v1', 'services')!, [svc], { revision: '1', includeObject: 'None', now }) as any).rows[0].cells, [
+    'dns',
+    'ClusterIP',
+    '10.96.0.10',
+    '<none>',
+    '53/UDP,9153/TCP',
+    '60m',
+    'k8s-app=kube-dns',
+  ]);
+  const deploy: StoredObject = {
+    metadata: { name: 'web', creationTimestamp: at },
+    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+    status: { readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 },
+  };
+  assert.deepEqual((toTable(findResource('apps', 'v1', 'deployments')!, [deploy], { revision: '1', includeObject: 'None', now }) as any).rows[0].cells, [
+    'web',
+    '2/3',
+    3,
+    2,
+    '60m',
+    'web',
+    'nginx',
+    'app=web',
+  ]);
   const cm: StoredObject = { metadata: { name: 'c', creationTimestamp: at }, data: { a: '1', b: '2' }, binaryData: { c: 'AA==' } };
   assert.deepEqual((toTable(findResource('', 'v1', 'configmaps')!, [cm], { revision: '1', includeObject: 'None', now }) as any).rows[0].cells, ['c', 3, '60m']);
 });

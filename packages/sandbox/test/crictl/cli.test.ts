@@ -18,8 +18,19 @@ async function crictl(args: string[]): Promise<{ code: number; out: string; err:
 function record(name: string, pid: number, argv: string[], extra: Partial<ContainerRecord> = {}): ContainerRecord {
   const id = (name.replace(/[^a-f]/g, '') + 'f'.repeat(64)).slice(0, 60) + String(pid % 10000).padStart(4, '0');
   return {
-    id, name, podName: `${name}-node1`, podNamespace: 'kube-system', podId: 'a'.repeat(60) + id.slice(-4), pid, state: 'running',
-    createdAt: new Date(Date.now() - 5000).toISOString(), attempt: 0, image: `registry.k8s.io/${name}:v1`, argv, manifest: `/m/${name}.yaml`, logPath: `/l/${name}.log`,
+    id,
+    name,
+    podName: `${name}-node1`,
+    podNamespace: 'kube-system',
+    podId: 'a'.repeat(60) + id.slice(-4),
+    pid,
+    state: 'running',
+    createdAt: new Date(Date.now() - 5000).toISOString(),
+    attempt: 0,
+    image: `registry.k8s.io/${name}:v1`,
+    argv,
+    manifest: `/m/${name}.yaml`,
+    logPath: `/l/${name}.log`,
     ...extra,
   };
 }
@@ -29,7 +40,13 @@ test('crictl ps lists what really runs, with the real crictl columns and filters
   const live = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
   const liveToo = spawn('sleep', ['1001'], { detached: true, stdio: 'ignore' });
   t.after(async () => {
-    for (const child of [live, liveToo]) if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const child of [live, liveToo])
+      if (child.pid)
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     await rm(dir, { recursive: true, force: true });
   });
   const dead = spawn('true');
@@ -48,7 +65,13 @@ test('crictl ps lists what really runs, with the real crictl columns and filters
   assert.equal(ps.code, 0);
   const lines = ps.out.trimEnd().split('\n');
   assert.match(lines[0]!, /^CONTAINER\s+IMAGE\s+CREATED\s+STATE\s+NAME\s+ATTEMPT\s+POD ID\s+POD$/);
-  assert.deepEqual(lines.slice(1).map((l) => l.split(/\s{3,}/)[4]).sort(), ['etcd', 'kube-scheduler']);
+  assert.deepEqual(
+    lines
+      .slice(1)
+      .map((l) => l.split(/\s{3,}/)[4])
+      .sort(),
+    ['etcd', 'kube-scheduler'],
+  );
   assert.match(ps.out, /5 seconds ago\s+Running\s+kube-scheduler\s+2\s+a{9}/);
   assert.match(ps.err, /runner is not running/);
 

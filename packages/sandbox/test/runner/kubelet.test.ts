@@ -26,8 +26,13 @@ async function startHarness(t: { after(fn: () => Promise<void>): void }, options
   const log: string[] = [];
   const seen = new Set<number>();
   const runner = new StaticPodRunner({
-    nodeDir: root, pollMs: 50, graceMs: options.graceMs ?? 1000, backoffInitialMs: options.backoffInitialMs ?? 150, backoffMaxMs: options.backoffMaxMs ?? 600,
-    mapCommand: (argv) => argv, log: (line) => log.push(`${Date.now()} ${line}`),
+    nodeDir: root,
+    pollMs: 50,
+    graceMs: options.graceMs ?? 1000,
+    backoffInitialMs: options.backoffInitialMs ?? 150,
+    backoffMaxMs: options.backoffMaxMs ?? 600,
+    mapCommand: (argv) => argv,
+    log: (line) => log.push(`${Date.now()} ${line}`),
   });
   t.after(async () => {
     await runner.stop();
@@ -38,7 +43,10 @@ async function startHarness(t: { after(fn: () => Promise<void>): void }, options
   });
   await runner.start();
   return {
-    root, manifests: paths.manifestsDir, runner, log,
+    root,
+    manifests: paths.manifestsDir,
+    runner,
+    log,
     async state() {
       const records = JSON.parse(await readFile(paths.containersFile, 'utf8')) as ContainerRecord[];
       for (const r of records) seen.add(r.pid);
@@ -189,7 +197,9 @@ test('before a container starts, its DirectoryOrCreate and FileOrCreate hostPath
   await mkdir(join(h.root, 'etc'), { recursive: true });
   await writeFile(existing, 'keep me');
   const pod = {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vols', namespace: 'kube-system' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'vols', namespace: 'kube-system' },
     spec: {
       containers: [{ name: 'vols', image: 'img/vols:1', command: ['sleep', '1000'] }],
       volumes: [

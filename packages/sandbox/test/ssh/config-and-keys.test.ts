@@ -25,7 +25,14 @@ test('the rendered sshd_config is accepted by sshd -t and says what the sandbox 
   t.after(() => rm(dir, { recursive: true, force: true }));
   generateKeyPair(join(dir, 'host'), 'ed25519');
   assert.match(readPublicKey(join(dir, 'host.pub')), /^ssh-ed25519 [A-Za-z0-9+/=]+$/);
-  const text = renderSshdConfig({ address: '127.0.55.31', port: 2222, hostKeys: [join(dir, 'host')], authorizedKeysFile: join(dir, 'ak'), pidFile: join(dir, 'pid'), path: '/opt/my tools/bin:/usr/bin' });
+  const text = renderSshdConfig({
+    address: '127.0.55.31',
+    port: 2222,
+    hostKeys: [join(dir, 'host')],
+    authorizedKeysFile: join(dir, 'ak'),
+    pidFile: join(dir, 'pid'),
+    path: '/opt/my tools/bin:/usr/bin',
+  });
   assert.match(text, /^ListenAddress 127\.0\.55\.31:2222$/m);
   assert.match(text, /^PermitRootLogin prohibit-password$/m);
   assert.match(text, /^StrictModes no$/m);
@@ -68,6 +75,12 @@ test('the printed ssh command and the inventory fields use the same key, known_h
   const access = { user: 'root', port: 2222, identityFile: '/s/ssh/id_ed25519', knownHostsFile: '/s/ssh/known_hosts' };
   assert.equal(sshCommandOf(access, '127.0.55.12'), 'ssh -i /s/ssh/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/s/ssh/known_hosts -o StrictHostKeyChecking=yes -p 2222 root@127.0.55.12');
   assert.deepEqual(inventorySshFieldsOf(access, '127.0.55.12'), {
-    connection: 'ssh', address: '127.0.55.12', port: 2222, user: 'root', identityFile: '/s/ssh/id_ed25519', knownHostsFile: '/s/ssh/known_hosts', hostKeyChecking: 'strict',
+    connection: 'ssh',
+    address: '127.0.55.12',
+    port: 2222,
+    user: 'root',
+    identityFile: '/s/ssh/id_ed25519',
+    knownHostsFile: '/s/ssh/known_hosts',
+    hostKeyChecking: 'strict',
   });
 });

@@ -28,8 +28,10 @@ test('an sshd that refuses its config fails the launch with the reason from its 
   const dir = await tempDir(t);
   const configFile = join(dir, 'sshd_config');
   await writeFile(configFile, `ListenAddress ${ADDRESS}:${PORT}\nNoSuchOption yes\n`);
-  await assert.rejects(launchSshd({ configFile, logFile: join(dir, 'sshd.log'), label: 'node9' }), (error: SandboxError) =>
-    error.kind === 'step' && /sshd of node9 exited at start/.test(error.message) && /NoSuchOption/.test(error.message) && error.hint === `read ${join(dir, 'sshd.log')}`);
+  await assert.rejects(
+    launchSshd({ configFile, logFile: join(dir, 'sshd.log'), label: 'node9' }),
+    (error: SandboxError) => error.kind === 'step' && /sshd of node9 exited at start/.test(error.message) && /NoSuchOption/.test(error.message) && error.hint === `read ${join(dir, 'sshd.log')}`,
+  );
 });
 
 test('stop ends the server and the session (and its command) it forked', async (t) => {
@@ -47,7 +49,28 @@ test('stop ends the server and the session (and its command) it forked', async (
   assert.ok(isSshdOf(pid, configFile));
   assert.equal(isSshdOf(pid, join(dir, 'other_config')), false, 'another config is another server');
 
-  const client = execa('ssh', ['-F', '/dev/null', '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-p', String(PORT), `${userInfo().username}@${ADDRESS}`, 'echo $$; exec sleep 300'], { reject: false, buffer: false });
+  const client = execa(
+    'ssh',
+    [
+      '-F',
+      '/dev/null',
+      '-i',
+      userKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-p',
+      String(PORT),
+      `${userInfo().username}@${ADDRESS}`,
+      'echo $$; exec sleep 300',
+    ],
+    { reject: false, buffer: false },
+  );
   const remotePid = await new Promise<number>((resolve) => client.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   assert.ok(listDescendants(pid).includes(remotePid), 'the session command is a descendant of the server');
 

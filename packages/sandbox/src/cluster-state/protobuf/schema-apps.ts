@@ -5,10 +5,11 @@ import { LabelSelector, ObjectMeta } from './schema-meta.js';
 import { PodTemplateSpec } from './schema-pod.js';
 import { message } from './schema.js';
 
-const rollingUpdate = (name: string) => message(name, {
-  maxUnavailable: [1, 'intOrString', 'ptr'],
-  maxSurge: [2, 'intOrString', 'ptr'],
-});
+const rollingUpdate = (name: string) =>
+  message(name, {
+    maxUnavailable: [1, 'intOrString', 'ptr'],
+    maxSurge: [2, 'intOrString', 'ptr'],
+  });
 const RollingUpdateDeployment = rollingUpdate('RollingUpdateDeployment');
 const RollingUpdateDaemonSet = rollingUpdate('RollingUpdateDaemonSet');
 
@@ -62,13 +63,14 @@ const ReplicaSetSpec = message('ReplicaSetSpec', {
   template: [3, () => PodTemplateSpec],
 });
 
-const condition = (name: string) => message(name, {
-  type: [1, 'string', 'keep'],
-  status: [2, 'string', 'keep'],
-  lastTransitionTime: [3, 'time'],
-  reason: [4, 'string'],
-  message: [5, 'string'],
-});
+const condition = (name: string) =>
+  message(name, {
+    type: [1, 'string', 'keep'],
+    status: [2, 'string', 'keep'],
+    lastTransitionTime: [3, 'time'],
+    reason: [4, 'string'],
+    message: [5, 'string'],
+  });
 const ReplicaSetCondition = condition('ReplicaSetCondition');
 const DaemonSetCondition = condition('DaemonSetCondition');
 

@@ -28,11 +28,12 @@ export const ResourceFieldSelector = message('ResourceFieldSelector', {
   divisor: [3, 'quantity'],
 });
 
-const keySelector = (name: string) => message(name, {
-  localObjectReference: [1, () => LocalObjectReference, 'inline'],
-  key: [2, 'string', 'keep'],
-  optional: [3, 'bool', 'ptr'],
-});
+const keySelector = (name: string) =>
+  message(name, {
+    localObjectReference: [1, () => LocalObjectReference, 'inline'],
+    key: [2, 'string', 'keep'],
+    optional: [3, 'bool', 'ptr'],
+  });
 const ConfigMapKeySelector = keySelector('ConfigMapKeySelector');
 const SecretKeySelector = keySelector('SecretKeySelector');
 
@@ -49,10 +50,11 @@ const EnvVar = message('EnvVar', {
   valueFrom: [3, () => EnvVarSource, 'ptr'],
 });
 
-const envSource = (name: string) => message(name, {
-  localObjectReference: [1, () => LocalObjectReference, 'inline'],
-  optional: [2, 'bool', 'ptr'],
-});
+const envSource = (name: string) =>
+  message(name, {
+    localObjectReference: [1, () => LocalObjectReference, 'inline'],
+    optional: [2, 'bool', 'ptr'],
+  });
 const ConfigMapEnvSource = envSource('ConfigMapEnvSource');
 const SecretEnvSource = envSource('SecretEnvSource');
 

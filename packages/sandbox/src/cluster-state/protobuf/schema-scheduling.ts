@@ -43,10 +43,11 @@ const WeightedPodAffinityTerm = message('WeightedPodAffinityTerm', {
   podAffinityTerm: [2, () => PodAffinityTerm],
 });
 
-const podAffinity = (name: string) => message(name, {
-  requiredDuringSchedulingIgnoredDuringExecution: [1, () => PodAffinityTerm, 'list'],
-  preferredDuringSchedulingIgnoredDuringExecution: [2, () => WeightedPodAffinityTerm, 'list'],
-});
+const podAffinity = (name: string) =>
+  message(name, {
+    requiredDuringSchedulingIgnoredDuringExecution: [1, () => PodAffinityTerm, 'list'],
+    preferredDuringSchedulingIgnoredDuringExecution: [2, () => WeightedPodAffinityTerm, 'list'],
+  });
 const PodAffinity = podAffinity('PodAffinity');
 const PodAntiAffinity = podAffinity('PodAntiAffinity');
 

@@ -12,7 +12,11 @@
 
 /** Types with a mapping of their own (not plain messages). */
 export type SpecialType =
-  | 'string' | 'bool' | 'int32' | 'int64' | 'bytes'
+  | 'string'
+  | 'bool'
+  | 'int32'
+  | 'int64'
+  | 'bytes'
   | 'time' //        metav1.Time: message {seconds, nanos}; RFC 3339 at seconds precision in JSON
   | 'quantity' //    resource.Quantity: message {string}; the same string in JSON
   | 'intOrString' // intstr.IntOrString: message {type, intVal, strVal}; a number or a string in JSON

@@ -26,16 +26,18 @@ const metaNamed = (name: string) => {
 
 test('a ConfigMap is stored as Go writes it: every ObjectMeta string, generation and creationTimestamp, sorted data', () => {
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo' }, data: { b: '2', a: '1' } };
-  const expected = hex([
-    '6b387300', // k8s\0
-    `0a0f 0a02${ascii('v1')} 1209${ascii('ConfigMap')}`, // typeMeta
-    '1226', // raw, 38 bytes:
-    // metadata: name, then generateName, namespace, selfLink, uid, resourceVersion (all ""), generation 0, creationTimestamp (zero: empty)
-    `0a14 0a04${ascii('demo')} 1200 1a00 2200 2a00 3200 3800 4200`,
-    `1206 0a01${ascii('a')} 1201${ascii('1')}`, // data, key "a" first
-    `1206 0a01${ascii('b')} 1201${ascii('2')}`,
-    '1a00 2200', // contentEncoding, contentType
-  ].join(''));
+  const expected = hex(
+    [
+      '6b387300', // k8s\0
+      `0a0f 0a02${ascii('v1')} 1209${ascii('ConfigMap')}`, // typeMeta
+      '1226', // raw, 38 bytes:
+      // metadata: name, then generateName, namespace, selfLink, uid, resourceVersion (all ""), generation 0, creationTimestamp (zero: empty)
+      `0a14 0a04${ascii('demo')} 1200 1a00 2200 2a00 3200 3800 4200`,
+      `1206 0a01${ascii('a')} 1201${ascii('1')}`, // data, key "a" first
+      `1206 0a01${ascii('b')} 1201${ascii('2')}`,
+      '1a00 2200', // contentEncoding, contentType
+    ].join(''),
+  );
   const encoded = encodeStoredObject(configMap, PROTOBUF);
   assert.equal(encoded.toString('hex'), expected.toString('hex'));
   assert.deepEqual(decodeStoredObject(encoded), { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'demo' }, data: { a: '1', b: '2' } });
@@ -50,7 +52,18 @@ test('zero values are served as Go serves them: kept fields, structs always, poi
     spec: {},
     status: {
       daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
-      nodeInfo: { machineID: '', systemUUID: '', bootID: '', kernelVersion: '', osImage: '', containerRuntimeVersion: '', kubeletVersion: '', kubeProxyVersion: '', operatingSystem: '', architecture: '' },
+      nodeInfo: {
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
+        kernelVersion: '',
+        osImage: '',
+        containerRuntimeVersion: '',
+        kubeletVersion: '',
+        kubeProxyVersion: '',
+        operatingSystem: '',
+        architecture: '',
+      },
     },
   });
   const pod = decodeStoredObject(stored('v1', 'Pod', (w) => w.writeMessage(1, metaNamed('p'))));
@@ -58,7 +71,9 @@ test('zero values are served as Go serves them: kept fields, structs always, poi
 
   // A pointer set to zero stays (replicas: 0, started: false); a non-pointer zero goes (minReadySeconds).
   const deployment = {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', generation: 3 },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', generation: 3 },
     spec: { replicas: 0, selector: { matchLabels: { app: 'd' } }, template: { metadata: {}, spec: { containers: [{ name: 'c', resources: {} }] } }, strategy: { type: 'Recreate' } },
     status: {},
   };
@@ -67,7 +82,8 @@ test('zero values are served as Go serves them: kept fields, structs always, poi
 
 test('times: RFC 3339 at seconds precision; a zero time is null, or left out where Go says omitzero', () => {
   const pod = {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: 'p', creationTimestamp: '2026-11-23T09:20:09Z' },
     spec: { containers: [{ name: 'c', resources: {} }] },
     status: { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-11-23T09:20:09Z' }], startTime: '2026-11-23T09:20:09Z' },
@@ -82,9 +98,30 @@ test('times: RFC 3339 at seconds precision; a zero time is null, or left out whe
 
 test('IntOrString, quantities, base64 bytes, negative and large integers, unicode survive a round trip', () => {
   const objects = [
-    { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ds', labels: { 'ünï': 'cödé ✓' } }, spec: { selector: null, template: { metadata: {}, spec: { containers: [{ name: 'c', resources: { limits: { cpu: '500m', memory: '4014252Ki' } } }] } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: 0 } } }, status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, observedGeneration: 2 ** 40 + 3 } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'ds', labels: { ünï: 'cödé ✓' } },
+      spec: {
+        selector: null,
+        template: { metadata: {}, spec: { containers: [{ name: 'c', resources: { limits: { cpu: '500m', memory: '4014252Ki' } } }] } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: 0 } },
+      },
+      status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, observedGeneration: 2 ** 40 + 3 },
+    },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', deletionGracePeriodSeconds: -1 }, data: { bin: Buffer.from([0, 255, 1]).toString('base64'), empty: '' }, type: 'Opaque' },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { ports: [{ port: 443, targetPort: 6443 }, { port: 80, targetPort: 'http' }] }, status: { loadBalancer: {} } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'svc' },
+      spec: {
+        ports: [
+          { port: 443, targetPort: 6443 },
+          { port: 80, targetPort: 'http' },
+        ],
+      },
+      status: { loadBalancer: {} },
+    },
   ];
   for (const object of objects) {
     const { apiVersion, kind, ...rest } = object;
@@ -129,10 +166,32 @@ test('what cannot be decoded is a DecodeError saying why and where', () => {
     [new Uint8Array(0), /starts with nothing \(it is empty\)/],
     [Buffer.from('{"kind":"Node"'), /^not valid JSON: /],
     [Buffer.from('{"kind":"ConfigMap"}'), /^JSON, but no Kubernetes object \(no metadata\)$/],
-    [stored('v1', 'Node', (w) => { const meta = new ProtoWriter(); const entry = new ProtoWriter(); entry.writeString(1, 'f:x'); meta.writeMessage(17, (() => { const m = new ProtoWriter(); const f = new ProtoWriter(); f.writeString(1, '{not json'); m.writeMessage(7, f); return m; })()); w.writeMessage(1, meta); }), /^Node\.metadata\.managedFields\[0\]\.fieldsV1 \(FieldsV1\): not valid JSON/],
+    [
+      stored('v1', 'Node', (w) => {
+        const meta = new ProtoWriter();
+        const entry = new ProtoWriter();
+        entry.writeString(1, 'f:x');
+        meta.writeMessage(
+          17,
+          (() => {
+            const m = new ProtoWriter();
+            const f = new ProtoWriter();
+            f.writeString(1, '{not json');
+            m.writeMessage(7, f);
+            return m;
+          })(),
+        );
+        w.writeMessage(1, meta);
+      }),
+      /^Node\.metadata\.managedFields\[0\]\.fieldsV1 \(FieldsV1\): not valid JSON/,
+    ],
   ];
   for (const [bytes, message] of cases) {
-    assert.throws(() => decodeStoredObject(bytes), (error: unknown) => error instanceof DecodeError && message.test((error as Error).message), `${message}`);
+    assert.throws(
+      () => decodeStoredObject(bytes),
+      (error: unknown) => error instanceof DecodeError && message.test((error as Error).message),
+      `${message}`,
+    );
   }
 });
 
@@ -158,6 +217,10 @@ test('the encoder refuses what it would lose or mangle, naming the field', () =>
     [{ apiVersion: 'v1', kind: 'Lease', metadata: { name: 'l' } }, /^v1 Lease: not a kind the sandbox encodes/],
   ];
   for (const [object, message] of cases) {
-    assert.throws(() => encodeStoredObject(object as never, PROTOBUF), (error: unknown) => error instanceof EncodeError && message.test((error as Error).message), `${message}`);
+    assert.throws(
+      () => encodeStoredObject(object as never, PROTOBUF),
+      (error: unknown) => error instanceof EncodeError && message.test((error as Error).message),
+      `${message}`,
+    );
   }
 });

@@ -50,7 +50,7 @@ for (const name of [...COMPLETE, ...PARTIAL]) {
     const decoded = decodeStoredObject(data.pb);
     assert.deepEqual(decoded, { kind, apiVersion, ...project(data.json, messageOfKind(apiVersion, kind)!) });
     const again = encodeStoredObject(decoded as never, PROTOBUF);
-    if (COMPLETE.includes(name)) assert.equal(again.toString('hex'), data.pb.toString('hex'), 'every field is known: the bytes are the real serializer\'s');
+    if (COMPLETE.includes(name)) assert.equal(again.toString('hex'), data.pb.toString('hex'), "every field is known: the bytes are the real serializer's");
     else assert.deepEqual(decodeStoredObject(again), decoded);
   });
 }

@@ -9,13 +9,28 @@ const bytesOf = (write: (w: ProtoWriter) => void) => {
 };
 
 test('varints: the encodings of the protobuf specification', () => {
-  assert.deepEqual(bytesOf((w) => w.writeVarint(1)), [0x01]);
-  assert.deepEqual(bytesOf((w) => w.writeVarint(150)), [0x96, 0x01]);
-  assert.deepEqual(bytesOf((w) => w.writeVarint(2 ** 32)), [0x80, 0x80, 0x80, 0x80, 0x10]);
+  assert.deepEqual(
+    bytesOf((w) => w.writeVarint(1)),
+    [0x01],
+  );
+  assert.deepEqual(
+    bytesOf((w) => w.writeVarint(150)),
+    [0x96, 0x01],
+  );
+  assert.deepEqual(
+    bytesOf((w) => w.writeVarint(2 ** 32)),
+    [0x80, 0x80, 0x80, 0x80, 0x10],
+  );
   // Negative int32 and int64 take 10 bytes (two's complement on 64 bits).
-  assert.deepEqual(bytesOf((w) => w.writeVarint(-1)), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  assert.deepEqual(
+    bytesOf((w) => w.writeVarint(-1)),
+    [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+  );
   // A tag: field 1, wire type 2.
-  assert.deepEqual(bytesOf((w) => w.writeString(1, 'ab')), [0x0a, 0x02, 0x61, 0x62]);
+  assert.deepEqual(
+    bytesOf((w) => w.writeString(1, 'ab')),
+    [0x0a, 0x02, 0x61, 0x62],
+  );
 });
 
 test('readSigned reads back every size, including negative and beyond 2^32', () => {
@@ -44,7 +59,10 @@ test('unknown fields of every wire type are skipped; groups and bad input are Wi
   assert.throws(() => new ProtoReader(Uint8Array.from([0x05, 0x61])).readBytes(), /length 5 at byte 0 runs past the end of its message \(1 bytes left\)/);
   const group = new ProtoReader(Uint8Array.from([0x0b]));
   const tag = group.readTag();
-  assert.throws(() => group.skip(tag.wire, tag.at), (error: unknown) => error instanceof WireError && /wire type 3 at byte 0/.test((error as Error).message));
+  assert.throws(
+    () => group.skip(tag.wire, tag.at),
+    (error: unknown) => error instanceof WireError && /wire type 3 at byte 0/.test((error as Error).message),
+  );
   assert.throws(() => new ProtoReader(Uint8Array.from([0x00])).readTag(), /invalid field number 0/);
   assert.throws(() => new ProtoReader(Uint8Array.from(Array(11).fill(0xff))).readVarintBig(), /longer than 10 bytes/);
   assert.throws(() => new ProtoReader(Uint8Array.from([1, 2])).skip(5, 0), /fixed-size field at byte 0/);
