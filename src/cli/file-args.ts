@@ -4,7 +4,8 @@
 // the operator.
 
 import { stat } from 'node:fs/promises';
-import { InputError, errorMessage, type InputIssue } from '../core/errors.js';
+import { InputError, type InputIssue } from '../core/errors.js';
+import { describeFileError } from '../input/file-error.js';
 import type { CommandSpec, ParsedArgs } from './args.js';
 
 export async function checkFileArguments(spec: CommandSpec, args: ParsedArgs): Promise<void> {
@@ -43,22 +44,5 @@ export async function fileProblem(path: string): Promise<string | undefined> {
     return info.isDirectory() ? 'is a folder, not a file' : undefined;
   } catch (error) {
     return describeFileError(error);
-  }
-}
-
-/** Why a file cannot be read, in words (never a bare "ENOENT"). */
-function describeFileError(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'ENOTDIR':
-      return 'no such file (a part of the path is not a folder)';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    default:
-      return errorMessage(error);
   }
 }

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.js';
 import { parseYamlSource, sortIssues, type YamlSource } from './yaml-source.js';
 import { translateZodError } from './zod-issues.js';
+import { describeFileError } from './file-error.js';
 
 /** What checking a document found: every issue (empty: valid) and, when valid, the value. */
 export interface Checked<T> {
@@ -16,12 +17,12 @@ export interface Checked<T> {
   value?: T;
 }
 
-/** The file's text, or an InputError naming it ("x.yaml: cannot read the runbook: ENOENT"), never a raw ENOENT. */
+/** The file's text, or an InputError naming it ("x.yaml: cannot read the runbook: no such file"), never a raw ENOENT. */
 export async function readDocumentText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError([{ file, message: `cannot read the ${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+    throw new InputError([{ file, message: `cannot read the ${what}: ${describeFileError(error)}` }]);
   }
 }
 

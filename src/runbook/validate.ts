@@ -7,6 +7,7 @@ import type { InputIssue } from '../core/errors.js';
 import { checkInventorySource } from '../inventory/load.js';
 import { checkRunbookSource, sortIssues } from './load.js';
 import { parseYamlSource, placeOf } from '../input/yaml-source.js';
+import { describeFileError } from '../input/file-error.js';
 
 /** `actions`: the actions a runbook's `uses:` may name (src/actions/registry.ts `builtinActions`). */
 export async function validateFile(file: string, actions: ActionCatalog): Promise<InputIssue[]> {
@@ -14,7 +15,7 @@ export async function validateFile(file: string, actions: ActionCatalog): Promis
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    return [{ file, message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }];
+    return [{ file, message: `cannot read the file: ${describeFileError(error)}` }];
   }
   return validateText(text, file, actions);
 }

@@ -179,6 +179,6 @@ test('an inventory passed as a runbook is named', () => {
 test('a missing file is an InputError naming it', async () => {
   await assert.rejects(
     loadRunbook('/nonexistent/runbook.yaml', builtinActions),
-    (error: Error) => error instanceof InputError && /\/nonexistent\/runbook.yaml: cannot read the runbook: ENOENT/.test(error.message),
+    (error: Error) => error instanceof InputError && /\/nonexistent\/runbook.yaml: cannot read the runbook: no such file$/m.test(error.message),
   );
 });

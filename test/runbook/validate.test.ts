@@ -34,5 +34,5 @@ test('unknown kind, YAML errors and unreadable files come back as issues, not th
   const [syntax] = await validateFile(fixture('runbooks', 'invalid', 'yaml-syntax.yaml'), builtinActions);
   assert.match(syntax!.message, /YAML syntax error/);
   const [missing] = await validateFile(join(dir, 'nope.yaml'), builtinActions);
-  assert.match(missing!.message, /cannot read the file: ENOENT/);
+  assert.match(missing!.message, /cannot read the file: no such file$/);
 });
