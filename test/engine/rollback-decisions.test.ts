@@ -3,37 +3,37 @@
 // changes that are applied, and the fake answers checks from it (or as the test scripts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventBus, type TimedEvent } from '../../src/core/events.js';
+import { EventBus } from '../../src/core/events.js';
 import { RunRecorder } from '../../src/engine/recorder.js';
-import { rollbackRun } from '../../src/engine/rollback.js';
 import { resolveInFlight } from '../../src/engine/resume-in-flight.js';
-import type { Host } from '../../src/core/inventory.js';
 import type { JournalEntry } from '../../src/core/journal-records.js';
 import { replayJournal } from '../../src/journal/replay.js';
 import { Masker } from '../../src/shell/masker.js';
-import type { ExecRequest, ExecResult, Transport, TransportPool } from '../../src/core/transport.js';
+import type { ExecRequest, ExecResult, TransportPool } from '../../src/core/transport.js';
 import { header } from '../journal/helpers.js';
+import { ExecOnlyHost, at, execOut, lit, result, rollbackOn } from './support/rollback-harness.js';
 
 type Answer = 'applied' | 'reverted' | 'cannot tell: the test says so' | 'fail';
 
 /** A host whose state is the set of applied changes; `override` scripts a check's answer (after a given number of calls). */
-class FakeHost implements Transport {
-  readonly kind = 'ssh' as const;
+class FakeHost extends ExecOnlyHost {
   readonly commands: string[] = [];
   constructor(
-    readonly hostName: string,
+    hostName: string,
     readonly applied: Set<string>,
     readonly override: Map<string, (calls: number) => Answer | undefined> = new Map(),
     /** Undos that exit 1 (after doing their work, or not: `undoDoes`). */
     readonly failingUndos: Set<string> = new Set(),
     readonly undoDoes: (name: string, host: FakeHost) => void = (name, host) => host.applied.delete(name),
-  ) {}
+  ) {
+    super(hostName);
+  }
   private calls = new Map<string, number>();
   async exec(request: ExecRequest): Promise<ExecResult> {
     const shell = request.command.toShell();
     this.commands.push(shell);
     const [verb, name] = shell.split(' ') as [string, string];
-    const out = (stdout: string, exitCode = 0): ExecResult => ({ exitCode, stdout, stderr: exitCode ? 'boom' : '', durationMs: 1, timedOut: false, cancelled: false });
+    const out = execOut;
     if (verb === 'check') {
       const n = (this.calls.get(name) ?? 0) + 1;
       this.calls.set(name, n);
@@ -47,18 +47,8 @@ class FakeHost implements Transport {
     }
     return out('', 127);
   }
-  stat = async () => null;
-  readFile = async () => Buffer.alloc(0);
-  writeFile = async () => undefined;
-  readDir = async () => [];
-  putFile = async () => ({ sha256: '' });
-  getFile = async () => ({ sha256: '' });
-  close = async () => undefined;
 }
 
-let clock = 0;
-const at = () => new Date(Date.UTC(2026, 10, 23, 12, 0, 0, clock++)).toISOString();
-const lit = (v: string) => [{ t: 'lit' as const, v }];
 /** The intent of change `name` (step/host/index), with a check unless `check: false`. */
 function intent(
   name: string,
@@ -81,33 +71,8 @@ function intent(
     ...(options.subjects ? { subjects: options.subjects } : {}),
   };
 }
-const result = (stepId: string, host: string, index: number, ok = true): JournalEntry => ({ t: 'result', at: at(), stepId, host, index, ok, durationMs: 1 });
 
-async function rollback(entries: JournalEntry[], hosts: FakeHost[], hostHeld?: (host: string) => Promise<string | undefined>) {
-  const bus = new EventBus();
-  const events: TimedEvent[] = [];
-  bus.subscribe((e) => events.push(e));
-  const recorder = new RunRecorder(undefined, bus, new Masker(), [
-    header(
-      'r1',
-      hosts.map((h) => h.hostName),
-    ),
-    ...entries,
-  ]);
-  const pool: TransportPool = { get: async (name) => hosts.find((h) => h.hostName === name)!, closeAll: async () => undefined };
-  const inventory = new Map<string, Host>(hosts.map((h) => [h.hostName, { name: h.hostName, connection: 'ssh', ssh: {}, vars: {}, groups: [] }]));
-  const outcome = await rollbackRun({
-    recorder,
-    pool,
-    hosts: inventory,
-    run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' },
-    secretsByHost: new Map(),
-    signal: new AbortController().signal,
-    reason: 'test',
-    hostHeld,
-  });
-  return { outcome, events, recorder, history: replayJournal(recorder.entries) };
-}
+const rollback = (entries: JournalEntry[], hosts: FakeHost[], hostHeld?: (host: string) => Promise<string | undefined>) => rollbackOn(entries, hosts, { hostHeld });
 
 const undosRun = (host: FakeHost) => host.commands.filter((c) => c.startsWith('undo ')).map((c) => c.slice(5));
 

@@ -5,31 +5,26 @@
 // anything is undone on its host. Each fake host logs every command it runs, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventBus, type TimedEvent } from '../../src/core/events.js';
-import { RunRecorder } from '../../src/engine/recorder.js';
-import { rollbackRun } from '../../src/engine/rollback.js';
-import type { Host } from '../../src/core/inventory.js';
 import type { JournalEntry } from '../../src/core/journal-records.js';
-import { replayJournal } from '../../src/journal/replay.js';
-import { Masker } from '../../src/shell/masker.js';
-import type { ExecRequest, ExecResult, Transport, TransportPool } from '../../src/core/transport.js';
-import { header } from '../journal/helpers.js';
+import type { ExecRequest, ExecResult } from '../../src/core/transport.js';
+import { ExecOnlyHost, at, execOut, lit, rollbackOn } from './support/rollback-harness.js';
 
 /** A host whose state is the set of applied changes; `check X` answers from it, `undo X` removes X (or fails for `failing`). */
-class FakeHost implements Transport {
-  readonly kind = 'ssh' as const;
+class FakeHost extends ExecOnlyHost {
   constructor(
-    readonly hostName: string,
+    hostName: string,
     readonly applied: Set<string>,
     readonly log: string[],
     readonly delayMs = 0,
     readonly failing: Set<string> = new Set(),
-  ) {}
+  ) {
+    super(hostName);
+  }
   async exec(request: ExecRequest): Promise<ExecResult> {
     const [verb, name] = request.command.toShell().split(' ') as [string, string];
     this.log.push(`${this.hostName} ${verb} ${name}`);
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    const out = (stdout: string, exitCode = 0): ExecResult => ({ exitCode, stdout, stderr: exitCode ? 'boom' : '', durationMs: 1, timedOut: false, cancelled: false });
+    const out = execOut;
     if (verb === 'check') return out(`${this.applied.has(name) ? 'applied' : 'reverted'}\n`);
     if (verb === 'undo') {
       if (this.failing.has(name)) return out('', 1);
@@ -38,18 +33,8 @@ class FakeHost implements Transport {
     }
     return out('', 127);
   }
-  stat = async () => null;
-  readFile = async () => Buffer.alloc(0);
-  writeFile = async () => undefined;
-  readDir = async () => [];
-  putFile = async () => ({ sha256: '' });
-  getFile = async () => ({ sha256: '' });
-  close = async () => undefined;
 }
 
-let clock = 0;
-const at = () => new Date(Date.UTC(2026, 10, 23, 12, 0, 0, clock++)).toISOString();
-const lit = (v: string) => [{ t: 'lit' as const, v }];
 /** Change `name` applied (intent + ok result) at step/host/index; `inFlight`: no result (kill -9). */
 function change(name: string, stepId: string, host: string, index: number, options: { inFlight?: boolean } = {}): JournalEntry[] {
   const intent: JournalEntry = {
@@ -67,22 +52,7 @@ function change(name: string, stepId: string, host: string, index: number, optio
   return options.inFlight ? [intent] : [intent, { t: 'result', at: at(), stepId, host, index, ok: true, durationMs: 1 }];
 }
 
-async function rollback(entries: JournalEntry[], hosts: FakeHost[], signal = new AbortController().signal) {
-  const bus = new EventBus();
-  const events: TimedEvent[] = [];
-  bus.subscribe((e) => events.push(e));
-  const recorder = new RunRecorder(undefined, bus, new Masker(), [
-    header(
-      'r1',
-      hosts.map((h) => h.hostName),
-    ),
-    ...entries,
-  ]);
-  const pool: TransportPool = { get: async (name) => hosts.find((h) => h.hostName === name)!, closeAll: async () => undefined };
-  const inventory = new Map<string, Host>(hosts.map((h) => [h.hostName, { name: h.hostName, connection: 'ssh', ssh: {}, vars: {}, groups: [] }]));
-  const outcome = await rollbackRun({ recorder, pool, hosts: inventory, run: { id: 'r1', startedAt: '', dryRun: false, stateDir: '/nonexistent' }, secretsByHost: new Map(), signal, reason: 'test' });
-  return { outcome, events, history: replayJournal(recorder.entries), recorder };
-}
+const rollback = (entries: JournalEntry[], hosts: FakeHost[], signal?: AbortSignal) => rollbackOn(entries, hosts, { signal });
 
 /** The undo commands, in the order they ran (all hosts), or one host's. */
 const undos = (log: string[], host?: string) =>
