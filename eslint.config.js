@@ -73,6 +73,14 @@ export default tseslint.config(
     },
   },
   {
+    // The product does not depend on the sandbox: only rehearse/demo and the `drbook sandbox` commands use it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/rehearsal/**', 'src/cli/commands/sandbox.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@drbook/sandbox', message: 'only src/rehearsal and the `drbook sandbox` commands may use the sandbox package.' }] }],
+    },
+  },
+  {
     files: ['test/**', 'packages/*/test/**'],
     rules: {
       // Tests read JSON events and journal lines by their keys (e.finding.level); typing each
