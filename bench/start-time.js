@@ -2,7 +2,8 @@
 // CLI start-up: wall time per command (N interleaved runs, medians) and the modules each
 // loads (an ESM resolve hook plus CommonJS require), with the load average beside the
 // figures — on a shared machine a time means something only next to its baseline.
-// Usage: node bench/start-time.js [--runs N] [--bin path/to/drbook.js] [--modules]
+// Usage: node bench/start-time.js [--runs N] [--bin path/to/drbook.js] [--baseline other/bin/drbook.js] [--modules]
+// With --baseline, both CLIs run interleaved in the same loop (a before/after in one session).
 // Issue 10: first output <= 200 ms, first step <= 500 ms on a quiet machine.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ const flag = (name, fallback) => {
   return at === -1 ? fallback : argv[at + 1];
 };
 const runs = Number(flag('--runs', '7'));
-const bin = resolve(flag('--bin', join(repo, 'bin/drbook.js')));
+const bins = [resolve(flag('--bin', join(repo, 'bin/drbook.js'))), ...(flag('--baseline') ? [resolve(flag('--baseline'))] : [])];
 const dir = mkdtempSync(join(tmpdir(), 'drbook-start-'));
 
 // A runbook whose first step is a local no-op: time to the first step's event.
@@ -34,7 +35,7 @@ const COMMANDS = {
 };
 
 /** One run: wall ms to exit, to the first stdout byte, to the first step event (json). */
-function once(args, extraNodeArgs = []) {
+function once(args, extraNodeArgs = [], bin = bins[0]) {
   return new Promise((done) => {
     const start = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - start) / 1e6;
@@ -46,7 +47,7 @@ function once(args, extraNodeArgs = []) {
     child.stdout.on('data', (chunk) => {
       firstOut ??= ms();
       text += chunk;
-      if (firstStep === undefined && /"step"/.test(text)) firstStep = ms();
+      if (firstStep === undefined && /"type":"step\.started"/.test(text)) firstStep = ms();
     });
     child.stderr.on('data', (chunk) => {
       firstOut ??= ms();
@@ -87,18 +88,19 @@ async function modulesOf(args) {
 }
 
 console.log(
-  `node ${process.version}, ${bin}, ${runs} interleaved runs per command; load average before: ${loadavg()
+  `node ${process.version}, ${bins.join(' vs ')}, ${runs} interleaved runs per command; load average before: ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-const results = Object.fromEntries(Object.keys(COMMANDS).map((k) => [k, []]));
-for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(COMMANDS)) results[name].push(await once(args));
+const results = Object.fromEntries(bins.flatMap((bin, b) => Object.keys(COMMANDS).map((k) => [`${k} @${b}`, []])));
+for (let i = 0; i < runs; i++) for (const [name, args] of Object.entries(COMMANDS)) for (const [b, bin] of bins.entries()) results[`${name} @${b}`].push(await once(args, [], bin));
 for (const [name, rs] of Object.entries(results)) {
   const codes = [...new Set(rs.map((r) => r.code))].join(',');
   console.log(
-    `${name.padEnd(20)} wall ${fmt(median(rs.map((r) => r.wall))).padStart(8)}  first output ${fmt(median(rs.map((r) => r.firstOut))).padStart(8)}  first step ${fmt(median(rs.map((r) => r.firstStep))).padStart(8)}  exit ${codes}${codes === '0' ? '' : `  (${rs[0].err.trim().split('\n')[0]})`}`,
+    `${name.padEnd(24)} wall ${fmt(median(rs.map((r) => r.wall))).padStart(8)}  first output ${fmt(median(rs.map((r) => r.firstOut))).padStart(8)}  first step ${fmt(median(rs.map((r) => r.firstStep))).padStart(8)}  exit ${codes}${codes === '0' ? '' : `  (${rs[0].err.trim().split('\n')[0]})`}`,
   );
 }
+console.log(`@0 = ${bins[0]}${bins[1] ? `, @1 = ${bins[1]}` : ''}`);
 console.log(
   `load average after: ${loadavg()
     .map((l) => l.toFixed(2))
