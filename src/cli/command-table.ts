@@ -43,13 +43,14 @@ const SANDBOX: CommandGroup = {
   },
 };
 
-/** A module whose default export is the body and `spec` its spec. */
-const leaf = (summary: string, load: () => Promise<{ spec: CommandSpec; default: CommandModule['run'] }>): LeafCommand => ({
+/**
+ * A leaf: its spec from a light module (options and help: no body, no library), its body
+ * imported only when it runs, so `drbook run --help` and a flag error load neither
+ * execa nor zod nor the engine.
+ */
+const leaf = (summary: string, spec: () => Promise<{ spec: CommandSpec }>, body: () => Promise<{ default: CommandModule['run'] }>): LeafCommand => ({
   summary,
-  load: async () => {
-    const module = await load();
-    return { spec: module.spec, run: module.default };
-  },
+  load: async () => ({ spec: (await spec()).spec, run: async (args) => (await body()).default(args) }),
 });
 
 export const DRBOOK: CommandGroup = {
@@ -59,16 +60,56 @@ export const DRBOOK: CommandGroup = {
 2 invalid input, 3 failed and changes are still applied (a human must look), 130 interrupted.
 State (journals, locks): $DRBOOK_STATE_DIR, else $XDG_STATE_HOME/drbook, else ~/.local/state/drbook.`,
   subcommands: {
-    run: leaf("Run a runbook (on the inventory's hosts, or locally)", () => import('./commands/run.js')),
-    plan: leaf("Show what a run would do: the plan and the probes' findings (= run --dry-run)", () => import('./commands/plan.js')),
-    validate: leaf('Check runbooks and inventories; every error with file:line:col', () => import('./commands/validate.js')),
-    schema: leaf('Print the JSON Schema of the runbook (or --inventory) format, for editors', () => import('./commands/schema.js')),
-    runs: leaf('List runs and their state', () => import('./commands/runs.js')),
-    resume: leaf('Continue a run that was cut off (re-probes the step in flight)', () => import('./commands/resume.js')),
-    rollback: leaf('Undo what a stopped or crashed run changed', () => import('./commands/rollback.js')),
-    report: leaf('Print a Markdown timeline of a run, for the post-incident write-up', () => import('./commands/report.js')),
-    rehearse: leaf('Prove a snapshot and a runbook restore, for real, on a throw-away sandbox', () => import('./commands/rehearse.js')),
-    demo: leaf('Watch a disaster and its recovery on a local sandbox (kubectl before and after)', () => import('./commands/demo.js')),
+    run: leaf(
+      "Run a runbook (on the inventory's hosts, or locally)",
+      () => import('./specs/run.js'),
+      () => import('./commands/run.js'),
+    ),
+    plan: leaf(
+      "Show what a run would do: the plan and the probes' findings (= run --dry-run)",
+      () => import('./specs/plan.js'),
+      () => import('./commands/plan.js'),
+    ),
+    validate: leaf(
+      'Check runbooks and inventories; every error with file:line:col',
+      () => import('./specs/validate.js'),
+      () => import('./commands/validate.js'),
+    ),
+    schema: leaf(
+      'Print the JSON Schema of the runbook (or --inventory) format, for editors',
+      () => import('./specs/schema.js'),
+      () => import('./commands/schema.js'),
+    ),
+    runs: leaf(
+      'List runs and their state',
+      () => import('./specs/runs.js'),
+      () => import('./commands/runs.js'),
+    ),
+    resume: leaf(
+      'Continue a run that was cut off (re-probes the step in flight)',
+      () => import('./specs/resume.js'),
+      () => import('./commands/resume.js'),
+    ),
+    rollback: leaf(
+      'Undo what a stopped or crashed run changed',
+      () => import('./specs/rollback.js'),
+      () => import('./commands/rollback.js'),
+    ),
+    report: leaf(
+      'Print a Markdown timeline of a run, for the post-incident write-up',
+      () => import('./specs/report.js'),
+      () => import('./commands/report.js'),
+    ),
+    rehearse: leaf(
+      'Prove a snapshot and a runbook restore, for real, on a throw-away sandbox',
+      () => import('./specs/rehearse.js'),
+      () => import('./commands/rehearse.js'),
+    ),
+    demo: leaf(
+      'Watch a disaster and its recovery on a local sandbox (kubectl before and after)',
+      () => import('./specs/demo.js'),
+      () => import('./commands/demo.js'),
+    ),
     sandbox: SANDBOX,
   },
 };

@@ -6,7 +6,6 @@
 import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { syncPath, sha256File, terminateProcessGroup } from '@drbook/system';
 import type { ExecRequest, ExecResult, FileInfo, Transport } from '../core/transport.js';
 
@@ -20,6 +19,9 @@ export class LocalTransport implements Transport {
   async exec(request: ExecRequest): Promise<ExecResult> {
     const started = Date.now();
     const script = request.command.toShell();
+    // execa (~110 modules) is imported on the first command, not when the module loads:
+    // `drbook validate` reaches this file through the action catalog and runs nothing.
+    const { execa } = await import('execa');
     const child = execa('/bin/sh', ['-c', script], {
       detached: true, // own process group: kill(-pid) reaches every descendant
       reject: false,

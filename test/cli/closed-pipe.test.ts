@@ -106,3 +106,49 @@ test('drbook --help loads neither listr2 nor ssh2 nor etcd3 (nor zod)', async (t
   for (const heavy of ['listr2', 'ssh2', 'etcd3', 'zod', 'execa']) assert.ok(!loaded.some((url) => url.includes(`/node_modules/${heavy}/`)), `${heavy} loaded by --help`);
   assert.ok(!loaded.some((url) => url.includes('/cli/commands/')), 'no command body loaded by --help');
 });
+
+// A command's --help (and a flag error) reads its spec from cli/specs/, not its body: no
+// library, no engine, no actions (module-load trace, not a timing).
+test('drbook run --help, plan --help and validate --help load no body, no execa/listr2/ssh2/etcd3/zod', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drbook-imports-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.DRBOOK_TRACE, r.url + '\\n'); return r; }\n`,
+  );
+  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+  for (const command of ['run', 'plan', 'validate', 'resume', 'rollback', 'rehearse']) {
+    const log = join(dir, `${command}.txt`);
+    const code = await new Promise<number | null>((resolve) =>
+      spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, command, '--help'], { stdio: 'ignore', env: { ...process.env, DRBOOK_TRACE: log } }).on('close', resolve),
+    );
+    assert.equal(code, 0, `${command} --help`);
+    const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    assert.ok(
+      loaded.some((url) => url.endsWith(`/cli/specs/${command}.js`)),
+      loaded.join('\n'),
+    );
+    for (const heavy of ['listr2', 'ssh2', 'etcd3', 'zod', 'execa', 'yaml']) assert.ok(!loaded.some((url) => url.includes(`/node_modules/${heavy}/`)), `${heavy} loaded by ${command} --help`);
+    for (const layer of ['/cli/commands/', '/engine/', '/actions/', '/runbook/', '/transport/']) assert.ok(!loaded.some((url) => url.includes(layer)), `${layer} loaded by ${command} --help`);
+  }
+});
+
+test('drbook validate loads no execa, listr2, ssh2 nor etcd3: it runs nothing, so no transport library', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'drbook-imports-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const log = join(dir, 'resolved.txt');
+  await writeFile(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+  );
+  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+  const runbook = join(REPO_ROOT, 'runbooks/etcd-restore.yaml');
+  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, 'validate', runbook], { stdio: 'ignore' }).on('close', resolve));
+  assert.equal(code, 0);
+  const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+  assert.ok(
+    loaded.some((url) => url.endsWith('/cli/commands/validate.js')),
+    loaded.join('\n'),
+  );
+  for (const heavy of ['listr2', 'ssh2', 'etcd3', 'execa']) assert.ok(!loaded.some((url) => url.includes(`/node_modules/${heavy}/`)), `${heavy} loaded by validate`);
+});

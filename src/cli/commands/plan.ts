@@ -1,22 +1,10 @@
 // drbook plan RUNBOOK = drbook run --dry-run RUNBOOK.
-import { RUN_FILES, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
+import type { ParsedArgs } from '../args.js';
 import runCommand from './run.js';
 
-export const spec: CommandSpec = {
-  name: 'plan',
-  usage: 'drbook plan RUNBOOK [-i INVENTORY] [-p NAME=VALUE]... [options]',
-  summary: 'Show the full plan of a run without changing anything (alias of drbook run --dry-run).',
-  details: `
-Per step and host: what would be done, the rendered commands (secrets masked), what the
-read-only probes found, which changes have no undo, and which actions cannot be simulated
-("not simulated"). Exits 1 when a probe shows the run would fail. Writes no journal and
-takes no lock: nothing changes anywhere.`,
-  options: RUN_OPTIONS,
-  optionHelp: RUN_HELP.filter(([flag]) => !flag.startsWith('--no-rollback') && !flag.startsWith('--on-interrupt') && !flag.startsWith('-y')),
-  positionals: [1, 1],
-  files: RUN_FILES,
-};
+import { spec } from '../specs/plan.js';
+
+export { spec };
 
 export default function planCommand(args: ParsedArgs): Promise<number> {
   return runCommand(args, true);

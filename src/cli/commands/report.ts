@@ -2,16 +2,11 @@
 import { readJournal } from '../../journal/journal.js';
 import { renderReport } from '../../journal/report.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
-import { stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
+import { stringOption, type ParsedArgs } from '../args.js';
 
-export const spec: CommandSpec = {
-  name: 'report',
-  usage: 'drbook report RUN_ID [--state-dir DIR] > incident.md',
-  summary: 'Print a Markdown timeline of a run: steps, hosts, durations, outcome, output tails, rollback, state left.',
-  options: { 'state-dir': { type: 'string' } },
-  optionHelp: [['--state-dir DIR', 'Where journals live.']],
-  positionals: [1, 1],
-};
+import { spec } from '../specs/report.js';
+
+export { spec };
 
 export default async function reportCommand({ values, positionals }: ParsedArgs): Promise<number> {
   const entries = await readJournal(resolveStateDir(stringOption(values, 'state-dir')), positionals[0]!);

@@ -7,26 +7,17 @@ import { executeRun } from '../../engine/run.js';
 import { buildRunRequest } from '../../engine/run-request.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
-import { choiceOption, listOption, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
+import { choiceOption, listOption, stringOption, type ParsedArgs } from '../args.js';
 import { createConfirm } from '../confirm-prompt.js';
 import { hostsOfRun, loadRunInventory, loadRunRunbook, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
-import { checkConfirmable, ignoreRunsOption, outputMode, RUN_HELP, RUN_OPTIONS } from '../run-setup.js';
+import { checkConfirmable, ignoreRunsOption, outputMode } from '../run-setup.js';
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
-export const spec: CommandSpec = {
-  name: 'resume',
-  usage: 'drbook resume RUN_ID [-p SECRET=VALUE]... [options]',
-  summary: 'Continue a run that was cut off (kill -9, closed terminal, lost connection) or stopped with --no-rollback.',
-  details: `
-The runbook and inventory must be unchanged since the run started (drbook compares their
-hashes with the journal). Parameters come from the journal; secret parameters, which are
-never journaled, must be given again with -p or DRBOOK_PARAM_<NAME>.`,
-  options: RUN_OPTIONS,
-  optionHelp: RUN_HELP.filter(([flag]) => !flag.startsWith('-i,') && !flag.startsWith('-t,')),
-  positionals: [1, 1],
-};
+import { spec } from '../specs/resume.js';
+
+export { spec };
 
 export default async function resumeCommand({ values, positionals }: ParsedArgs): Promise<number> {
   if (values.inventory) throw new InputError('resume uses the inventory the run was started with; --inventory is not accepted');

@@ -6,30 +6,17 @@ import type { RollbackOutcome } from '../../engine/rollback.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
 import { parseParamFlags } from '../../runbook/params.js';
 import { withTransportPool } from '../../engine/transport-owner.js';
-import { listOption, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
+import { listOption, stringOption, type ParsedArgs } from '../args.js';
 import { hostsOfRun, loadRunInventory, readStoredRun } from '../journal-access.js';
 import { createOutput } from '../render/select.js';
 import { clearRunMarkers } from '../../hostlock/index.js';
-import { COMMON_HELP, COMMON_OPTIONS, IGNORE_RUN_HELP, ignoreRunsOption, outputMode } from '../run-setup.js';
+import { ignoreRunsOption, outputMode } from '../run-setup.js';
 import { hideSecretArgs } from '../hide-secret-args.js';
 import { installInterrupts } from '../signals.js';
 
-export const spec: CommandSpec = {
-  name: 'rollback',
-  usage: 'drbook rollback RUN_ID [-p SECRET=VALUE]... [options]',
-  summary: 'Undo every change a run made that is still applied, newest first, from its journal.',
-  details: `
-For a run cut off by kill -9, a lost connection or a closed terminal, or one stopped
-with --no-rollback. Undo commands that use secret parameters need them again (-p or
-DRBOOK_PARAM_<NAME>). Every change that may be applied (also one cut off in flight) is
-probed with its check first, undone only when applied, and probed again after; at the
-end every change is probed once more. Exit 0 when the checks say everything is back
-(or nothing was applied), 3 when something is not back or cannot be told (listed; a
-human must look).`,
-  options: { ...COMMON_OPTIONS, param: { type: 'string', short: 'p', multiple: true }, 'ignore-run': { type: 'string', multiple: true } },
-  optionHelp: [['-p, --param NAME=VALUE', 'A secret parameter the undo commands need (never journaled).'], IGNORE_RUN_HELP, ...COMMON_HELP],
-  positionals: [1, 1],
-};
+import { spec } from '../specs/rollback.js';
+
+export { spec };
 
 export default async function rollbackCommand({ values, positionals }: ParsedArgs): Promise<number> {
   const stateDir = resolveStateDir(stringOption(values, 'state-dir'));

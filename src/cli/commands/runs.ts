@@ -1,18 +1,11 @@
 // drbook runs: every run in the state dir, newest first, and what can be done with it.
 import { listRuns } from '../../journal/runs.js';
 import { resolveStateDir } from '../../journal/state-dir.js';
-import { stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
+import { stringOption, type ParsedArgs } from '../args.js';
 
-export const spec: CommandSpec = {
-  name: 'runs',
-  usage: 'drbook runs [--state-dir DIR] [--json]',
-  summary: 'List runs with their state (done, rolled-back, failed, crashed, running, ...) and what can be done next.',
-  options: { 'state-dir': { type: 'string' }, json: { type: 'boolean' } },
-  optionHelp: [
-    ['--state-dir DIR', 'Where journals live (default $DRBOOK_STATE_DIR, $XDG_STATE_HOME/drbook or ~/.local/state/drbook).'],
-    ['--json', 'One JSON object per run.'],
-  ],
-};
+import { spec } from '../specs/runs.js';
+
+export { spec };
 
 export default async function runsCommand({ values }: ParsedArgs): Promise<number> {
   const runs = await listRuns(resolveStateDir(stringOption(values, 'state-dir')));

@@ -1,19 +1,13 @@
 // drbook validate FILE...: every problem of every file, with file:line:col.
 import { formatIssue } from '../../core/errors.js';
 import { validateFile } from '../../runbook/validate.js';
-import type { CommandSpec, ParsedArgs } from '../args.js';
+import type { ParsedArgs } from '../args.js';
 import { fileProblem } from '../file-args.js';
 import { builtinActions } from '../../actions/registry.js';
 
-export const spec: CommandSpec = {
-  name: 'validate',
-  usage: 'drbook validate FILE...',
-  summary: 'Check runbooks and inventories (told apart by their `kind`) without running anything.',
-  details: 'Reports every error with file:line:col, the key path and what was expected. Exit 0 when all are valid, 2 otherwise.',
-  options: {},
-  optionHelp: [],
-  positionals: [1, Infinity],
-};
+import { spec } from '../specs/validate.js';
+
+export { spec };
 
 export default async function validateCommand({ positionals }: ParsedArgs): Promise<number> {
   let bad = 0;
