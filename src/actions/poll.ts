@@ -24,8 +24,9 @@ export interface PollOptions {
   /** Each period is the previous one times this, up to intervalMs (default 1.5). */
   backoff?: number;
   signal?: AbortSignal;
-  /** Injected for tests. */
+  /** Injected for tests (a fake clock: sleep advances now). */
   now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface PollTimeout {
@@ -38,6 +39,7 @@ export interface PollTimeout {
 /** Try until done or the deadline; resolves with the value or with the last reason on timeout. */
 export async function pollUntil<T>(options: PollOptions, attempt: () => Promise<Attempt<T>>): Promise<{ ok: true; value: T } | ({ ok: false } & PollTimeout)> {
   const now = options.now ?? Date.now;
+  const wait = options.sleep ?? sleep;
   const started = now();
   let period = Math.min(options.firstIntervalMs ?? FIRST_INTERVAL_MS, options.intervalMs);
   let attempts = 0;
@@ -51,7 +53,7 @@ export async function pollUntil<T>(options: PollOptions, attempt: () => Promise<
     const elapsedMs = now() - started;
     if (next > options.timeoutMs) {
       if (elapsedMs >= options.timeoutMs) return { ok: false, reason: result.reason, attempts, elapsedMs };
-      await sleep(Math.max(0, options.timeoutMs - elapsedMs), options.signal);
+      await wait(Math.max(0, options.timeoutMs - elapsedMs), options.signal);
       // one last look exactly at the deadline
       throwIfAborted(options.signal);
       attempts++;
@@ -59,7 +61,7 @@ export async function pollUntil<T>(options: PollOptions, attempt: () => Promise<
       if (last.done) return { ok: true, value: last.value };
       return { ok: false, reason: last.reason, attempts, elapsedMs: now() - started };
     }
-    await sleep(Math.max(0, next - elapsedMs), options.signal); // an abort is thrown at the top of the loop
+    await wait(Math.max(0, next - elapsedMs), options.signal); // an abort is thrown at the top of the loop
     period = Math.min(period * (options.backoff ?? BACKOFF), options.intervalMs);
   }
 }
