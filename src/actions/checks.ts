@@ -134,17 +134,26 @@ export function removeWrittenFile(path: string, sha256: string): ShellCommand {
   return sh`${ID_FUNCTION}if [ "$(drbook_id ${path})" = ${`sha256 ${sha256}`} ]; then rm -f -- ${path}; fi; rm -f -- ${`${path}.part`}`;
 }
 
-/** Which of `pods` crictl shows running; `runningMeans` says whether "all running" is the state before (stop) or after (start) the change. */
+/**
+ * Which of `pods` crictl shows running; `allRunningIs` says whether "all running" is the
+ * state before (stop) or after (start) the change. ONE `crictl ps --state running -o json`
+ * per check, read on the host every time (a check never uses the fact cache); its JSON is
+ * flattened (whitespace removed: crictl's indentation varies between versions) and each
+ * pod is a running container whose `metadata` starts with its exact `"name"` (the CRI's
+ * field order: name, then attempt).
+ */
 export function podsCheck(crictl: string, pods: string[], allRunningIs: 'reverted' | 'applied'): ShellCommand {
-  const probes = pods.map(
-    (pod) =>
-      sh`out=$(${crictl} ps -q --name ${`^${escapeRegex(pod)}$`}) || { echo "cannot tell: "${crictl}" ps failed for "${pod}; exit 0; }; if [ -n "$out" ]; then up="$up "${pod}; else down="$down "${pod}; fi; `,
-  );
+  const probes = pods.map((pod) => sh`case "$flat" in *${`"metadata":{"name":"${pod}"`}*) up="$up "${pod};; *) down="$down "${pod};; esac; `);
   const verdict =
     allRunningIs === 'reverted'
       ? sh`if [ -z "$down" ]; then echo "reverted: running:$up"; else echo "applied: not running:$down"; fi`
       : sh`if [ -z "$up" ]; then echo "reverted: not running:$down"; else echo "applied: running:$up"; fi`;
-  return sh`up=""; down=""; ${ShellCommand.join(probes, '')}${verdict}`;
+  return cat(
+    sh`up=""; down=""; out=$(${crictl} ps --state running -o json) || { echo "cannot tell: "${crictl}" ps failed"; exit 0; }; `,
+    sh`case "$out" in *'"containers"'*) ;; *) echo "cannot tell: "${crictl}" ps printed no containers list"; exit 0;; esac; flat=$(printf %s "$out" | tr -d '[:space:]'); `,
+    ShellCommand.join(probes, ''),
+    verdict,
+  );
 }
 
 /** A restore into a new data dir through a staging dir: applied = either holds data; reverted = neither exists (or the data dir is empty). */
@@ -170,8 +179,4 @@ export function podSubject(pod: string): string {
 /** Commands written in pieces, joined with nothing between them. */
 function cat(...commands: ShellCommand[]): ShellCommand {
   return ShellCommand.join(commands, '');
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -3,7 +3,7 @@
 // undo, and `cannot tell` where the host matches neither.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,7 +186,8 @@ test('pods by crictl: all running is the state before a stop, and after a start'
   // Runs a pod while DIR/up-POD exists; fails like an unreachable runtime while DIR/broken exists.
   await writeFile(
     crictl,
-    `#!/bin/sh\n[ -e '${dir}/broken' ] && exit 1\nwhile [ $# -gt 0 ]; do [ "$1" = --name ] && n=$(printf %s "$2" | sed 's/^\\^//; s/\\$$//'); shift; done\n[ -e '${dir}/up-'"$n" ] && echo "id-$n"\nexit 0\n`,
+    // Shaped like the real `crictl ps --state running -o json` (indented; name first in metadata); each call logged in DIR/calls.
+    `#!/bin/sh\necho "$*" >> '${dir}/calls'\n[ -e '${dir}/broken' ] && exit 1\nsep=""; printf '{\\n  "containers": ['\nfor n in etcd kube-apiserver etcd-backup; do [ -e '${dir}/up-'"$n" ] && { printf '%s\\n    {"id": "id-%s", "metadata": {\\n      "name": "%s", "attempt": 0}, "state": "CONTAINER_RUNNING"}' "$sep" "$n" "$n"; sep=","; }; done\nprintf '\\n  ]\\n}\\n'\n`,
   );
   await chmod(crictl, 0o755);
   const pods = ['etcd', 'kube-apiserver'];
@@ -198,6 +199,14 @@ test('pods by crictl: all running is the state before a stop, and after a start'
   assert.deepEqual([await verdict(stopped), await verdict(started)], ['applied', 'applied'], 'one down: a stop is (partly) applied, a start too');
   await rm(join(dir, 'up-kube-apiserver'));
   assert.deepEqual([await verdict(stopped), await verdict(started)], ['applied', 'reverted']);
+  await writeFile(join(dir, 'up-etcd-backup'), ''); // a container whose name only starts with "etcd" is not etcd
+  assert.deepEqual([await verdict(stopped), await verdict(started)], ['applied', 'reverted']);
+  const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n');
+  assert.equal(calls.length, 8, 'one crictl call per check, whatever the number of pods');
+  assert.ok(
+    calls.every((c) => c === 'ps --state running -o json'),
+    calls.join('; '),
+  );
   await writeFile(join(dir, 'broken'), '');
   assert.match(await verdict(stopped), /^unknown: .*ps failed/);
 });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DrbookError } from '../../core/errors.js';
 import { ShellCommand } from '../../shell/command.js';
 import { durationSchema, toMs } from '../../input/duration.js';
-import { sleep } from '@drbook/system';
+import { pollUntil } from '../poll.js';
 import type { ActionDefinition } from '../../core/action.js';
 
 const schema = z.strictObject({
@@ -32,22 +32,22 @@ export const waitAction: ActionDefinition<z.infer<typeof schema>> = {
       findings: [],
       changes: [
         {
-          description: `wait until ${what} (every ${args.interval}, up to ${args.timeout})`,
+          description: `wait until ${what} (every ${args.interval} at most, up to ${args.timeout})`,
           command: args.command,
           readOnly: true,
           apply: async (ctx) => {
+            // pollUntil: fast first looks backing off up to `interval`, the period counted from each look's start.
             const deadline = Date.now() + toMs(args.timeout);
             let last = '';
-            for (let attempt = 1; ; attempt++) {
+            const outcome = await pollUntil({ timeoutMs: toMs(args.timeout), intervalMs: toMs(args.interval), signal: ctx.signal }, async () => {
               const left = deadline - Date.now();
               const result = await ctx.probe(args.command, { timeoutMs: Math.max(1000, Math.min(left, 60_000)), timeoutIsAnAnswer: true });
               last = (result.stdout + result.stderr).trim().split('\n').slice(-3).join(' | ');
-              if (result.exitCode === 0 && (!pattern || pattern.test(result.stdout))) return;
-              ctx.signal.throwIfAborted();
-              if (Date.now() + toMs(args.interval) > deadline) {
-                throw new DrbookError('timeout', `gave up waiting after ${args.timeout} (${attempt} attempts) until ${what}${last ? `; last output: ${last}` : ''}`);
-              }
-              await sleep(toMs(args.interval), ctx.signal);
+              if (result.exitCode === 0 && (!pattern || pattern.test(result.stdout))) return { done: true, value: undefined };
+              return { done: false, reason: last };
+            });
+            if (!outcome.ok) {
+              throw new DrbookError('timeout', `gave up waiting after ${args.timeout} (${outcome.attempts} attempts) until ${what}${last ? `; last output: ${last}` : ''}`);
             }
           },
         },

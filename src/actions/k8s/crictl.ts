@@ -22,25 +22,43 @@ export async function checkCrictl(ctx: Pick<ActionContext, 'probe'> & Partial<Pi
   return found.found ? null : found.why;
 }
 
-/** Running container ids per pod (container name matched exactly). Throws when crictl fails. */
+/** The one crictl command of a look: every running container, as JSON (filtered here, not by one `--name` call per pod). */
+export function runningContainersCommand(crictl: string) {
+  return sh`${crictl} ps --state running -o json`;
+}
+
+/**
+ * Running container ids per pod (container name = `metadata.name`, matched exactly), from
+ * ONE `crictl ps` on the host, never remembered (the run changes it). Throws when crictl
+ * fails or answers something that is not its JSON.
+ */
 export async function listRunningContainers(ctx: Pick<ActionContext, 'probe' | 'host'>, crictl: string, pods: string[]): Promise<Map<string, string[]>> {
-  const results = await Promise.all(
-    pods.map(async (pod) => {
-      const result = await ctx.probe(sh`${crictl} ps -q --name ${`^${escapeRegex(pod)}$`}`);
-      if (result.exitCode !== 0) {
-        const why = result.exitCode === 127 ? `${crictl} not found` : `\`${crictl} ps\` failed: ${tail(result.stderr || result.stdout) || `exit ${result.exitCode}`}`;
-        throw new DrbookError('step', why, { host: ctx.host.name });
-      }
-      return [
-        pod,
-        result.stdout
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean),
-      ] as const;
-    }),
+  const result = await ctx.probe(runningContainersCommand(crictl));
+  if (result.exitCode !== 0) {
+    const why = result.exitCode === 127 ? `${crictl} not found` : `\`${crictl} ps\` failed: ${tail(result.stderr || result.stdout) || `exit ${result.exitCode}`}`;
+    throw new DrbookError('step', why, { host: ctx.host.name });
+  }
+  const running = new Map<string, string[]>(pods.map((pod) => [pod, []]));
+  for (const container of parseContainers(crictl, result.stdout, ctx.host.name)) {
+    if (container.state !== undefined && container.state !== 'CONTAINER_RUNNING') continue;
+    running.get(container.name)?.push(container.id);
+  }
+  return running;
+}
+
+/** `{"containers": [{"id", "metadata": {"name"}, "state"}]}`, the shape of `crictl ps -o json`. */
+function parseContainers(crictl: string, stdout: string, host: string): { id: string; name: string; state?: string }[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new DrbookError('step', `\`${crictl} ps -o json\` did not print JSON: ${tail(stdout) || '(nothing)'}`, { host });
+  }
+  const list = (parsed as { containers?: unknown } | null)?.containers;
+  if (!Array.isArray(list)) throw new DrbookError('step', `\`${crictl} ps -o json\` printed no "containers" list`, { host });
+  return list.flatMap((c: { id?: unknown; metadata?: { name?: unknown }; state?: unknown }) =>
+    typeof c?.id === 'string' && typeof c.metadata?.name === 'string' ? [{ id: c.id, name: c.metadata.name, state: typeof c.state === 'string' ? c.state : undefined }] : [],
   );
-  return new Map(results);
 }
 
 export interface WaitForPodsOptions {
@@ -73,10 +91,6 @@ export async function waitForPods(ctx: Pick<ActionContext, 'probe' | 'host' | 's
   if (!outcome.ok) {
     throw new DrbookError('timeout', `containers not ${verb} after ${formatDuration(options.timeoutMs)} (crictl): ${outcome.reason}`, { host: ctx.host.name });
   }
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function tail(text: string): string {
