@@ -85,6 +85,7 @@ async function sessionsOf(info) {
 }
 
 async function cpuTicksOfTree(pid) {
+  // A process that ended between listing and reading: its CPU is in its parent's cutime once reaped.
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (!stat) return 0;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -154,7 +155,7 @@ const DRBOOK_PHASES = {
 };
 const PHASES = ['stop', 'restore+swap', 'start etcd + quorum', 'start the rest'];
 
-async function runDrbook(ctx, run) {
+async function runDrbook(ctx) {
   const started = performance.now();
   const r = await runCommand('node', [
     'bin/drbook.js',
