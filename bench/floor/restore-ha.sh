@@ -69,7 +69,7 @@ pods='^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler)$'
 facts() {
   local i=$1
   remote "$i" "test -r '$snapshot' || { echo 'no snapshot $snapshot on ${NAME[$i]}' >&2; exit 1; }
-    sed -n -e 's/^ *- --name=//p' -e 's/^ *- --initial-advertise-peer-urls=//p' '${MAN[$i]}/etcd.yaml' | tr '\n' ' '" >"$ctl_dir/facts-$i"
+    m='${MAN[$i]}/etcd.yaml'; { sed -n 's/^ *- --name=//p' \"\$m\"; sed -n 's/^ *- --initial-advertise-peer-urls=//p' \"\$m\"; } | tr '\n' ' '" >"$ctl_dir/facts-$i"
 }
 on_all facts
 
