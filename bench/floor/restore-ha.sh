@@ -75,7 +75,7 @@ on_all facts
 
 initial_cluster=""
 for i in "${!NAME[@]}"; do
-  read -r member_name peer_url <"$ctl_dir/facts-$i"
+  read -r member_name peer_url <"$ctl_dir/facts-$i" || true # no newline at the end: read says 1
   [ -n "$peer_url" ] || { echo "restore-ha.sh: no --name/--initial-advertise-peer-urls in ${NAME[$i]}'s etcd.yaml" >&2; exit 1; }
   MEMBER[$i]=$member_name PEER[$i]=$peer_url
   initial_cluster+="${initial_cluster:+,}$member_name=$peer_url"
@@ -96,7 +96,7 @@ finish stop
 restore() {
   local i=$1 d=${DATA[$i]}
   remote "$i" "ETCDCTL_API=3 $etcdctl snapshot restore '$snapshot' --name '${MEMBER[$i]}' --initial-cluster '$initial_cluster' \
-      --initial-cluster-token '$token' --initial-advertise-peer-urls '${PEER[$i]}' --data-dir '$d-restore-$run_id' >/dev/null 2>&1 &&
+      --initial-cluster-token '$token' --initial-advertise-peer-urls '${PEER[$i]}' --data-dir '$d-restore-$run_id' >/dev/null &&
     mv '$d' '$d-old-$run_id' && mv '$d-restore-$run_id' '$d' && chmod 0700 '$d'"
 }
 begin
