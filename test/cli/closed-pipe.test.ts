@@ -86,19 +86,26 @@ test('--help, schema and report to a pipe closed before they write: exit 0, noth
   assert.match(bad.stderr, /^error: no run no-such-run in the state dir/);
 });
 
-test('drbook --help loads neither listr2 nor ssh2 nor etcd3 (nor zod)', async (t) => {
+/**
+ * The module URLs `drbook ...args` loads, written down by a module resolve hook: what a
+ * command does NOT load is asserted on this trace, never on a timing. Exits with `code`.
+ */
+async function modulesLoadedBy(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ code: number | null; loaded: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'drbook-imports-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const log = join(dir, 'resolved.txt');
-  // A module resolve hook that writes down every module the CLI loads.
   await writeFile(
     join(dir, 'hooks.mjs'),
     `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
   );
   await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
-  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, '--help'], { stdio: 'ignore' }).on('close', resolve));
+  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], { stdio: 'ignore' }).on('close', resolve));
+  return { code, loaded: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+}
+
+test('drbook --help loads neither listr2 nor ssh2 nor etcd3 (nor zod)', async (t) => {
+  const { code, loaded } = await modulesLoadedBy(t, ['--help']);
   assert.equal(code, 0);
-  const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
   assert.ok(
     loaded.some((url) => url.endsWith('/cli/command-table.js')),
     loaded.join('\n'),
@@ -110,20 +117,9 @@ test('drbook --help loads neither listr2 nor ssh2 nor etcd3 (nor zod)', async (t
 // A command's --help (and a flag error) reads its spec from cli/specs/, not its body: no
 // library, no engine, no actions (module-load trace, not a timing).
 test('drbook run --help, plan --help and validate --help load no body, no execa/listr2/ssh2/etcd3/zod', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'drbook-imports-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(
-    join(dir, 'hooks.mjs'),
-    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.DRBOOK_TRACE, r.url + '\\n'); return r; }\n`,
-  );
-  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
   for (const command of ['run', 'plan', 'validate', 'resume', 'rollback', 'rehearse']) {
-    const log = join(dir, `${command}.txt`);
-    const code = await new Promise<number | null>((resolve) =>
-      spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, command, '--help'], { stdio: 'ignore', env: { ...process.env, DRBOOK_TRACE: log } }).on('close', resolve),
-    );
+    const { code, loaded } = await modulesLoadedBy(t, [command, '--help']);
     assert.equal(code, 0, `${command} --help`);
-    const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
     assert.ok(
       loaded.some((url) => url.endsWith(`/cli/specs/${command}.js`)),
       loaded.join('\n'),
@@ -134,18 +130,8 @@ test('drbook run --help, plan --help and validate --help load no body, no execa/
 });
 
 test('drbook validate loads no execa, listr2, ssh2 nor etcd3: it runs nothing, so no transport library', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'drbook-imports-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const log = join(dir, 'resolved.txt');
-  await writeFile(
-    join(dir, 'hooks.mjs'),
-    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
-  );
-  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
-  const runbook = join(REPO_ROOT, 'runbooks/etcd-restore.yaml');
-  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, 'validate', runbook], { stdio: 'ignore' }).on('close', resolve));
+  const { code, loaded } = await modulesLoadedBy(t, ['validate', join(REPO_ROOT, 'runbooks/etcd-restore.yaml')]);
   assert.equal(code, 0);
-  const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
   assert.ok(
     loaded.some((url) => url.endsWith('/cli/commands/validate.js')),
     loaded.join('\n'),
