@@ -1,4 +1,4 @@
-// The zod fields of action arguments (durations, booleans, lists, optional texts) that
+// The zod fields of action arguments (durations, booleans, lists, optional texts, file modes) that
 // accept what a rendered template gives: strings. Durations parse with the runbook's own parser.
 
 import { z } from 'zod';
@@ -76,3 +76,28 @@ export const optionalText = () =>
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/**
+ * A file mode: an octal string ("0644", "600", "0o640") or a number. YAML 1.2 reads an
+ * unquoted 0644 as the DECIMAL 644 (= 0o1204: sticky bit, no read for the owner), so a
+ * number with bits above 0o777 (setuid, setgid, sticky) is refused, naming the mode it
+ * would have been: such a mode is written as a quoted string, on purpose.
+ */
+export function fileModeField() {
+  return z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const refuse = (message: string) => {
+        ctx.issues.push({ code: 'custom', input: value, message });
+        return z.NEVER;
+      };
+      if (typeof value === 'string') {
+        if (!/^(0o)?[0-7]{3,4}$/.test(value)) return refuse(`expected an octal mode such as "0644" (quoted), got ${JSON.stringify(value)}`);
+        return parseInt(value.replace(/^0o/, ''), 8);
+      }
+      if (!Number.isInteger(value) || value < 0) return refuse(`expected a file mode, got ${value}`);
+      if (value > 0o777) return refuse(`mode ${value} is the decimal ${value} (= 0o${value.toString(8)}): YAML reads an unquoted 0${value} as decimal; write it quoted, "0${value}"`);
+      return value;
+    })
+    .optional();
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { durationField, formatDuration, listField, parseDuration } from '../../src/actions/fields.js';
+import { durationField, fileModeField, formatDuration, listField, parseDuration } from '../../src/actions/fields.js';
 
 test('parseDuration reads units, combinations and plain seconds', () => {
   assert.equal(parseDuration('90s'), 90_000);
@@ -39,4 +39,17 @@ test('formatDuration is short and exact', () => {
   assert.equal(formatDuration(90_000), '1m30s');
   assert.equal(formatDuration(120_000), '2m');
   assert.equal(formatDuration(3_660_000), '1h1m');
+});
+
+test('fileModeField: octal strings and small numbers are modes; a decimal read of an unquoted 0644 is refused, naming what it would be', () => {
+  const field = fileModeField();
+  assert.equal(field.parse('0644'), 0o644);
+  assert.equal(field.parse('600'), 0o600);
+  assert.equal(field.parse('0o640'), 0o640);
+  assert.equal(field.parse(0o755), 0o755); // YAML 0o755
+  assert.equal(field.parse(undefined), undefined);
+  const decimal = field.safeParse(644); // YAML 1.2: `mode: 0644` unquoted
+  assert.equal(decimal.success, false);
+  assert.match(decimal.error!.issues.map((i) => i.message).join('; '), /decimal 644 \(= 0o1204\).*"0644"/);
+  for (const bad of ['0999', 'rw-r--r--', '12345', -1, 1.5]) assert.equal(field.safeParse(bad).success, false, `${JSON.stringify(bad)} must be refused`);
 });

@@ -13,6 +13,7 @@
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fileModeField } from '../fields.js';
 import { sh } from '../../shell/command.js';
 import { sha256File } from '@drbook/system';
 import { runDir } from '../../journal/state-dir.js';
@@ -32,15 +33,7 @@ const schema = z.strictObject({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? undefined : v)),
   /** Mode of the copies (default: the source's). */
-  mode: z
-    .union([
-      z.number().int(),
-      z
-        .string()
-        .regex(/^[0-7]{3,4}$/)
-        .transform((m) => parseInt(m, 8)),
-    ])
-    .optional(),
+  mode: fileModeField(),
   overwrite: z.boolean().default(false),
 });
 

@@ -5,6 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
+import { fileModeField } from '../fields.js';
 import { sha256File } from '@drbook/system';
 import type { ActionDefinition, Change, Finding } from '../../core/action.js';
 import { sha256OnHost } from '../sha256-on-host.js';
@@ -15,15 +16,7 @@ const schema = z.strictObject({
   source: z.string().min(1),
   /** Path on the host. */
   destination: z.string().min(1),
-  mode: z
-    .union([
-      z.number().int(),
-      z
-        .string()
-        .regex(/^[0-7]{3,4}$/)
-        .transform((m) => parseInt(m, 8)),
-    ])
-    .optional(),
+  mode: fileModeField(),
   overwrite: z.boolean().default(false),
 });
 
