@@ -177,6 +177,8 @@ async function runDrbook(ctx) {
   const wallMs = performance.now() - started;
   if (r.code !== 0) throw new Error(`drbook exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-800)}`);
   const phases = {};
+  /** Every step's time (ms), and the time before the first step began: where "outside the steps" goes. */
+  const steps = {};
   const open = {};
   for (const { at, text } of r.lines) {
     let event;
@@ -185,13 +187,19 @@ async function runDrbook(ctx) {
     } catch {
       continue;
     }
-    if (event.type === 'step.started') open[event.stepId] = at;
-    if (event.type === 'step.finished' && DRBOOK_PHASES[event.stepId] && open[event.stepId] !== undefined) {
+    if (event.type === 'step.started') {
+      open[event.stepId] = at;
+      steps['(before the first step)'] ??= at - started;
+    }
+    if (event.type === 'step.finished' && open[event.stepId] !== undefined) {
+      steps[event.stepId] = at - open[event.stepId];
       const phase = DRBOOK_PHASES[event.stepId];
-      phases[phase] = (phases[phase] ?? 0) + (at - open[event.stepId]);
+      if (phase) phases[phase] = (phases[phase] ?? 0) + (at - open[event.stepId]);
     }
   }
-  return { wallMs, phases };
+  const last = r.lines.at(-1)?.at;
+  if (last !== undefined) steps['(after the last step)'] = wallMs - (last - started);
+  return { wallMs, phases, steps };
 }
 
 async function runFloor(ctx, run) {
@@ -389,6 +397,10 @@ try {
     for (const [k, v] of Object.entries(report.ratios)) if (v !== undefined) console.log(`${k} (medians): ${v.toFixed(2)}`);
     console.log(`\nper phase, median s: ${tools.map((t) => t.padStart(8)).join('')}`);
     for (const p of [...PHASES, 'outside the steps']) console.log(`  ${p.padEnd(20)}${tools.map((t) => s(summary[t].phases[p]).padStart(8)).join('')}`);
+    if (results.drbook?.[0]?.steps) {
+      console.log(`\ndrbook, every step, median s:`);
+      for (const step of Object.keys(results.drbook[0].steps)) console.log(`  ${step.padEnd(26)}${s(median(results.drbook.map((r) => r.steps[step] ?? 0)))}`);
+    }
   }
 } finally {
   if (keep && up) say(`sandbox kept in ${dir}: drbook sandbox down --dir ${dir}`);
