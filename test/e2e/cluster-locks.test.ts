@@ -6,17 +6,18 @@
 // host by its name and its address. Through the real CLI on two real SSH sandboxes.
 //
 // Loopback prefixes (others: grep "127.0." in test/): 127.0.230. cluster A, 127.0.231. cluster B.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../support/fixtures.js';
 import { runCli, startCli, waitForOutput, type CliResult } from './support/cli.js';
 import { tearDown, useSharedSandbox } from './support/sandbox.js';
+import { holdRunbook } from './support/hold-runbook.js';
 
 const PREFIX_A = '127.0.230.';
 const PREFIX_B = '127.0.231.';
@@ -52,27 +53,14 @@ function useCluster(prefix: string, what: string): () => Cluster {
 const clusterA = useCluster(PREFIX_A, 'cluster A');
 const clusterB = useCluster(PREFIX_B, 'cluster B');
 
-// A change with an undo, then (with hold) a command that runs until the test creates its
-// release file (at most a minute): the run holds its locks meanwhile.
-const HOLD = `apiVersion: drbook/v1
-kind: Runbook
-metadata: { name: cluster-lock-hold }
-params:
-  dir: { type: path, required: true }
-  hold: { type: boolean, default: false }
-targets: masters
-steps:
-  - id: make
-    name: Make a folder named after the run
-    run: mkdir -p {{ params.dir }}/made-{{ run.id }}
-    rollback: rmdir {{ params.dir }}/made-{{ run.id }}
-  - id: slow
-    name: A slow command
-    run: |
-      echo slow-started
-      i=0
-      while {{ params.hold }} && [ ! -e {{ params.dir }}/release-{{ run.id }} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-`;
+/** A state dir of this test, removed after it (the sandbox's own files go with the sandbox). */
+async function tempStateDir(t: TestContext, label: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `drbook-e2e-cluster-lock-${label}-`));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const HOLD = holdRunbook({ name: 'cluster-lock-hold' });
 
 const args = (c: Cluster, stateDir: string, command: 'run' | 'plan', extra: string[] = []) => [
   command,
@@ -110,6 +98,7 @@ test('one state dir, two clusters with a node1 each: a run holding A does not re
   t.after(async () => {
     if (idA) await writeFile(join(a.work, `release-${idA}`), '');
     await holding.done;
+    await rm(stateDir, { recursive: true, force: true }); // after the run that writes in it ended
   });
   await waitForOutput(holding.output, (o) => /\| slow-started/.test(o), 60_000);
   idA = runIdOf(holding.output());
@@ -189,10 +178,10 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-test('a run journaled before host keys (main a09df66) still lists, reports, resumes and rolls back; its name-keyed lock is taken over', async () => {
+test('a run journaled before host keys (main a09df66) still lists, reports, resumes and rolls back; its name-keyed lock is taken over', async (t) => {
   const a = clusterA();
   const hostState = join(a.info.nodes[0]!.root, 'var/lib/drbook');
-  const resumeState = await mkdtemp(join(tmpdir(), 'drbook-e2e-cluster-lock-old-'));
+  const resumeState = await tempStateDir(t, 'old');
   await layOutOldRun(a, resumeState, await deadPid());
 
   const runs = await runCli(['runs', '--state-dir', resumeState]);
@@ -212,7 +201,7 @@ test('a run journaled before host keys (main a09df66) still lists, reports, resu
   assert.match(after.stdout, new RegExp(`${OLD_RUN}\\s+done`));
 
   // The same old run once more, from another state dir: rolled back this time.
-  const rollbackState = await mkdtemp(join(tmpdir(), 'drbook-e2e-cluster-lock-old-'));
+  const rollbackState = await tempStateDir(t, 'old');
   await layOutOldRun(a, rollbackState, await deadPid());
   const rolledBack = await runCli(['rollback', OLD_RUN, '--state-dir', rollbackState, '-o', 'plain']);
   assert.equal(rolledBack.code, 0, both(rolledBack));

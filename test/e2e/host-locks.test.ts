@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import type { SandboxInfo } from '@drbook/sandbox';
 import { parseEvents, runCli, startCli, waitForOutput, type CliResult } from './support/cli.js';
 import { RESTORE_RUNBOOK, fingerprintNode, runningContainers, saveSnapshot, tearDown, useFileSandbox, useSharedSandbox, waitForApiServer, type E2eSandbox } from './support/sandbox.js';
+import { holdRunbook } from './support/hold-runbook.js';
 
 const PREFIX_LOCAL = '127.0.150.';
 const PREFIX_SSH = '127.0.151.';
@@ -30,35 +31,7 @@ const overSsh = useSharedSandbox(async (onCleanup) => {
   return { base, dir, info: JSON.parse(up.stdout) as SandboxInfo };
 }, 'the SSH sandbox of this file');
 
-// A runbook of shell steps over the sandbox's masters: an optional slow read-only check,
-// a change with an undo, then a command that (with hold) runs until the test creates its
-// release file (at most a minute), and says when it really ended.
-const EXERCISE = `apiVersion: drbook/v1
-kind: Runbook
-metadata: { name: lock-exercise }
-params:
-  dir: { type: path, required: true }
-  hold: { type: boolean, default: false }
-  look: { type: boolean, default: false }
-targets: masters
-steps:
-  - id: look
-    name: A slow read-only check
-    when: "{{ params.look }}"
-    uses: wait
-    with: { command: "sleep 30", timeout: 1m }
-  - id: make
-    name: Make a folder named after the run
-    run: mkdir -p {{ params.dir }}/made-{{ run.id }}
-    rollback: rmdir {{ params.dir }}/made-{{ run.id }}
-  - id: slow
-    name: A slow command
-    run: |
-      echo slow-started
-      i=0
-      while {{ params.hold }} && [ ! -e {{ params.dir }}/release-{{ run.id }} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-      date +%s.%N > {{ params.dir }}/slow-done-{{ run.id }}
-`;
+const EXERCISE = holdRunbook({ name: 'lock-exercise', look: true, sayWhenDone: true });
 
 interface Place {
   base: string;
