@@ -180,6 +180,7 @@ async function runDrbook(ctx) {
   /** Every step's time (ms), and the time before the first step began: where "outside the steps" goes. */
   const steps = {};
   const open = {};
+  let lastStepEnd;
   for (const { at, text } of r.lines) {
     let event;
     try {
@@ -193,12 +194,12 @@ async function runDrbook(ctx) {
     }
     if (event.type === 'step.finished' && open[event.stepId] !== undefined) {
       steps[event.stepId] = at - open[event.stepId];
+      lastStepEnd = at;
       const phase = DRBOOK_PHASES[event.stepId];
       if (phase) phases[phase] = (phases[phase] ?? 0) + (at - open[event.stepId]);
     }
   }
-  const last = r.lines.at(-1)?.at;
-  if (last !== undefined) steps['(after the last step)'] = wallMs - (last - started);
+  if (lastStepEnd !== undefined) steps['(after the last step)'] = wallMs - (lastStepEnd - started);
   return { wallMs, phases, steps };
 }
 
